@@ -1,0 +1,126 @@
+# warroom: a plain, non-recursive Makefile.
+#   make            build build/warroom
+#   make run        the console on a ready demo incident
+#   make check      every test: unit (plain and ASan+UBSan), end to end
+#   make bench      figures for the issues' speed goals
+#   make install    PREFIX=/usr/local DESTDIR=
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+DATADIR  = $(PREFIX)/share/warroom
+MANDIR   = $(PREFIX)/share/man
+
+CC      ?= cc
+PKGS     = ncursesw sqlite3 libcrypto libssl libcurl inih jansson
+B        = build
+Q        = $(if $(V),,@)
+
+# Every target but clean needs the -dev packages; install them first when
+# pkg-config cannot find one (scripts/install-deps is idempotent).
+ifeq ($(filter clean format,$(MAKECMDGOALS)),)
+ifneq ($(shell pkg-config --exists $(PKGS) cmocka 2>/dev/null && echo ok),ok)
+$(info warroom: build dependencies missing, running scripts/install-deps)
+$(shell sh scripts/install-deps >&2)
+endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Icore -I$(B) $(PKG_CFLAGS)
+DEPFLAGS = -MMD -MP
+LDLIBS   = $(PKG_LIBS) -lpthread -lm
+
+CORE_SRC  = $(sort $(wildcard core/*.c))
+TUI_SRC   = $(sort $(wildcard tui/*.c))
+UNIT_SRC  = $(sort $(wildcard tests/unit/test-*.c))
+TOOL_SRC  = $(sort $(wildcard tests/tools/*.c))
+BENCH_SRC = $(sort $(wildcard bench/*.c))
+
+CORE_OBJ  = $(CORE_SRC:%.c=$(B)/%.o) $(B)/embedded.o
+TUI_OBJ   = $(TUI_SRC:%.c=$(B)/%.o)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+ASAN_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/asan/%)
+TOOL_BIN  = $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
+BENCH_BIN = $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+all: $(B)/warroom $(TOOL_BIN)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+# data/schema.sql and data/plan.ini are compiled in, so the binary works
+# without an installed data directory.
+$(B)/embedded.c: data/schema.sql data/plan.ini scripts/embed.sh
+	@mkdir -p $(B)
+	$(Q)sh scripts/embed.sh $@ wr_schema_sql data/schema.sql wr_default_plan data/plan.ini
+
+$(B)/libwarroom.a: $(CORE_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/warroom: $(TUI_OBJ) $(B)/libwarroom.a
+	$(if $(Q),@echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tools/%: tests/tools/%.c $(B)/libwarroom.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bench/%: bench/%.c $(B)/libwarroom.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/unit/%: tests/unit/%.c $(B)/libwarroom.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# The sanitizer build recompiles the core from source with ASan+UBSan.
+$(B)/asan/%: tests/unit/%.c $(CORE_SRC) $(B)/embedded.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
+
+asan: $(ASAN_BIN)
+	@for t in $(ASAN_BIN); do echo "== $$t (asan)"; \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || exit 1; done
+
+e2e: all
+	WARROOM=$(CURDIR)/$(B)/warroom WR_TOOLS=$(CURDIR)/$(B)/tools prove -f tests/e2e/
+
+check: all unit asan e2e
+
+bench: all $(BENCH_BIN)
+	sh bench/run.sh $(CURDIR)/$(B)
+
+run: all
+	sh scripts/demo.sh $(CURDIR)/$(B)
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --error-exitcode=1 \
+	  --suppress=missingIncludeSystem -Icore core tui
+
+format:
+	clang-format -i core/*.[ch] tui/*.[ch] tests/unit/*.c
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(B)/warroom $(DESTDIR)$(BINDIR)/warroom
+	cp -R data/. $(DESTDIR)$(DATADIR)/
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/warroom $(DESTDIR)$(MANDIR)/man1/warroom.1 \
+	  $(DESTDIR)$(MANDIR)/man5/warroom.conf.5 $(DESTDIR)$(MANDIR)/man5/warroom-scenario.5
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all unit asan e2e check bench run lint format install uninstall clean
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

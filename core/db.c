@@ -1,0 +1,306 @@
+/*
+ * db.c: opening the incident database, its schema and migrations, errors,
+ * and transactions.
+ *
+ * Many processes, run by different OS users of one group, share one file:
+ * WAL mode so readers never wait, a long busy timeout and BEGIN IMMEDIATE
+ * so writers queue instead of failing with "database is locked", and files
+ * created group-writable. Nothing here knows about incidents or tasks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* "WRrm": PRAGMA application_id tells a warroom database from any other. */
+#define WR_APP_ID 0x5752726d
+#define WR_BUSY_MS 60000
+
+/* Migrations by user_version: entry i takes the schema from i to i+1. */
+static const char *const migrations[] = {
+	wr_schema_sql,
+};
+#define WR_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+const char *wr_strerror(int code)
+{
+	switch (code) {
+	case WR_OK: return "success";
+	case WR_ENOMEM: return "out of memory";
+	case WR_EINVAL: return "invalid input";
+	case WR_ENOENT: return "not found";
+	case WR_EEXIST: return "already exists";
+	case WR_EPERM: return "not permitted";
+	case WR_EDB: return "database error";
+	case WR_ENOTWR: return "not a warroom database";
+	case WR_EIO: return "input/output error";
+	case WR_ECORRUPT: return "audit chain broken";
+	case WR_ESTATE: return "not allowed in this state";
+	default: return "error";
+	}
+}
+
+int wr_err(struct wr_db *db, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (db) {
+		va_start(ap, fmt);
+		vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int wr_err_sq(struct wr_db *db, const char *what)
+{
+	int rc = sqlite3_extended_errcode(db->sq);
+	int code = WR_EDB;
+
+	if (rc == SQLITE_NOMEM)
+		code = WR_ENOMEM;
+	else if ((rc & 0xff) == SQLITE_NOTADB)
+		code = WR_ENOTWR;
+	return wr_err(db, code, "%s: %s", what, sqlite3_errmsg(db->sq));
+}
+
+int wr_prepare(struct wr_db *db, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(db->sq, sql, -1, st, NULL) != SQLITE_OK)
+		return wr_err_sq(db, "prepare");
+	return 0;
+}
+
+int wr_exec(struct wr_db *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->sq, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int rc = wr_err(db, WR_EDB, "%s", msg ? msg : sqlite3_errmsg(db->sq));
+		sqlite3_free(msg);
+		return rc;
+	}
+	return 0;
+}
+
+int wr_query_int(struct wr_db *db, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = wr_prepare(db, sql, &st);
+
+	if (rc)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? wr_err(db, WR_ENOENT, "no row") : wr_err_sq(db, "query");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void wr_hex(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void default_actor(struct wr_db *db)
+{
+	const char *env = getenv("WARROOM_USER");
+	struct passwd *pw;
+
+	/* Root may act as another user, as with sudo -u; nobody else may. */
+	if (env && *env && geteuid() == 0) {
+		snprintf(db->actor, sizeof db->actor, "%s", env);
+		return;
+	}
+	pw = getpwuid(geteuid());
+	if (pw)
+		snprintf(db->actor, sizeof db->actor, "%s", pw->pw_name);
+	else
+		snprintf(db->actor, sizeof db->actor, "uid%ld", (long)geteuid());
+}
+
+static int migrate(struct wr_db *db, int from)
+{
+	int rc;
+
+	if ((rc = wr_tx_begin(db)))
+		return rc;
+	for (int v = from; v < WR_SCHEMA_VERSION; v++) {
+		if ((rc = wr_exec(db, migrations[v]))) {
+			wr_tx_rollback(db);
+			return rc;
+		}
+	}
+	char sql[96];
+	snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+		 WR_APP_ID, WR_SCHEMA_VERSION);
+	if ((rc = wr_exec(db, sql))) {
+		wr_tx_rollback(db);
+		return rc;
+	}
+	return wr_tx_commit(db);
+}
+
+/* Creates the file ourselves so it is group-writable whatever the umask;
+ * SQLite gives the -wal and -shm files the database's mode. */
+static int create_file(struct wr_db *db, const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0664);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return wr_err(db, WR_EEXIST, "%s: already exists; refusing to overwrite", path);
+		return wr_err(db, WR_EIO, "%s: %s", path, strerror(errno));
+	}
+	(void)fchmod(fd, 0664);
+	close(fd);
+	return 0;
+}
+
+static void sql_short_lived(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqlite3_result_int(ctx, wr_cert_short_lived(sqlite3_value_int64(argv[0]),
+						    sqlite3_value_int64(argv[1])));
+}
+
+int wr_db_open(const char *path, int flags, struct wr_db **out)
+{
+	struct wr_db *db = calloc(1, sizeof *db);
+	int64_t app = 0, ver = 0;
+	int rc, oflags;
+	struct stat sb;
+
+	*out = db;
+	if (!db)
+		return WR_ENOMEM;
+	db->path = strdup(path);
+	default_actor(db);
+	if (flags & WR_OPEN_CREATE) {
+		if ((rc = create_file(db, path)))
+			return rc;
+	} else if (stat(path, &sb) != 0) {
+		return wr_err(db, WR_ENOENT, "%s: no such database (create one with 'warroom init')",
+			      path);
+	}
+	oflags = (flags & WR_OPEN_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (sqlite3_open_v2(path, &db->sq, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return wr_err_sq(db, path);
+	sqlite3_busy_timeout(db->sq, WR_BUSY_MS);
+	sqlite3_extended_result_codes(db->sq, 1);
+	/* The rule lives once, in rules.c; SQL asks it through this function. */
+	sqlite3_create_function(db->sq, "wr_short_lived", 2,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				sql_short_lived, NULL, NULL);
+
+	if (wr_query_int(db, "PRAGMA application_id", &app) ||
+	    wr_query_int(db, "PRAGMA user_version", &ver)) {
+		if (sqlite3_errcode(db->sq) == SQLITE_NOTADB)
+			return wr_err(db, WR_ENOTWR, "%s: not a warroom database", path);
+		return WR_EDB;
+	}
+	if (flags & WR_OPEN_CREATE) {
+		if ((rc = wr_exec(db, "PRAGMA journal_mode = WAL")))
+			return rc;
+		if ((rc = migrate(db, 0)))
+			return rc;
+	} else {
+		if (app != WR_APP_ID)
+			return wr_err(db, WR_ENOTWR, "%s: not a warroom database", path);
+		if (ver > WR_SCHEMA_VERSION)
+			return wr_err(db, WR_ENOTWR,
+				      "%s: schema version %lld is newer than this warroom (%d)", path,
+				      (long long)ver, WR_SCHEMA_VERSION);
+		if (ver < WR_SCHEMA_VERSION && !(flags & WR_OPEN_READONLY) &&
+		    (rc = migrate(db, (int)ver)))
+			return rc;
+	}
+	/* NORMAL is durable in WAL mode up to the last checkpoint's fsync and
+	 * much cheaper than FULL for the import's batches. */
+	if ((rc = wr_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")))
+		return rc;
+	return 0;
+}
+
+void wr_db_close(struct wr_db *db)
+{
+	if (!db)
+		return;
+	sqlite3_close_v2(db->sq);
+	free(db->path);
+	free(db);
+}
+
+const char *wr_db_errmsg(const struct wr_db *db)
+{
+	if (!db)
+		return "out of memory";
+	return db->errmsg[0] ? db->errmsg : "no error";
+}
+
+const char *wr_db_path(const struct wr_db *db) { return db->path; }
+
+void wr_db_set_actor(struct wr_db *db, const char *user)
+{
+	snprintf(db->actor, sizeof db->actor, "%s", user);
+}
+
+const char *wr_db_actor(const struct wr_db *db) { return db->actor; }
+
+void wr_db_set_config(struct wr_db *db, const struct wr_config *cfg) { db->cfg = cfg; }
+
+const struct wr_config *wr_db_config(const struct wr_db *db) { return db->cfg; }
+
+int wr_db_data_version(struct wr_db *db, int64_t *version)
+{
+	return wr_query_int(db, "PRAGMA data_version", version);
+}
+
+int wr_tx_begin(struct wr_db *db)
+{
+	if (db->tx_depth++ > 0)
+		return 0;
+	if (sqlite3_exec(db->sq, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		db->tx_depth = 0;
+		return wr_err_sq(db, "begin");
+	}
+	return 0;
+}
+
+int wr_tx_commit(struct wr_db *db)
+{
+	if (db->tx_depth <= 0)
+		return wr_err(db, WR_ERROR, "commit without a transaction");
+	if (--db->tx_depth > 0)
+		return 0;
+	if (sqlite3_exec(db->sq, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		int rc = wr_err_sq(db, "commit");
+		sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return 0;
+}
+
+void wr_tx_rollback(struct wr_db *db)
+{
+	if (db->tx_depth <= 0)
+		return;
+	db->tx_depth = 0;
+	sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
+}

@@ -1,0 +1,76 @@
+/*
+ * internal.h: what the core's files share and callers never see.
+ * The wr_db handle, error recording, and the SQLite helpers.
+ */
+#ifndef WR_INTERNAL_H
+#define WR_INTERNAL_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "wr.h"
+
+struct wr_db {
+	sqlite3 *sq;
+	char *path;
+	char actor[64];
+	const struct wr_config *cfg;
+	int tx_depth; /* wr_tx_begin nests: only the outermost commits */
+	char errmsg[512];
+};
+
+/* Records code and a printf-style message in db; returns code. */
+int wr_err(struct wr_db *db, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Records SQLite's message for rc as WR_EDB (or WR_ENOTWR/WR_ENOMEM). */
+int wr_err_sq(struct wr_db *db, const char *what);
+
+/* Prepares sql on db's connection; on failure records the error. */
+int wr_prepare(struct wr_db *db, const char *sql, sqlite3_stmt **st);
+/* Runs a statement without results. */
+int wr_exec(struct wr_db *db, const char *sql);
+/* Runs "SELECT <one integer>" with up to one int64 parameter. */
+int wr_query_int(struct wr_db *db, const char *sql, int64_t *out);
+
+/* Column helpers that map NULL to 0 / NULL. */
+static inline int64_t wr_col_i64(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, i);
+}
+static inline const char *wr_col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+/* Binds a time, NULL when 0. */
+static inline int wr_bind_time(sqlite3_stmt *st, int i, int64_t t)
+{
+	return t ? sqlite3_bind_int64(st, i, t) : sqlite3_bind_null(st, i);
+}
+
+/* Records an event with a jansson object (stolen), inside a transaction. */
+int wr_event_add_json(struct wr_db *db, const char *action, json_t *details);
+
+/* Embedded data (build/embedded.c). */
+extern const char wr_schema_sql[];
+extern const char wr_default_plan[];
+
+/* The plan's content, for incident.c (plan.c). */
+struct wr_plan_task {
+	char *team;
+	int phase;
+	char *title;
+	int64_t due_offset; /* seconds after the anchor */
+	const char *due_anchor; /* "discovery", "deadline" or NULL: none */
+};
+struct wr_plan_team {
+	char *id, *name;
+};
+const struct wr_plan_team *wr_plan_team_at(const struct wr_plan *p, size_t i);
+const struct wr_plan_task *wr_plan_task_at(const struct wr_plan *p, size_t i);
+
+
+/* The certificate's state label at instant now (cert.c). */
+const char *wr_cert_state_label(const char *state, int64_t revoked_at, int64_t not_after,
+				int64_t hold_until, int64_t now);
+
+#endif

@@ -1,0 +1,320 @@
+/*
+ * wr.h: the public API of warroom's core library.
+ *
+ * The core owns the incident's state (one SQLite database), the rules of
+ * the Baseline Requirements and the plan, certificates and the audit trail.
+ * It never draws and never prints: functions return 0 or a negative WR_E*
+ * code and leave a message in the handle (wr_db_errmsg), as SQLite does.
+ * Read models are plain structs filled by the core; handles are opaque.
+ */
+#ifndef WR_H
+#define WR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Error codes: 0 is success, everything else is negative. */
+enum {
+	WR_OK = 0,
+	WR_ERROR = -1,	  /* anything else */
+	WR_ENOMEM = -2,
+	WR_EINVAL = -3,	  /* bad input: a file, a time, a code */
+	WR_ENOENT = -4,	  /* no such task, certificate, file */
+	WR_EEXIST = -5,	  /* database exists, already done */
+	WR_EPERM = -6,	  /* the user's teams do not allow it */
+	WR_EDB = -7,	  /* SQLite failed */
+	WR_ENOTWR = -8,	  /* not a warroom database, or too new */
+	WR_EIO = -9,
+	WR_ECORRUPT = -10, /* the audit chain is broken */
+	WR_ESTATE = -11,  /* not in this incident state */
+};
+const char *wr_strerror(int code);
+
+/* ---- clock (core/clock.c) ------------------------------------------------ */
+/* Times are UTC seconds. RFC 3339 at the edges: "2026-11-25T07:53:34Z". */
+#define WR_TIME_BUFSZ 32
+struct wr_db;
+int64_t wr_clock_now(struct wr_db *db); /* $WARROOM_NOW overrides, for tests */
+int wr_time_parse(const char *s, int64_t *out);	  /* RFC 3339, or "now" */
+const char *wr_time_format(int64_t t, char buf[WR_TIME_BUFSZ]);
+int wr_duration_parse(const char *s, int64_t *out); /* "90m", "24h", "5d" */
+/* "4d 03:02:01", "-00:10:00"; buf of WR_TIME_BUFSZ. */
+const char *wr_duration_format(int64_t secs, char buf[WR_TIME_BUFSZ]);
+
+/* ---- rules (core/rules.c) ------------------------------------------------- */
+#define WR_CRL_OMIT (-1) /* unspecified: no reasonCode extension at all */
+struct wr_reason {
+	const char *code;	  /* "key-compromise" */
+	const char *section;	  /* "4.9.1.1 (3)" */
+	const char *circumstance; /* one line, our words */
+	int64_t deadline;	  /* seconds after discovery */
+	int crl_reason;		  /* RFC 5280 CRLReason, or WR_CRL_OMIT */
+	bool subca;		  /* BR 4.9.1.2 */
+};
+size_t wr_reason_count(void);
+const struct wr_reason *wr_reason_at(size_t i);
+const struct wr_reason *wr_reason_find(const char *code);
+const char *wr_crl_reason_name(int crl_reason); /* "keyCompromise" */
+int64_t wr_deadline(const struct wr_reason *r, int64_t discovered);
+
+/* The plan's phases: 0 activation, 1..4 the response phases. */
+#define WR_PHASES 5
+const char *wr_phase_name(int phase);  /* "activation", "communication", ... */
+const char *wr_phase_title(int phase); /* "Phase 1: Customer communication" */
+int wr_phase_parse(const char *s);     /* name or digit; -1 when unknown */
+
+/* MRE criteria of the plan template, section 4. */
+enum {
+	WR_MRE_BURDEN = 1 << 0,	    /* major outreach / operational burden */
+	WR_MRE_COMPLIANCE = 1 << 1, /* compliance failure, many certificates */
+	WR_MRE_KEYVULN = 1 << 2,    /* major vulnerability in server keys */
+	WR_MRE_CAKEY = 1 << 3,	    /* CA private key compromise */
+};
+struct wr_mre_input {
+	int64_t affected;
+	int64_t active_total; /* 0: unknown */
+	int64_t not_short_lived;
+	const struct wr_reason *reason;
+	unsigned flags;
+	int64_t absolute;     /* threshold, default 100 */
+	double share_percent; /* threshold, default 1.0 */
+};
+#define WR_MRE_CRITERIA 7
+struct wr_mre_criterion {
+	const char *id;	   /* "absolute", "share", "deadline", ... */
+	const char *label; /* "Affects at least 100 certificates" */
+	bool met;
+	char detail[160];
+};
+/* Fills out[WR_MRE_CRITERIA]; returns how many are met. */
+int wr_mre_evaluate(const struct wr_mre_input *in,
+		    struct wr_mre_criterion out[WR_MRE_CRITERIA]);
+/* Short-lived certificates are exempt from the deadlines (BR 4.9.1.1). */
+bool wr_cert_short_lived(int64_t not_before, int64_t not_after);
+
+/* ---- escaping (core/escape.c) -------------------------------------------- */
+/*
+ * Certificate fields are attacker-controlled. Each edge has its escaper;
+ * all return a malloc'd string (NULL only when out of memory).
+ * term: C0/C1 controls, DEL, bidi and line separators, invalid UTF-8 and
+ * the backslash become visible \xNN / \uNNNN / \\ sequences.
+ * md: term plus markdown's active characters.
+ */
+char *wr_esc_term(const char *s);
+char *wr_esc_md(const char *s);
+/* Turn arbitrary bytes into valid UTF-8 (bad bytes become "\xNN"). */
+char *wr_utf8_sanitize(const char *s, size_t len);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void wr_hex(const unsigned char *in, size_t n, char *out);
+/* Display width of an already escaped string (wide characters count 2). */
+int wr_str_width(const char *s);
+
+/* ---- config (core/config.c) ---------------------------------------------- */
+struct wr_config;
+/*
+ * Loads warroom.conf. path NULL: $WARROOM_CONFIG, else ./warroom.conf when
+ * present, else defaults. On error returns WR_EINVAL and writes
+ * "FILE:LINE: what was wrong" to err.
+ */
+int wr_config_load(const char *path, struct wr_config **out, char *err, size_t errsz);
+struct wr_config *wr_config_default(void);
+void wr_config_free(struct wr_config *cfg);
+const char *wr_config_path(const struct wr_config *cfg); /* NULL: defaults */
+/* Any [section] key; NULL when unset. */
+const char *wr_config_get(const struct wr_config *cfg, const char *section, const char *key);
+int64_t wr_config_int(const struct wr_config *cfg, const char *section, const char *key, int64_t dflt);
+double wr_config_double(const struct wr_config *cfg, const char *section, const char *key, double dflt);
+bool wr_config_bool(const struct wr_config *cfg, const char *section, const char *key, bool dflt);
+/* [users]: true when the section exists (then only listed users act). */
+bool wr_config_has_users(const struct wr_config *cfg);
+/* The user's teams as written ("revocation,replacement"), or NULL. */
+const char *wr_config_user_teams(const struct wr_config *cfg, const char *user, int *line);
+
+/* ---- database (core/db.c) ------------------------------------------------ */
+enum {
+	WR_OPEN_CREATE = 1 << 0,   /* create; fail with WR_EEXIST if present */
+	WR_OPEN_READONLY = 1 << 1,
+};
+/* *out is set even on failure (for wr_db_errmsg); close it either way. */
+int wr_db_open(const char *path, int flags, struct wr_db **out);
+void wr_db_close(struct wr_db *db);
+const char *wr_db_errmsg(const struct wr_db *db);
+const char *wr_db_path(const struct wr_db *db);
+/* Who acts (the OS user by default) and by which rules. The config is
+ * borrowed and must outlive the handle. */
+void wr_db_set_actor(struct wr_db *db, const char *user);
+const char *wr_db_actor(const struct wr_db *db);
+void wr_db_set_config(struct wr_db *db, const struct wr_config *cfg);
+const struct wr_config *wr_db_config(const struct wr_db *db);
+/* Changes whenever another connection commits: the console polls it. */
+int wr_db_data_version(struct wr_db *db, int64_t *version);
+
+/* ---- permissions (core/auth.c) ------------------------------------------- */
+/* 0 when the actor may act for team; WR_EPERM naming the team needed. */
+int wr_auth_team(struct wr_db *db, const char *team);
+/* The actor's teams, comma-separated ("*" for everyone when no [users]). */
+const char *wr_auth_teams(struct wr_db *db);
+
+/* ---- plan (core/plan.c) -------------------------------------------------- */
+struct wr_plan;
+/* path NULL: the built-in default plan (data/plan.ini). Errors as config. */
+int wr_plan_load(const char *path, struct wr_plan **out, char *err, size_t errsz);
+void wr_plan_free(struct wr_plan *plan);
+const char *wr_plan_name(const struct wr_plan *plan);
+const char *wr_plan_sha256(const struct wr_plan *plan); /* hex of the file */
+size_t wr_plan_team_count(const struct wr_plan *plan);
+size_t wr_plan_task_count(const struct wr_plan *plan);
+
+/* ---- incident (core/incident.c) ------------------------------------------ */
+int wr_incident_init(struct wr_db *db, const char *name, int64_t active_total,
+		     const struct wr_plan *plan);
+
+struct wr_counts {
+	int64_t affected, revoked, pending, expired, replaced, notified, held;
+};
+/* Counts at instant now: expired = not revoked and notAfter < now. */
+int wr_counts_get(struct wr_db *db, int64_t now, struct wr_counts *c);
+
+#define WR_STATE_ASSESSING "assessing"
+#define WR_STATE_DECLARED "declared"
+#define WR_STATE_CLOSED "closed"
+struct wr_status {
+	char name[256];
+	char state[16];
+	int phase;
+	char reason[48]; /* "" before declaration */
+	int crl_reason;
+	int64_t discovered, declared, closed, deadline; /* 0 when unset */
+	int64_t now;
+	int64_t active_total;
+	unsigned mre_flags;
+	char plan_name[128];
+	char plan_sha256[65];
+	struct wr_counts counts;
+};
+int wr_status_get(struct wr_db *db, struct wr_status *st);
+/* Evaluates the MRE criteria for the current state (before or after). */
+int wr_mre_current(struct wr_db *db, struct wr_mre_criterion out[WR_MRE_CRITERIA], int *met);
+
+/* Declares the MRE: records reason, discovery time and flags; computes the
+ * deadline; fills out[] with the criteria as evaluated. Management only. */
+int wr_incident_declare(struct wr_db *db, const char *reason, int64_t discovered,
+			unsigned flags, const char *note,
+			struct wr_mre_criterion out[WR_MRE_CRITERIA]);
+int wr_incident_set_phase(struct wr_db *db, int phase);
+int wr_incident_close(struct wr_db *db, const char *note);
+
+/* ---- teams and tasks (core/task.c) --------------------------------------- */
+struct wr_team {
+	char id[48];
+	char name[96];
+	int tasks_total, tasks_done;
+};
+/* Allocates *out (free with free()). */
+int wr_team_list(struct wr_db *db, struct wr_team **out, size_t *n);
+
+struct wr_task {
+	int64_t id;
+	const char *team; /* borrowed for the callback's duration */
+	int phase;
+	const char *title;
+	const char *owner; /* NULL: unassigned */
+	int64_t due;	   /* 0: none */
+	const char *done_by;
+	int64_t done_at; /* 0: not done */
+	const char *note;
+};
+struct wr_task_filter {
+	const char *team;  /* NULL: all */
+	int max_phase;	   /* tasks of this phase and earlier; -1: all */
+	bool undone_only;
+	const char *match; /* substring of title/owner/note, NULL: any */
+};
+typedef int (*wr_task_cb)(const struct wr_task *t, void *ctx);
+int wr_task_foreach(struct wr_db *db, const struct wr_task_filter *f, wr_task_cb cb, void *ctx);
+int wr_task_get(struct wr_db *db, int64_t id, wr_task_cb cb, void *ctx);
+int wr_task_done(struct wr_db *db, int64_t id, const char *note);
+int wr_task_reopen(struct wr_db *db, int64_t id);
+int wr_task_assign(struct wr_db *db, int64_t id, const char *owner);
+int wr_task_note(struct wr_db *db, int64_t id, const char *note);
+int wr_task_add(struct wr_db *db, const char *team, int phase, int64_t due,
+		const char *title, int64_t *id_out);
+
+/* ---- certificates (core/cert.c, core/import.c) --------------------------- */
+/* The fields the console needs, decoded without decoding the key. */
+struct wr_cert_info {
+	unsigned char sha256[32];      /* of the whole DER */
+	unsigned char spki_sha256[32]; /* of the SubjectPublicKeyInfo bytes */
+	char serial[132];	       /* upper-case hex, even length */
+	char *issuer;		       /* malloc'd, valid UTF-8, RFC 2253 order */
+	char *subject;
+	char *sans; /* comma-separated dNSName/iPAddress, "" when none */
+	int64_t not_before, not_after;
+};
+/* Parses one DER certificate. why (static text) says what was wrong. */
+int wr_cert_parse(const unsigned char *der, size_t len, struct wr_cert_info *ci,
+		  const char **why);
+void wr_cert_info_clear(struct wr_cert_info *ci);
+/* Upper-case, even-length hex without separators or leading zero bytes. */
+int wr_serial_normalize(const char *in, char *out, size_t outsz);
+
+struct wr_import_stats {
+	int64_t files, certs, added, duplicates, rejected;
+	int64_t csv_rows, csv_matched, csv_unmatched, csv_rejected;
+};
+/* Called for each rejected file or CSV row: where is "FILE" or "FILE:LINE". */
+typedef void (*wr_reject_cb)(const char *where, const char *why, void *ctx);
+/* Imports PEM, DER and directories (recursively) with nthreads parsers
+ * (0: one per core). Inserts in batches; duplicates are counted, not added. */
+int wr_import_paths(struct wr_db *db, const char *const *paths, size_t npaths,
+		    int nthreads, wr_reject_cb reject, void *ctx,
+		    struct wr_import_stats *st);
+/* CSV serial,customer,contact (serial in hex; a header row is allowed). */
+int wr_import_customers(struct wr_db *db, const char *csv, wr_reject_cb reject,
+			void *ctx, struct wr_import_stats *st);
+
+struct wr_cert {
+	int64_t id;
+	const char *serial, *issuer, *subject, *sans;
+	int64_t not_before, not_after;
+	const char *customer, *contact; /* NULL when unknown */
+	const char *state; /* "pending", "expired", "revoked", ... (derived) */
+	int crl_reason;	   /* WR_CRL_OMIT..; -2: the incident's */
+	int64_t revoked_at, notified_at, replaced_at, hold_until;
+	unsigned char sha256[32], spki_sha256[32];
+};
+struct wr_cert_filter {
+	const char *state;    /* NULL: any; also "expired" and "held" */
+	const char *customer; /* exact */
+	int64_t limit;	      /* 0: all */
+	int64_t offset;
+	int64_t now;
+};
+typedef int (*wr_cert_cb)(const struct wr_cert *c, void *ctx);
+int wr_cert_foreach(struct wr_db *db, const struct wr_cert_filter *f, wr_cert_cb cb, void *ctx);
+
+/* ---- timeline and audit (core/audit.c) ----------------------------------- */
+struct wr_event {
+	int64_t id, at;
+	const char *actor, *action, *details; /* details: JSON text */
+	unsigned char hash[32];
+};
+typedef int (*wr_event_cb)(const struct wr_event *e, void *ctx);
+/* The newest limit events (0: all) matching match (NULL: any), shown
+ * newest first when newest_first. */
+int wr_event_foreach(struct wr_db *db, int64_t limit, bool newest_first, const char *match,
+		     wr_event_cb cb, void *ctx);
+/* Verifies the chain. 0: it holds; WR_ECORRUPT: *bad_id is the first broken
+ * link and the message says why. *count is the number of links checked. */
+int wr_audit_verify(struct wr_db *db, int64_t *count, int64_t *bad_id);
+
+/* ---- transactions (for callers composing several changes) --------------- */
+int wr_tx_begin(struct wr_db *db); /* BEGIN IMMEDIATE, waits for writers */
+int wr_tx_commit(struct wr_db *db);
+void wr_tx_rollback(struct wr_db *db);
+/* Records an event in the current transaction; details is a JSON object. */
+int wr_event_add(struct wr_db *db, const char *action, const char *details_json);
+
+#endif

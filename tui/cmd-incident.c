@@ -1,0 +1,390 @@
+/*
+ * cmd-incident.c: init, reasons, declare, status, phase and close.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+/* ---- init ---------------------------------------------------------------- */
+static const struct option init_opts[] = {
+	{"name", required_argument, NULL, 'n'},
+	{"active-total", required_argument, NULL, 'a'},
+	{"plan", required_argument, NULL, 'p'},
+	{0},
+};
+
+static int init_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	const char *name = NULL, *plan_path = NULL;
+	int64_t active = 0;
+	struct wr_plan *plan = NULL;
+	char err[512];
+	int o, rc;
+
+	while ((o = getopt_long(argc, argv, "", init_opts, NULL)) != -1) {
+		switch (o) {
+		case 'n': name = optarg; break;
+		case 'p': plan_path = optarg; break;
+		case 'a':
+			if (parse_int(optarg, &active) || active < 0)
+				return cmd_error(ctx, EXIT_USAGE,
+						 "init: --active-total takes a whole number, not '%s'",
+						 optarg);
+			break;
+		default: return cmd_bad_option(ctx, &cmd_init, argv);
+		}
+	}
+	if (!name || optind != argc) {
+		cmd_usage(ctx, &cmd_init, ctx->err);
+		return EXIT_USAGE;
+	}
+	if ((rc = wr_plan_load(plan_path, &plan, err, sizeof err)))
+		return cmd_error(ctx, EXIT_USAGE, "%s", err);
+	if ((rc = cmd_db(ctx, WR_OPEN_CREATE))) {
+		wr_plan_free(plan);
+		return rc;
+	}
+	rc = wr_incident_init(ctx->db, name, active, plan);
+	if (rc) {
+		wr_plan_free(plan);
+		int st = cmd_fail(ctx, rc);
+		/* The file was created by us and holds nothing: remove it. */
+		wr_db_close(ctx->db);
+		ctx->db = NULL;
+		remove(ctx->db_path);
+		return st;
+	}
+	fprintf(ctx->out, "created %s: ", ctx->db_path);
+	out_term(ctx->out, name);
+	fprintf(ctx->out, "\nplan: ");
+	out_term(ctx->out, wr_plan_name(plan));
+	fprintf(ctx->out, " (%zu teams, %zu tasks, sha256 %s)\n", wr_plan_team_count(plan),
+		wr_plan_task_count(plan), wr_plan_sha256(plan));
+	wr_plan_free(plan);
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_init = {
+	"init", "--name TEXT [--active-total N] [--plan FILE]",
+	"create the incident's database from a plan (never overwrites)",
+	"", init_opts, 0, init_exec,
+};
+
+/* ---- reasons ------------------------------------------------------------- */
+static const struct option json_opts[] = {
+	{"json", no_argument, NULL, 'j'},
+	{0},
+};
+
+static int reasons_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	bool json = false;
+	char b[WR_TIME_BUFSZ];
+	int o;
+
+	while ((o = getopt_long(argc, argv, "", json_opts, NULL)) != -1) {
+		if (o != 'j')
+			return cmd_bad_option(ctx, &cmd_reasons, argv);
+		json = true;
+	}
+	if (optind != argc)
+		return cmd_bad_option(ctx, &cmd_reasons, argv);
+	json_t *arr = json ? json_array() : NULL;
+	if (!json)
+		fprintf(ctx->out, "%-22s %-13s %-9s %-22s %s\n", "CODE", "BR", "DEADLINE",
+			"CRLREASON", "CIRCUMSTANCE");
+	for (size_t i = 0; i < wr_reason_count(); i++) {
+		const struct wr_reason *r = wr_reason_at(i);
+		if (json) {
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:o}", "code", r->code,
+					       "section", r->section, "circumstance",
+					       r->circumstance, "deadline_seconds",
+					       (json_int_t)r->deadline, "crl_reason",
+					       wr_crl_reason_name(r->crl_reason), "crl_reason_code",
+					       r->crl_reason == WR_CRL_OMIT ? json_null()
+									    : json_integer(r->crl_reason)));
+			continue;
+		}
+		int64_t d = r->deadline;
+		if (d % 86400 == 0)
+			snprintf(b, sizeof b, "%lld days", (long long)(d / 86400));
+		else
+			snprintf(b, sizeof b, "%lld hours", (long long)(d / 3600));
+		char crl[32];
+		if (r->crl_reason == WR_CRL_OMIT)
+			snprintf(crl, sizeof crl, "(none: unspecified)");
+		else
+			snprintf(crl, sizeof crl, "%s (%d)", wr_crl_reason_name(r->crl_reason),
+				 r->crl_reason);
+		fprintf(ctx->out, "%-22s %-13s %-9s %-22s %s\n", r->code, r->section, b, crl,
+			r->circumstance);
+	}
+	if (json)
+		out_json(ctx->out, arr);
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_reasons = {
+	"reasons", "[--json]", "list the BR reason codes, their deadlines and CRLReasons",
+	"", json_opts, 0, reasons_exec,
+};
+
+/* ---- declare ------------------------------------------------------------- */
+static const struct option declare_opts[] = {
+	{"reason", required_argument, NULL, 'r'},
+	{"discovered", required_argument, NULL, 'd'},
+	{"note", required_argument, NULL, 'n'},
+	{"burden", no_argument, NULL, 'B'},
+	{"compliance", no_argument, NULL, 'C'},
+	{"key-vulnerability", no_argument, NULL, 'K'},
+	{"ca-key", no_argument, NULL, 'A'},
+	{"json", no_argument, NULL, 'j'},
+	{0},
+};
+
+static void print_criteria(struct wr_ctx *ctx, const struct wr_mre_criterion *c, int met)
+{
+	fprintf(ctx->out, "MRE criteria (plan section 4): %d of %d met\n", met, WR_MRE_CRITERIA);
+	for (int i = 0; i < WR_MRE_CRITERIA; i++)
+		fprintf(ctx->out, "  [%c] %-18s %s\n      %s\n", c[i].met ? 'x' : ' ', c[i].id,
+			c[i].label, c[i].detail);
+}
+
+static json_t *criteria_json(const struct wr_mre_criterion *c)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < WR_MRE_CRITERIA; i++)
+		json_array_append_new(a, json_pack("{s:s, s:b, s:s, s:s}", "id", c[i].id, "met",
+						   c[i].met, "label", c[i].label, "detail",
+						   c[i].detail));
+	return a;
+}
+
+static int declare_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	const char *reason = NULL, *disc = NULL, *note = NULL;
+	unsigned flags = 0;
+	bool json = false;
+	int64_t discovered;
+	struct wr_mre_criterion crit[WR_MRE_CRITERIA];
+	int o, rc;
+
+	while ((o = getopt_long(argc, argv, "", declare_opts, NULL)) != -1) {
+		switch (o) {
+		case 'r': reason = optarg; break;
+		case 'd': disc = optarg; break;
+		case 'n': note = optarg; break;
+		case 'B': flags |= WR_MRE_BURDEN; break;
+		case 'C': flags |= WR_MRE_COMPLIANCE; break;
+		case 'K': flags |= WR_MRE_KEYVULN; break;
+		case 'A': flags |= WR_MRE_CAKEY; break;
+		case 'j': json = true; break;
+		default: return cmd_bad_option(ctx, &cmd_declare, argv);
+		}
+	}
+	if (!reason || !disc || optind != argc) {
+		cmd_usage(ctx, &cmd_declare, ctx->err);
+		return EXIT_USAGE;
+	}
+	if (!wr_reason_find(reason)) {
+		char *m = wr_esc_term(reason);
+		cmd_error(ctx, 0, "declare: unknown reason code '%s'; one of:", m);
+		free(m);
+		for (size_t i = 0; i < wr_reason_count(); i++)
+			fprintf(ctx->err, "  %s\n", wr_reason_at(i)->code);
+		return EXIT_USAGE;
+	}
+	if (wr_time_parse(disc, &discovered))
+		return cmd_error(ctx, EXIT_USAGE,
+				 "declare: --discovered wants an RFC 3339 time such as "
+				 "2026-11-25T06:00:00Z, not '%s'", disc);
+	if ((rc = wr_incident_declare(ctx->db, reason, discovered, flags, note, crit)))
+		return cmd_fail(ctx, rc);
+	int met = 0;
+	for (int i = 0; i < WR_MRE_CRITERIA; i++)
+		met += crit[i].met;
+	const struct wr_reason *r = wr_reason_find(reason);
+	char t1[WR_TIME_BUFSZ], t2[WR_TIME_BUFSZ];
+	int64_t deadline = wr_deadline(r, discovered);
+	if (json) {
+		out_json(ctx->out, json_pack("{s:s, s:s, s:s, s:s, s:i, s:o}", "reason", r->code,
+					     "discovered", wr_time_format(discovered, t1),
+					     "deadline", wr_time_format(deadline, t2), "crl_reason",
+					     wr_crl_reason_name(r->crl_reason), "criteria_met", met,
+					     "criteria", criteria_json(crit)));
+		return EXIT_OK;
+	}
+	fprintf(ctx->out, "declared: %s (BR %s), CRLReason %s\n", r->code, r->section,
+		wr_crl_reason_name(r->crl_reason));
+	fprintf(ctx->out, "discovered %s; revocation deadline %s\n",
+		wr_time_format(discovered, t1), wr_time_format(deadline, t2));
+	print_criteria(ctx, crit, met);
+	if (met == 0)
+		fprintf(ctx->out, "note: no criterion is met; the declaration is recorded anyway\n");
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_declare = {
+	"declare",
+	"--reason CODE --discovered TIME [--note TEXT] [--burden] [--compliance]\n"
+	"                       [--key-vulnerability] [--ca-key] [--json]",
+	"declare the Mass Revocation Event: reason, discovery time, deadline",
+	"", declare_opts, CMD_NEEDS_DB, declare_exec,
+};
+
+/* ---- status -------------------------------------------------------------- */
+static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	struct wr_status s;
+	struct wr_mre_criterion crit[WR_MRE_CRITERIA];
+	struct wr_team *teams = NULL;
+	size_t nteams = 0;
+	bool json = false;
+	int o, rc, met = 0;
+
+	while ((o = getopt_long(argc, argv, "", json_opts, NULL)) != -1) {
+		if (o != 'j')
+			return cmd_bad_option(ctx, &cmd_status, argv);
+		json = true;
+	}
+	if (optind != argc)
+		return cmd_bad_option(ctx, &cmd_status, argv);
+	if ((rc = wr_status_get(ctx->db, &s)) || (rc = wr_team_list(ctx->db, &teams, &nteams)) ||
+	    (rc = wr_mre_current(ctx->db, crit, &met))) {
+		free(teams);
+		return cmd_fail(ctx, rc);
+	}
+	const struct wr_counts *c = &s.counts;
+	bool declared = s.declared != 0;
+	if (json) {
+		json_t *inc = json_pack("{s:o, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+					"name", jstr(s.name), "state", s.state, "phase", s.phase,
+					"phase_name", wr_phase_name(s.phase), "reason",
+					s.reason[0] ? json_string(s.reason) : json_null(),
+					"crl_reason",
+					s.reason[0] ? json_string(wr_crl_reason_name(s.crl_reason))
+						    : json_null(),
+					"discovered", jtime(s.discovered), "declared",
+					jtime(s.declared), "deadline", jtime(s.deadline),
+					"seconds_left",
+					s.deadline ? json_integer(s.deadline - s.now) : json_null(),
+					"now", jtime(s.now));
+		json_object_set_new(inc, "closed", jtime(s.closed));
+		json_object_set_new(inc, "active_total",
+				    s.active_total ? json_integer(s.active_total) : json_null());
+		json_object_set_new(inc, "plan", jstr(s.plan_name));
+		json_object_set_new(inc, "plan_sha256", json_string(s.plan_sha256));
+		json_t *ta = json_array();
+		for (size_t i = 0; i < nteams; i++)
+			json_array_append_new(ta, json_pack("{s:o, s:o, s:i, s:i}", "id",
+							    jstr(teams[i].id), "name",
+							    jstr(teams[i].name), "tasks_total",
+							    teams[i].tasks_total, "tasks_done",
+							    teams[i].tasks_done));
+		out_json(ctx->out,
+			 json_pack("{s:o, s:{s:b, s:i, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+				   " s:o}",
+				   "incident", inc, "mre", "declared", declared, "criteria_met", met,
+				   "criteria", criteria_json(crit), "counts", "affected",
+				   (json_int_t)c->affected, "revoked", (json_int_t)c->revoked,
+				   "pending", (json_int_t)c->pending, "expired",
+				   (json_int_t)c->expired, "replaced", (json_int_t)c->replaced,
+				   "notified", (json_int_t)c->notified, "held",
+				   (json_int_t)c->held, "teams", ta));
+		free(teams);
+		return EXIT_OK;
+	}
+	char t1[WR_TIME_BUFSZ], t2[WR_TIME_BUFSZ];
+	FILE *f = ctx->out;
+	fprintf(f, "Incident   ");
+	out_term(f, s.name);
+	fprintf(f, "\nState      %s, %s\n", s.state, wr_phase_title(s.phase));
+	if (s.reason[0]) {
+		const struct wr_reason *r = wr_reason_find(s.reason);
+		fprintf(f, "Reason     %s (BR %s), CRLReason %s\n", s.reason,
+			r ? r->section : "?", wr_crl_reason_name(s.crl_reason));
+		fprintf(f, "Discovered %s\n", wr_time_format(s.discovered, t1));
+		fprintf(f, "Deadline   %s  (%s %s)\n", wr_time_format(s.deadline, t1),
+			wr_duration_format(s.deadline - s.now, t2),
+			s.deadline >= s.now ? "left" : "OVERDUE");
+	} else {
+		fprintf(f, "Reason     not declared yet (warroom declare)\n");
+	}
+	fprintf(f, "Now        %s\n", wr_time_format(s.now, t1));
+	fprintf(f, "Plan       ");
+	out_term(f, s.plan_name);
+	fprintf(f, " (sha256 %.16s...)\n\n", s.plan_sha256);
+	fprintf(f, "Certificates\n");
+	fprintf(f, "  affected %10lld   revoked  %10lld   pending %10lld\n",
+		(long long)c->affected, (long long)c->revoked, (long long)c->pending);
+	fprintf(f, "  expired  %10lld   replaced %10lld   notified %9lld\n\n",
+		(long long)c->expired, (long long)c->replaced, (long long)c->notified);
+	print_criteria(ctx, crit, met);
+	fprintf(f, "\nTeams\n");
+	for (size_t i = 0; i < nteams; i++) {
+		fprintf(f, "  ");
+		out_term_w(f, teams[i].id, 20);
+		fprintf(f, " ");
+		out_term_w(f, teams[i].name, 26);
+		fprintf(f, " %2d/%-2d tasks done\n", teams[i].tasks_done, teams[i].tasks_total);
+	}
+	free(teams);
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_status = {
+	"status", "[--json]", "the incident, its deadline, counts, MRE criteria and teams",
+	"", json_opts, CMD_NEEDS_DB | CMD_READONLY, status_exec,
+};
+
+/* ---- phase and close ----------------------------------------------------- */
+static int phase_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	int rc, p;
+
+	if (argc != 2 || (p = wr_phase_parse(argv[1])) < 0) {
+		cmd_usage(ctx, &cmd_phase, ctx->err);
+		return EXIT_USAGE;
+	}
+	if ((rc = wr_incident_set_phase(ctx->db, p)))
+		return cmd_fail(ctx, rc);
+	fprintf(ctx->out, "phase: %s\n", wr_phase_title(p));
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_phase = {
+	"phase", "PHASE",
+	"move the incident to a phase: activation, communication, replacement, revocation,"
+	" post-mortem (or 0-4)",
+	"", NULL, CMD_NEEDS_DB, phase_exec,
+};
+
+static const struct option close_opts[] = {
+	{"note", required_argument, NULL, 'n'},
+	{0},
+};
+
+static int close_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	const char *note = NULL;
+	int o, rc;
+
+	while ((o = getopt_long(argc, argv, "", close_opts, NULL)) != -1) {
+		if (o != 'n')
+			return cmd_bad_option(ctx, &cmd_close, argv);
+		note = optarg;
+	}
+	if (optind != argc)
+		return cmd_bad_option(ctx, &cmd_close, argv);
+	if ((rc = wr_incident_close(ctx->db, note)))
+		return cmd_fail(ctx, rc);
+	fprintf(ctx->out, "incident closed\n");
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_close = {
+	"close", "[--note TEXT]", "close the incident (Management)",
+	"", close_opts, CMD_NEEDS_DB, close_exec,
+};

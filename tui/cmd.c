@@ -1,0 +1,285 @@
+/*
+ * cmd.c: finding and running commands from the table, their help, and the
+ * output helpers every command shares (terminal escaping, JSON).
+ *
+ * Nothing here knows what a command does; the cmd-*.c files do.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+const struct wr_cmd *const wr_cmds[] = {
+	&cmd_init,	&cmd_import,	  &cmd_reasons,	    &cmd_declare,
+	&cmd_status,	&cmd_certs,	  &cmd_task_list,   &cmd_task_done,
+	&cmd_task_reopen, &cmd_task_assign, &cmd_task_note, &cmd_task_add,
+	&cmd_phase,	&cmd_close,	  &cmd_log,	    &cmd_audit_verify,
+};
+const size_t wr_ncmds = sizeof wr_cmds / sizeof wr_cmds[0];
+
+const struct wr_cmd *cmd_find(int argc, char **argv, int *used)
+{
+	if (argc < 1)
+		return NULL;
+	for (size_t i = 0; i < wr_ncmds; i++) {
+		const char *n = wr_cmds[i]->name, *sp = strchr(n, ' ');
+		if (!sp && strcmp(n, argv[0]) == 0) {
+			*used = 1;
+			return wr_cmds[i];
+		}
+		if (sp && argc >= 2 && strncmp(n, argv[0], (size_t)(sp - n)) == 0 &&
+		    argv[0][sp - n] == '\0' && strcmp(sp + 1, argv[1]) == 0) {
+			*used = 2;
+			return wr_cmds[i];
+		}
+	}
+	return NULL;
+}
+
+void cmd_usage(struct wr_ctx *ctx, const struct wr_cmd *c, FILE *f)
+{
+	(void)ctx;
+	fprintf(f, "usage: warroom %s%s%s\n  %s\n", c->name, c->args[0] ? " " : "", c->args,
+		c->summary);
+}
+
+void cmd_list(FILE *f)
+{
+	fprintf(f, "usage: warroom [--db PATH] [--config PATH] [COMMAND [ARGS]]\n"
+		   "With no command, opens the console.\n\ncommands:\n");
+	for (size_t i = 0; i < wr_ncmds; i++)
+		fprintf(f, "  %-14s %s\n", wr_cmds[i]->name, wr_cmds[i]->summary);
+	fprintf(f, "\n'warroom COMMAND --help' for a command's options; see warroom(1).\n");
+}
+
+int cmd_exit_status(int code)
+{
+	switch (code) {
+	case WR_OK: return EXIT_OK;
+	case WR_EINVAL:
+	case WR_ENOTWR: return EXIT_USAGE;
+	default: return EXIT_FAIL;
+	}
+}
+
+int cmd_error(struct wr_ctx *ctx, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("warroom: ", ctx->err);
+	va_start(ap, fmt);
+	vfprintf(ctx->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->err);
+	return status;
+}
+
+int cmd_fail(struct wr_ctx *ctx, int code)
+{
+	char *m = wr_esc_term(ctx->db ? wr_db_errmsg(ctx->db) : wr_strerror(code));
+	cmd_error(ctx, 0, "%s", m ? m : wr_strerror(code));
+	free(m);
+	return cmd_exit_status(code);
+}
+
+int cmd_db(struct wr_ctx *ctx, int flags)
+{
+	int rc;
+
+	if (ctx->db)
+		return 0;
+	rc = wr_db_open(ctx->db_path, flags, &ctx->db);
+	if (rc) {
+		int st = cmd_fail(ctx, rc);
+		wr_db_close(ctx->db);
+		ctx->db = NULL;
+		return st;
+	}
+	wr_db_set_config(ctx->db, ctx->cfg);
+	return 0;
+}
+
+int cmd_run(struct wr_ctx *ctx, int argc, char **argv)
+{
+	int used = 0, rc;
+	const struct wr_cmd *c = cmd_find(argc, argv, &used);
+
+	if (!c) {
+		if (argc >= 1 && strcmp(argv[0], "help") == 0) {
+			if (argc >= 2 && (c = cmd_find(argc - 1, argv + 1, &used))) {
+				cmd_usage(ctx, c, ctx->out);
+				return EXIT_OK;
+			}
+			cmd_list(ctx->out);
+			return EXIT_OK;
+		}
+		char *m = wr_esc_term(argc ? argv[0] : "");
+		cmd_error(ctx, 0, "unknown command '%s'%s", m ? m : "",
+			  argc >= 2 ? " (or subcommand)" : "");
+		free(m);
+		cmd_list(ctx->err);
+		return EXIT_USAGE;
+	}
+	/* argv[0] becomes the command's name for getopt's messages. */
+	argc -= used - 1;
+	argv += used - 1;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cmd_usage(ctx, c, ctx->out);
+			return EXIT_OK;
+		}
+	}
+	if ((c->flags & CMD_NEEDS_DB) &&
+	    (rc = cmd_db(ctx, (c->flags & CMD_READONLY) ? WR_OPEN_READONLY : 0)))
+		return rc;
+	optind = 0; /* getopt_long restarts (GNU: 0 also resets its state) */
+	opterr = 0;
+	return c->exec(ctx, argc, argv);
+}
+
+/* Shell-like splitting: spaces separate, quotes group, backslash escapes. */
+int cmd_run_line(struct wr_ctx *ctx, const char *line)
+{
+	char *buf = malloc(strlen(line) + 1), *w = buf;
+	char *argv[64];
+	int argc = 0, rc;
+	const char *p = line;
+
+	if (!buf)
+		return EXIT_FAIL;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		if (argc == 63) {
+			free(buf);
+			return cmd_error(ctx, EXIT_USAGE, "too many words");
+		}
+		argv[argc++] = w;
+		char q = 0;
+		while (*p && (q || (*p != ' ' && *p != '\t'))) {
+			if (q && *p == q) {
+				q = 0;
+				p++;
+			} else if (!q && (*p == '"' || *p == '\'')) {
+				q = *p++;
+			} else if (*p == '\\' && p[1] && q != '\'') {
+				*w++ = p[1];
+				p += 2;
+			} else {
+				*w++ = *p++;
+			}
+		}
+		if (q) {
+			free(buf);
+			return cmd_error(ctx, EXIT_USAGE, "unterminated quote");
+		}
+		*w++ = '\0';
+	}
+	argv[argc] = NULL;
+	rc = argc ? cmd_run(ctx, argc, argv) : EXIT_OK;
+	free(buf);
+	return rc;
+}
+
+/* The bad option getopt saw, for a message. */
+int cmd_bad_option(struct wr_ctx *ctx, const struct wr_cmd *c, char **argv)
+{
+	const char *o = argv[optind - 1];
+	if (optopt && optopt != '?' && optopt < 128)
+		cmd_error(ctx, 0, "%s: option -%c: bad or missing argument", c->name, optopt);
+	else
+		cmd_error(ctx, 0, "%s: unknown option or missing argument '%s'", c->name,
+			  o ? o : "?");
+	cmd_usage(ctx, c, ctx->err);
+	return EXIT_USAGE;
+}
+
+void out_term(FILE *f, const char *s)
+{
+	char *e = wr_esc_term(s ? s : "-");
+	fputs(e ? e : "?", f);
+	free(e);
+}
+
+void out_term_w(FILE *f, const char *s, int width)
+{
+	char *e = wr_esc_term(s ? s : "-");
+	int w;
+
+	if (!e)
+		return;
+	w = wr_str_width(e);
+	if (w > width) {
+		/* Cut at a character boundary, keeping room for the ellipsis. */
+		size_t i = 0;
+		int cw = 0;
+		while (e[i]) {
+			size_t k = 1;
+			while ((e[i + k] & 0xc0) == 0x80)
+				k++;
+			char save = e[i + k];
+			e[i + k] = '\0';
+			int ww = wr_str_width(e + i);
+			e[i + k] = save;
+			if (cw + ww > width - 1)
+				break;
+			cw += ww;
+			i += k;
+		}
+		e[i] = '\0';
+		fputs(e, f);
+		fputs("…", f);
+		w = cw + 1;
+	} else {
+		fputs(e, f);
+	}
+	for (; w < width; w++)
+		fputc(' ', f);
+	free(e);
+}
+
+json_t *jstr(const char *s)
+{
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	if ((j = json_string(s)))
+		return j;
+	char *t = wr_utf8_sanitize(s, strlen(s));
+	j = t ? json_string(t) : NULL;
+	free(t);
+	return j ? j : json_null();
+}
+
+json_t *jtime(int64_t t)
+{
+	char b[WR_TIME_BUFSZ];
+	return t ? json_string(wr_time_format(t, b)) : json_null();
+}
+
+void out_json(FILE *f, json_t *j)
+{
+	/* ENSURE_ASCII: control bytes, bidi controls and every other non-ASCII
+	 * character leave as \uXXXX escapes, never raw. */
+	json_dumpf(j, f, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+	fputc('\n', f);
+	json_decref(j);
+}
+
+int parse_int(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || errno)
+		return -1;
+	*out = v;
+	return 0;
+}
