@@ -147,7 +147,7 @@ static int certs_exec(struct wr_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_option(ctx, &cmd_certs, argv);
+		return cmd_stray(ctx, &cmd_certs, argv[optind]);
 	if (flt.state) {
 		size_t i = 0;
 		while (cert_states[i] && strcmp(cert_states[i], flt.state))

@@ -89,7 +89,7 @@ static int reasons_exec(struct wr_ctx *ctx, int argc, char **argv)
 		json = true;
 	}
 	if (optind != argc)
-		return cmd_bad_option(ctx, &cmd_reasons, argv);
+		return cmd_stray(ctx, &cmd_reasons, argv[optind]);
 	json_t *arr = json ? json_array() : NULL;
 	if (!json)
 		fprintf(ctx->out, "%-22s %-13s %-9s %-22s %s\n", "CODE", "BR", "DEADLINE",
@@ -250,7 +250,7 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		json = true;
 	}
 	if (optind != argc)
-		return cmd_bad_option(ctx, &cmd_status, argv);
+		return cmd_stray(ctx, &cmd_status, argv[optind]);
 	if ((rc = wr_status_get(ctx->db, &s)) || (rc = wr_team_list(ctx->db, &teams, &nteams)) ||
 	    (rc = wr_mre_current(ctx->db, crit, &met))) {
 		free(teams);
@@ -377,7 +377,7 @@ static int close_exec(struct wr_ctx *ctx, int argc, char **argv)
 		note = optarg;
 	}
 	if (optind != argc)
-		return cmd_bad_option(ctx, &cmd_close, argv);
+		return cmd_stray(ctx, &cmd_close, argv[optind]);
 	if ((rc = wr_incident_close(ctx->db, note)))
 		return cmd_fail(ctx, rc);
 	fprintf(ctx->out, "incident closed\n");

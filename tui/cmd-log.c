@@ -65,7 +65,7 @@ static int log_exec(struct wr_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc) {
 		json_decref(out.arr);
-		return cmd_bad_option(ctx, &cmd_log, argv);
+		return cmd_stray(ctx, &cmd_log, argv[optind]);
 	}
 	/* --limit shows the newest N, oldest first like the rest. */
 	rc = wr_event_foreach(ctx->db, limit, false, grep, event_row, &out);

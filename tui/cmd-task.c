@@ -74,7 +74,7 @@ static int list_exec(struct wr_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return cmd_bad_option(ctx, &cmd_task_list, argv);
+		return cmd_stray(ctx, &cmd_task_list, argv[optind]);
 	flt.max_phase = phase;
 	out.phase = phase;
 	if (json)

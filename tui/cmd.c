@@ -187,15 +187,26 @@ int cmd_run_line(struct wr_ctx *ctx, const char *line)
 	return rc;
 }
 
-/* The bad option getopt saw, for a message. */
+/* The bad option getopt saw, for a message. Every option is long-only, so
+ * optopt is set (to the option's value) only when an argument is missing. */
 int cmd_bad_option(struct wr_ctx *ctx, const struct wr_cmd *c, char **argv)
 {
-	const char *o = argv[optind - 1];
-	if (optopt && optopt != '?' && optopt < 128)
-		cmd_error(ctx, 0, "%s: option -%c: bad or missing argument", c->name, optopt);
+	char *m = wr_esc_term(optind > 0 ? argv[optind - 1] : "?");
+
+	if (optopt)
+		cmd_error(ctx, 0, "%s: option '%s' needs an argument", c->name, m ? m : "?");
 	else
-		cmd_error(ctx, 0, "%s: unknown option or missing argument '%s'", c->name,
-			  o ? o : "?");
+		cmd_error(ctx, 0, "%s: unknown option '%s'", c->name, m ? m : "?");
+	free(m);
+	cmd_usage(ctx, c, ctx->err);
+	return EXIT_USAGE;
+}
+
+int cmd_stray(struct wr_ctx *ctx, const struct wr_cmd *c, const char *arg)
+{
+	char *m = wr_esc_term(arg);
+	cmd_error(ctx, 0, "%s: unexpected argument '%s'", c->name, m ? m : "?");
+	free(m);
 	cmd_usage(ctx, c, ctx->err);
 	return EXIT_USAGE;
 }

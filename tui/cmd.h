@@ -70,6 +70,8 @@ void out_json(FILE *f, json_t *j);
 int parse_int(const char *s, int64_t *out);
 /* Reports the option getopt refused; returns EXIT_USAGE. */
 int cmd_bad_option(struct wr_ctx *ctx, const struct wr_cmd *c, char **argv);
+/* Reports an argument the command does not take; returns EXIT_USAGE. */
+int cmd_stray(struct wr_ctx *ctx, const struct wr_cmd *c, const char *arg);
 
 #define CMD_DECLARE(n) extern const struct wr_cmd n
 CMD_DECLARE(cmd_init);
