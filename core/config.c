@@ -15,13 +15,30 @@
 
 #include "internal.h"
 
-enum ctype { C_INT, C_PERCENT, C_BOOL, C_STRING };
+enum ctype { C_INT, C_PERCENT, C_BOOL, C_STRING, C_BACKEND };
 static const struct {
 	const char *section, *key;
 	enum ctype type;
 } known[] = {
 	{"mre", "absolute", C_INT},
 	{"mre", "share_percent", C_PERCENT},
+	{"revocation", "backend", C_BACKEND},
+	{"revocation", "two_person", C_BOOL},
+	{"revocation", "batch", C_INT},
+	{"local", "ca_cert", C_STRING},
+	{"local", "ca_key", C_STRING},
+	{"local", "out_dir", C_STRING},
+	{"local", "shard_entries", C_INT},
+	{"local", "crl_url", C_STRING},
+	{"local", "ocsp_url", C_STRING},
+	{"local", "crl_days", C_INT},
+	{"acme", "directory", C_STRING},
+	{"acme", "ca_bundle", C_STRING},
+	{"acme", "account_key", C_STRING},
+	{"acme", "concurrency", C_INT},
+	{"acme", "cert_key_dir", C_STRING},
+	{"exec", "command", C_STRING},
+	{"exec", "timeout", C_INT},
 };
 
 struct entry {
@@ -67,7 +84,17 @@ static int check_value(enum ctype t, const char *v, char *err, size_t errsz)
 			return -1;
 		}
 		break;
+	case C_BACKEND:
+		if (strcmp(v, "local") && strcmp(v, "acme") && strcmp(v, "exec")) {
+			snprintf(err, errsz, "expected local, acme or exec, got '%s'", v);
+			return -1;
+		}
+		break;
 	case C_STRING:
+		if (!*v) {
+			snprintf(err, errsz, "expected a value");
+			return -1;
+		}
 		break;
 	}
 	return 0;
@@ -239,4 +266,21 @@ const char *wr_config_user_teams(const struct wr_config *c, const char *user, in
 			return c->e[i].value;
 		}
 	return NULL;
+}
+
+const char *wr_config_file(const struct wr_config *c, const char *section, const char *key,
+			   char *buf, size_t bufsz)
+{
+	const char *v = wr_config_get(c, section, key);
+	const char *slash;
+
+	if (!v)
+		return NULL;
+	/* Relative paths are relative to the config file, not to where
+	 * warroom happens to run. */
+	if (v[0] == '/' || !c->path || !(slash = strrchr(c->path, '/')))
+		snprintf(buf, bufsz, "%s", v);
+	else
+		snprintf(buf, bufsz, "%.*s/%s", (int)(slash - c->path), c->path, v);
+	return buf;
 }

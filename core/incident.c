@@ -106,7 +106,6 @@ int wr_counts_get(struct wr_db *db, int64_t now, struct wr_counts *c)
 		else if (!strcmp(k, "revoked")) c->revoked = n;
 		else if (!strcmp(k, "notified")) c->notified = n;
 		else if (!strcmp(k, "replaced")) c->replaced = n;
-		else if (!strcmp(k, "held")) c->held = n;
 	}
 	sqlite3_finalize(st);
 	/* notAfter is the last second of validity (RFC 5280 4.1.2.5). */
@@ -119,7 +118,20 @@ int wr_counts_get(struct wr_db *db, int64_t now, struct wr_counts *c)
 	else
 		rc = wr_err_sq(db, "counting expired certificates");
 	sqlite3_finalize(st);
-	c->pending = c->affected - c->revoked - c->expired;
+	if (rc)
+		return rc;
+	/* Delayed: held past now, neither revoked nor expired. */
+	if ((rc = wr_prepare(db, "SELECT count(*) FROM cert INDEXED BY cert_held"
+				 " WHERE revoked_at IS NULL AND hold_until IS NOT NULL"
+				 " AND hold_until > ?1 AND not_after >= ?1", &st)))
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		c->held = sqlite3_column_int64(st, 0);
+	else
+		rc = wr_err_sq(db, "counting delayed certificates");
+	sqlite3_finalize(st);
+	c->pending = c->affected - c->revoked - c->expired - c->held;
 	return rc;
 }
 

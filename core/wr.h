@@ -127,6 +127,10 @@ const char *wr_config_get(const struct wr_config *cfg, const char *section, cons
 int64_t wr_config_int(const struct wr_config *cfg, const char *section, const char *key, int64_t dflt);
 double wr_config_double(const struct wr_config *cfg, const char *section, const char *key, double dflt);
 bool wr_config_bool(const struct wr_config *cfg, const char *section, const char *key, bool dflt);
+/* A path setting, resolved against the config file's directory when
+ * relative; NULL when unset. */
+const char *wr_config_file(const struct wr_config *cfg, const char *section, const char *key,
+			   char *buf, size_t bufsz);
 /* [users]: true when the section exists (then only listed users act). */
 bool wr_config_has_users(const struct wr_config *cfg);
 /* The user's teams as written ("revocation,replacement"), or NULL. */
@@ -172,9 +176,11 @@ int wr_incident_init(struct wr_db *db, const char *name, int64_t active_total,
 		     const struct wr_plan *plan);
 
 struct wr_counts {
-	int64_t affected, revoked, pending, expired, replaced, notified, held;
+	int64_t affected, revoked, pending, expired, replaced, notified;
+	int64_t held; /* "delayed": held past now, neither revoked nor expired */
 };
-/* Counts at instant now: expired = not revoked and notAfter < now. */
+/* Counts at instant now: expired = not revoked and notAfter < now;
+ * pending = neither revoked, expired nor held. */
 int wr_counts_get(struct wr_db *db, int64_t now, struct wr_counts *c);
 
 #define WR_STATE_ASSESSING "assessing"
@@ -295,6 +301,50 @@ struct wr_cert_filter {
 typedef int (*wr_cert_cb)(const struct wr_cert *c, void *ctx);
 int wr_cert_foreach(struct wr_db *db, const struct wr_cert_filter *f, wr_cert_cb cb, void *ctx);
 
+/* ---- revocation (core/revoke.c) ----------------------------------------- */
+/* Management records an authorization; a revocation run needs one with
+ * room left (limit 0: none), by someone else when [revocation]
+ * two_person = yes. */
+int wr_authorize(struct wr_db *db, const char *action, int64_t limit, int64_t *id_out);
+
+/* Holds unrevoked certificates back until `until`, with the per-subscriber
+ * rationale Mozilla asks of delayed revocations: by customer, or by a list
+ * of serials (hex). *held says how many; unknown serials go to reject. */
+int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, int64_t until,
+	     const char *rationale, wr_reject_cb reject, void *ctx, int64_t *held);
+
+struct wr_revoke_opts {
+	int64_t limit;	      /* at most this many certificates; 0: all */
+	const char *customer; /* only this customer's; NULL: all */
+	bool dry_run;	      /* count and check, submit nothing */
+	int batch;	      /* 0: [revocation] batch, else 1000 */
+};
+struct wr_revoke_progress {
+	int64_t total;	 /* candidates when the run started */
+	int64_t done;	 /* submitted and answered */
+	int64_t revoked; /* newly revoked */
+	int64_t already; /* the CA had revoked them already */
+	int64_t failed;	 /* refused or failed; retried next run */
+	int64_t reclaimed; /* left submitted by a dead run, submitted again */
+	double elapsed;	 /* seconds */
+	const char *backend;
+	const char *last_error; /* the newest failure's message, or NULL */
+};
+typedef void (*wr_progress_cb)(const struct wr_revoke_progress *p, void *ctx);
+/* Revokes pending certificates in batches through the configured backend:
+ * pending -> submitted -> revoked | failed. Crash-safe and idempotent: a
+ * run after kill -9 submits again what was left submitted, and the
+ * backend's "already revoked" counts as revoked. Runs in parallel claim
+ * disjoint certificates. */
+int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_cb cb,
+		  void *ctx, struct wr_revoke_progress *result);
+
+/* The newest proof of publication (verify), all 0 when none. */
+struct wr_published {
+	int64_t checked_at, on_crl, ocsp_confirmed, ocsp_sampled, problems;
+};
+int wr_published_get(struct wr_db *db, struct wr_published *p);
+
 /* ---- timeline and audit (core/audit.c) ----------------------------------- */
 struct wr_event {
 	int64_t id, at;
@@ -316,5 +366,12 @@ int wr_tx_commit(struct wr_db *db);
 void wr_tx_rollback(struct wr_db *db);
 /* Records an event in the current transaction; details is a JSON object. */
 int wr_event_add(struct wr_db *db, const char *action, const char *details_json);
+
+/* ---- burn-down (core/burndown.c) ---------------------------------------- */
+/* Pending certificates (neither revoked nor expired) at npoints instants
+ * evenly spaced from t0 to t1 (npoints >= 2, t1 > t0); -1 for instants
+ * after now. Cost: one indexed range count per point, plus one pass over
+ * the revoked certificates when there are any. */
+int wr_burndown(struct wr_db *db, int64_t t0, int64_t t1, int npoints, int64_t *pending);
 
 #endif

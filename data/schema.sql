@@ -61,13 +61,25 @@ CREATE TABLE cert (
   revoked_at   INTEGER,
   notified_at  INTEGER,
   replaced_at  INTEGER,
-  hold_until   INTEGER,              -- delayed revocation
-  error        TEXT
+  hold_until   INTEGER,              -- delayed revocation: held until then
+  hold_reason  TEXT,                 -- the per-subscriber rationale
+  claim        TEXT,                 -- "host:pid:start" of the submitting run
+  submitted_at INTEGER,
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  error        TEXT,                 -- the backend's last error
+  on_crl       INTEGER,              -- verify found it on the CRL (time)
+  ocsp_revoked INTEGER               -- verify got "revoked" over OCSP (time)
 );
 CREATE INDEX cert_serial ON cert(serial);
 CREATE INDEX cert_customer ON cert(customer);
 -- Unrevoked certificates by expiry: "expired" is a range count here.
 CREATE INDEX cert_live_expiry ON cert(not_after) WHERE revoked_at IS NULL;
+-- Revocations over time (burn-down, reports).
+CREATE INDEX cert_revoked_at ON cert(revoked_at) WHERE revoked_at IS NOT NULL;
+-- Delayed revocations still held: "delayed" is a range count here.
+CREATE INDEX cert_held ON cert(hold_until) WHERE revoked_at IS NULL AND hold_until IS NOT NULL;
+-- The revocation engine's queue, walked by state then id (core/revoke.c).
+CREATE INDEX cert_state ON cert(state);
 
 CREATE TABLE cert_der (
   cert_id  INTEGER PRIMARY KEY REFERENCES cert(id) ON DELETE CASCADE,
@@ -81,7 +93,7 @@ CREATE TABLE counter (
   n     INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 INSERT INTO counter(name) VALUES ('affected'), ('revoked'), ('notified'),
-  ('replaced'), ('held'), ('long_lived');
+  ('replaced'), ('long_lived');
 
 -- long_lived: not exempt from the BR deadlines; wr_short_lived is the rule
 -- of core/rules.c, registered on every connection by core/db.c.
@@ -92,7 +104,6 @@ CREATE TRIGGER cert_ins AFTER INSERT ON cert BEGIN
   UPDATE counter SET n = n + 1 WHERE name = 'revoked' AND NEW.revoked_at IS NOT NULL;
   UPDATE counter SET n = n + 1 WHERE name = 'notified' AND NEW.notified_at IS NOT NULL;
   UPDATE counter SET n = n + 1 WHERE name = 'replaced' AND NEW.replaced_at IS NOT NULL;
-  UPDATE counter SET n = n + 1 WHERE name = 'held' AND NEW.hold_until IS NOT NULL;
 END;
 CREATE TRIGGER cert_del AFTER DELETE ON cert BEGIN
   UPDATE counter SET n = n - 1 WHERE name = 'affected';
@@ -101,7 +112,6 @@ CREATE TRIGGER cert_del AFTER DELETE ON cert BEGIN
   UPDATE counter SET n = n - 1 WHERE name = 'revoked' AND OLD.revoked_at IS NOT NULL;
   UPDATE counter SET n = n - 1 WHERE name = 'notified' AND OLD.notified_at IS NOT NULL;
   UPDATE counter SET n = n - 1 WHERE name = 'replaced' AND OLD.replaced_at IS NOT NULL;
-  UPDATE counter SET n = n - 1 WHERE name = 'held' AND OLD.hold_until IS NOT NULL;
 END;
 CREATE TRIGGER cert_upd_revoked AFTER UPDATE OF revoked_at ON cert
   WHEN (OLD.revoked_at IS NULL) <> (NEW.revoked_at IS NULL) BEGIN
@@ -118,11 +128,31 @@ CREATE TRIGGER cert_upd_replaced AFTER UPDATE OF replaced_at ON cert
   UPDATE counter SET n = n + (CASE WHEN NEW.replaced_at IS NULL THEN -1 ELSE 1 END)
    WHERE name = 'replaced';
 END;
-CREATE TRIGGER cert_upd_held AFTER UPDATE OF hold_until ON cert
-  WHEN (OLD.hold_until IS NULL) <> (NEW.hold_until IS NULL) BEGIN
-  UPDATE counter SET n = n + (CASE WHEN NEW.hold_until IS NULL THEN -1 ELSE 1 END)
-   WHERE name = 'held';
-END;
+
+-- Management's authorizations of revocation (BR-driven, but the CA's
+-- decision): a run needs one with room left; with two_person = yes its
+-- executor must be someone else.
+CREATE TABLE authorization (
+  id          INTEGER PRIMARY KEY,
+  action      TEXT NOT NULL DEFAULT 'revoke',
+  by_user     TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  max_certs   INTEGER,              -- NULL: no limit
+  used        INTEGER NOT NULL DEFAULT 0
+);
+
+-- Proof of publication: each verify run.
+CREATE TABLE publication (
+  id              INTEGER PRIMARY KEY,
+  checked_at      INTEGER NOT NULL,
+  crl_url         TEXT,
+  ocsp_url        TEXT,
+  on_crl          INTEGER NOT NULL,  -- revoked certificates found on the CRLs
+  ocsp_confirmed  INTEGER NOT NULL,  -- sampled ones answered "revoked"
+  ocsp_sampled    INTEGER NOT NULL,
+  problems        INTEGER NOT NULL,
+  details         TEXT NOT NULL DEFAULT '{}'
+);
 
 -- The timeline, which is also the audit trail: each row's hash is
 -- SHA-256(prev hash || canonical bytes of the row), see core/audit.c.

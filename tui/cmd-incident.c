@@ -240,6 +240,7 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 	struct wr_status s;
 	struct wr_mre_criterion crit[WR_MRE_CRITERIA];
 	struct wr_team *teams = NULL;
+	struct wr_published pub;
 	size_t nteams = 0;
 	bool json = false;
 	int o, rc, met = 0;
@@ -252,7 +253,7 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return cmd_stray(ctx, &cmd_status, argv[optind]);
 	if ((rc = wr_status_get(ctx->db, &s)) || (rc = wr_team_list(ctx->db, &teams, &nteams)) ||
-	    (rc = wr_mre_current(ctx->db, crit, &met))) {
+	    (rc = wr_mre_current(ctx->db, crit, &met)) || (rc = wr_published_get(ctx->db, &pub))) {
 		free(teams);
 		return cmd_fail(ctx, rc);
 	}
@@ -283,16 +284,26 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 							    jstr(teams[i].name), "tasks_total",
 							    teams[i].tasks_total, "tasks_done",
 							    teams[i].tasks_done));
+		json_t *published =
+			pub.checked_at
+				? json_pack("{s:I, s:I, s:I, s:I, s:o}", "on_crl",
+					    (json_int_t)pub.on_crl, "ocsp_confirmed",
+					    (json_int_t)pub.ocsp_confirmed, "ocsp_sampled",
+					    (json_int_t)pub.ocsp_sampled, "problems",
+					    (json_int_t)pub.problems, "checked_at",
+					    jtime(pub.checked_at))
+				: json_pack("{s:I, s:I, s:n}", "on_crl", (json_int_t)0,
+					    "ocsp_confirmed", (json_int_t)0, "checked_at");
 		out_json(ctx->out,
 			 json_pack("{s:o, s:{s:b, s:i, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-				   " s:o}",
+				   " s:o, s:o}",
 				   "incident", inc, "mre", "declared", declared, "criteria_met", met,
 				   "criteria", criteria_json(crit), "counts", "affected",
 				   (json_int_t)c->affected, "revoked", (json_int_t)c->revoked,
 				   "pending", (json_int_t)c->pending, "expired",
 				   (json_int_t)c->expired, "replaced", (json_int_t)c->replaced,
-				   "notified", (json_int_t)c->notified, "held",
-				   (json_int_t)c->held, "teams", ta));
+				   "notified", (json_int_t)c->notified, "delayed",
+				   (json_int_t)c->held, "published", published, "teams", ta));
 		free(teams);
 		return EXIT_OK;
 	}
@@ -319,8 +330,16 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 	fprintf(f, "Certificates\n");
 	fprintf(f, "  affected %10lld   revoked  %10lld   pending %10lld\n",
 		(long long)c->affected, (long long)c->revoked, (long long)c->pending);
-	fprintf(f, "  expired  %10lld   replaced %10lld   notified %9lld\n\n",
+	fprintf(f, "  expired  %10lld   replaced %10lld   notified %9lld\n",
 		(long long)c->expired, (long long)c->replaced, (long long)c->notified);
+	fprintf(f, "  delayed  %10lld   ", (long long)c->held);
+	if (pub.checked_at)
+		fprintf(f, "published: %lld on CRLs, %lld/%lld OCSP revoked, %lld problems at %s\n\n",
+			(long long)pub.on_crl, (long long)pub.ocsp_confirmed,
+			(long long)pub.ocsp_sampled, (long long)pub.problems,
+			wr_time_format(pub.checked_at, t1));
+	else
+		fprintf(f, "published: not verified yet (warroom verify)\n\n");
 	print_criteria(ctx, crit, met);
 	fprintf(f, "\nTeams\n");
 	for (size_t i = 0; i < nteams; i++) {

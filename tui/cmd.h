@@ -88,6 +88,11 @@ CMD_DECLARE(cmd_task_reopen);
 CMD_DECLARE(cmd_task_assign);
 CMD_DECLARE(cmd_task_note);
 CMD_DECLARE(cmd_task_add);
+CMD_DECLARE(cmd_authorize);
+CMD_DECLARE(cmd_revoke);
+CMD_DECLARE(cmd_delay);
+CMD_DECLARE(cmd_crl);
+CMD_DECLARE(cmd_verify);
 CMD_DECLARE(cmd_log);
 CMD_DECLARE(cmd_audit_verify);
 

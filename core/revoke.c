@@ -1,0 +1,681 @@
+/*
+ * revoke.c: the revocation engine, Phase 3 of the plan.
+ *
+ * Owns the queue and the states of the affected certificates:
+ *
+ *   pending --claim--> submitted --backend--> revoked | failed
+ *
+ * A claim is committed before the backend is called, and the outcome is
+ * committed after, so a crash leaves certificates "submitted" under the
+ * claim of a dead process. The next run takes them back and submits them
+ * again; the CA's "already revoked" answer counts as revoked, so each ends
+ * revoked exactly once. Claims happen under BEGIN IMMEDIATE, so two runs
+ * at once claim disjoint certificates. Also here: Management's
+ * authorizations (two-person rule) and delayed revocations. Backends
+ * (backend-*.c) only talk to the CA.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+
+static const struct wr_backend_class *const backends[] = {
+	&wr_backend_local,
+	&wr_backend_acme,
+	&wr_backend_exec,
+};
+
+static const struct wr_backend_class *backend_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			return backends[i];
+	return NULL;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- claims ---------------------------------------------------------------- */
+
+/* A process's start time (clock ticks since boot, /proc/PID/stat field
+ * 22): with the pid it names one process even after pids wrap. */
+static long long proc_start(pid_t pid)
+{
+	char path[64], buf[1024];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: skip past the last ')'. */
+	char *p = strrchr(buf, ')');
+	if (!p)
+		return -1;
+	p++;
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoll(p + 1, NULL, 10) : -1;
+}
+
+static void claim_self(char *buf, size_t n)
+{
+	char host[128] = "localhost";
+
+	gethostname(host, sizeof host - 1);
+	snprintf(buf, n, "%s:%ld:%lld", host, (long)getpid(), proc_start(getpid()));
+}
+
+/* A claim is dead when its process on this host is gone (or is another
+ * process with a reused pid); on another host, after a lease of an hour. */
+#define CLAIM_LEASE 3600
+static void sql_claim_dead(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *claim = (const char *)sqlite3_value_text(argv[0]);
+	int64_t submitted = sqlite3_value_int64(argv[1]);
+	char host[128] = "localhost", me[160];
+	long pid;
+	long long start;
+
+	(void)argc;
+	if (!claim) {
+		sqlite3_result_int(ctx, 1);
+		return;
+	}
+	gethostname(host, sizeof host - 1);
+	const char *c1 = strrchr(claim, ':');
+	if (!c1 || c1 == claim) {
+		sqlite3_result_int(ctx, 1);
+		return;
+	}
+	const char *c0 = c1 - 1;
+	while (c0 > claim && *c0 != ':')
+		c0--;
+	snprintf(me, sizeof me, "%.*s", (int)(c0 - claim), claim);
+	if (strcmp(me, host) != 0) {
+		sqlite3_result_int(ctx, time(NULL) - submitted > CLAIM_LEASE);
+		return;
+	}
+	pid = strtol(c0 + 1, NULL, 10);
+	start = strtoll(c1 + 1, NULL, 10);
+	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+		sqlite3_result_int(ctx, 1);
+		return;
+	}
+	sqlite3_result_int(ctx, proc_start((pid_t)pid) != start);
+}
+
+/* ---- authorization ------------------------------------------------------------ */
+
+int wr_authorize(struct wr_db *db, const char *action, int64_t limit, int64_t *id_out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!action || strcmp(action, "revoke") != 0)
+		return wr_err(db, WR_EINVAL, "only 'revoke' can be authorized");
+	if (limit < 0)
+		return wr_err(db, WR_EINVAL, "the limit must be positive");
+	if ((rc = wr_auth_team(db, "management")))
+		return rc;
+	if ((rc = wr_tx_begin(db)))
+		return rc;
+	if ((rc = wr_prepare(db, "INSERT INTO authorization(action, by_user, at, max_certs)"
+				 " VALUES (?, ?, ?, ?)", &st)))
+		goto fail;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, db->actor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, wr_clock_now(db));
+	if (limit > 0)
+		sqlite3_bind_int64(st, 4, limit);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : wr_err_sq(db, "authorizing");
+	sqlite3_finalize(st);
+	if (rc)
+		goto fail;
+	int64_t id = sqlite3_last_insert_rowid(db->sq);
+	if (id_out)
+		*id_out = id;
+	json_t *d = json_pack("{s:I, s:s}", "authorization", (json_int_t)id, "action", action);
+	json_object_set_new(d, "limit", limit > 0 ? json_integer(limit) : json_null());
+	if ((rc = wr_event_add_json(db, "authorize", d)))
+		goto fail;
+	return wr_tx_commit(db);
+fail:
+	wr_tx_rollback(db);
+	return rc;
+}
+
+/* The authorization a run of `actor` may use, and how much room it has
+ * (-1: unlimited). 0 when found; WR_EPERM with the reason otherwise. */
+static int find_authorization(struct wr_db *db, int64_t *id, int64_t *room)
+{
+	bool two = wr_config_bool(db->cfg, "revocation", "two_person", false);
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = wr_prepare(db, "SELECT id, max_certs - used FROM authorization"
+				 " WHERE action = 'revoke' AND (max_certs IS NULL OR used < max_certs)"
+				 " AND (?1 = 0 OR by_user <> ?2) ORDER BY id DESC LIMIT 1", &st)))
+		return rc;
+	sqlite3_bind_int(st, 1, two);
+	sqlite3_bind_text(st, 2, db->actor, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*room = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else if (two) {
+		rc = wr_err(db, WR_EPERM,
+			    "revocation needs an authorization with room left, recorded by a"
+			    " Management user other than '%s' (two_person = yes):"
+			    " 'warroom authorize revoke'", db->actor);
+	} else {
+		rc = wr_err(db, WR_EPERM,
+			    "revocation needs an authorization with room left, recorded by a"
+			    " Management user: 'warroom authorize revoke'");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- delays ----------------------------------------------------------------- */
+
+static int hold_serial(struct wr_db *db, sqlite3_stmt *st, const char *serial, int64_t until,
+		       const char *rationale, int64_t *n)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, until);
+	sqlite3_bind_text(st, 2, rationale, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, serial, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return wr_err_sq(db, "holding certificates");
+	*n += sqlite3_changes(db->sq);
+	return 0;
+}
+
+int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, int64_t until,
+	     const char *rationale, wr_reject_cb reject, void *ctx, int64_t *held)
+{
+	sqlite3_stmt *st = NULL;
+	FILE *f = NULL;
+	int64_t n = 0, unknown = 0;
+	int rc;
+
+	*held = 0;
+	if (!!customer == !!serials_file)
+		return wr_err(db, WR_EINVAL, "delay takes a customer or a file of serials");
+	if (!rationale || !*rationale)
+		return wr_err(db, WR_EINVAL,
+			      "a delayed revocation needs its rationale (Mozilla asks for one"
+			      " per subscriber)");
+	if (until <= wr_clock_now(db))
+		return wr_err(db, WR_EINVAL, "--until must be in the future");
+	if (serials_file && !(f = fopen(serials_file, "r")))
+		return wr_err(db, WR_EIO, "%s: %s", serials_file, strerror(errno));
+	if ((rc = wr_auth_team(db, "management")))
+		goto out;
+	if ((rc = wr_tx_begin(db)))
+		goto out;
+	if (customer) {
+		rc = wr_prepare(db, "UPDATE cert SET hold_until = ?1, hold_reason = ?2"
+				    " WHERE customer = ?3 AND revoked_at IS NULL", &st);
+		if (!rc)
+			rc = hold_serial(db, st, customer, until, rationale, &n);
+	} else {
+		char line[512], serial[132], where[600];
+		int lineno = 0;
+		rc = wr_prepare(db, "UPDATE cert SET hold_until = ?1, hold_reason = ?2"
+				    " WHERE serial = ?3 AND revoked_at IS NULL", &st);
+		while (!rc && fgets(line, sizeof line, f)) {
+			lineno++;
+			line[strcspn(line, "\r\n")] = '\0';
+			char *p = line;
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!*p || *p == '#')
+				continue;
+			snprintf(where, sizeof where, "%s:%d", serials_file, lineno);
+			if (wr_serial_normalize(p, serial, sizeof serial)) {
+				if (reject)
+					reject(where, "expected a serial number in hex", ctx);
+				unknown++;
+				continue;
+			}
+			int64_t before = n;
+			rc = hold_serial(db, st, serial, until, rationale, &n);
+			if (!rc && n == before) {
+				if (reject)
+					reject(where, "no unrevoked certificate has this serial", ctx);
+				unknown++;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc)
+		goto fail;
+	char tb[WR_TIME_BUFSZ];
+	json_t *d = json_pack("{s:I, s:s, s:s}", "held", (json_int_t)n, "until",
+			      wr_time_format(until, tb), "rationale", rationale);
+	if (customer)
+		json_object_set_new(d, "customer", json_string(customer));
+	else
+		json_object_set_new(d, "unknown_serials", json_integer(unknown));
+	if ((rc = wr_event_add_json(db, "delay", d)))
+		goto fail;
+	if ((rc = wr_tx_commit(db)))
+		goto out;
+	*held = n;
+	if (unknown)
+		rc = wr_err(db, WR_EINVAL, "%lld serials were not held", (long long)unknown);
+	goto out;
+fail:
+	wr_tx_rollback(db);
+out:
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+struct run {
+	struct wr_db *db;
+	const struct wr_revoke_opts *o;
+	char claim[192];
+	int64_t now, last_id, auth_id, room;
+	int incident_reason;
+	struct wr_rv_item *items;
+	unsigned char **ders;
+	size_t n;
+};
+
+/* Certificates a run may take: pending, not held, not expired. With the
+ * id cursor, each batch walks the state index from where the last ended,
+ * so a run is linear in the population. */
+#define CANDIDATES                                                                                \
+	" FROM cert WHERE state = 'pending' AND revoked_at IS NULL"                               \
+	" AND not_after >= ?1 AND (hold_until IS NULL OR hold_until <= ?1)"                        \
+	" AND (?2 IS NULL OR customer = ?2)"
+
+static int count_candidates(struct run *r, int64_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = wr_prepare(r->db, "SELECT count(*)" CANDIDATES, &st)))
+		return rc;
+	sqlite3_bind_int64(st, 1, r->now);
+	if (r->o->customer)
+		sqlite3_bind_text(st, 2, r->o->customer, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : wr_err_sq(r->db, "counting");
+	*n = rc ? 0 : sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void free_items(struct run *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->ders[i]);
+	r->n = 0;
+}
+
+/* Claims up to want certificates in one transaction: they become
+ * submitted under our claim, and the authorization's room shrinks. */
+static int claim_batch(struct run *r, size_t want)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL, *der = NULL;
+	int rc;
+
+	free_items(r);
+	if ((rc = wr_tx_begin(r->db)))
+		return rc;
+	if ((rc = wr_prepare(r->db, "SELECT id, serial, crl_reason, not_after" CANDIDATES
+				    " AND id > ?3 ORDER BY id LIMIT ?4", &sel)) ||
+	    (rc = wr_prepare(r->db, "UPDATE cert SET state = 'submitted', claim = ?1,"
+				    " submitted_at = ?2, attempts = attempts + 1 WHERE id = ?3",
+			     &upd)) ||
+	    (rc = wr_prepare(r->db, "SELECT der FROM cert_der WHERE cert_id = ?", &der)))
+		goto fail;
+	sqlite3_bind_int64(sel, 1, r->now);
+	if (r->o->customer)
+		sqlite3_bind_text(sel, 2, r->o->customer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(sel, 3, r->last_id);
+	sqlite3_bind_int64(sel, 4, (int64_t)want);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		struct wr_rv_item *it = &r->items[r->n];
+		memset(it, 0, sizeof *it);
+		it->cert_id = sqlite3_column_int64(sel, 0);
+		snprintf(it->serial, sizeof it->serial, "%s", wr_col_text(sel, 1));
+		it->crl_reason = sqlite3_column_type(sel, 2) == SQLITE_NULL
+					 ? r->incident_reason
+					 : sqlite3_column_int(sel, 2);
+		it->not_after = sqlite3_column_int64(sel, 3);
+		r->ders[r->n] = NULL;
+		sqlite3_reset(der);
+		sqlite3_bind_int64(der, 1, it->cert_id);
+		if (sqlite3_step(der) == SQLITE_ROW) {
+			int len = sqlite3_column_bytes(der, 0);
+			r->ders[r->n] = malloc(len > 0 ? (size_t)len : 1);
+			if (!r->ders[r->n]) {
+				rc = wr_err(r->db, WR_ENOMEM, "out of memory");
+				goto fail;
+			}
+			memcpy(r->ders[r->n], sqlite3_column_blob(der, 0), (size_t)len);
+			it->der = r->ders[r->n];
+			it->der_len = (size_t)len;
+		}
+		sqlite3_reset(upd);
+		sqlite3_bind_text(upd, 1, r->claim, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 2, r->now);
+		sqlite3_bind_int64(upd, 3, it->cert_id);
+		if (sqlite3_step(upd) != SQLITE_DONE) {
+			rc = wr_err_sq(r->db, "claiming");
+			goto fail;
+		}
+		r->last_id = it->cert_id;
+		r->n++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = wr_err_sq(r->db, "selecting certificates");
+		goto fail;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	sqlite3_finalize(der);
+	sel = upd = der = NULL;
+	if (r->n) {
+		if ((rc = wr_prepare(r->db, "UPDATE authorization SET used = used + ? WHERE id = ?",
+				     &upd)))
+			goto fail;
+		sqlite3_bind_int64(upd, 1, (int64_t)r->n);
+		sqlite3_bind_int64(upd, 2, r->auth_id);
+		rc = sqlite3_step(upd) == SQLITE_DONE ? 0 : wr_err_sq(r->db, "authorization");
+		sqlite3_finalize(upd);
+		upd = NULL;
+		if (rc)
+			goto fail;
+	}
+	return wr_tx_commit(r->db);
+fail:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(upd);
+	sqlite3_finalize(der);
+	wr_tx_rollback(r->db);
+	free_items(r);
+	return rc;
+}
+
+/* Commits the backend's answers for the batch, and the batch's event. */
+static int record_batch(struct run *r, struct wr_revoke_progress *p, int batch_no)
+{
+	sqlite3_stmt *ok = NULL, *bad = NULL;
+	int64_t rev = 0, already = 0, failed = 0;
+	json_t *errors = json_array();
+	int rc;
+
+	if ((rc = wr_tx_begin(r->db)))
+		goto out;
+	if ((rc = wr_prepare(r->db, "UPDATE cert SET state = 'revoked', revoked_at = ?1,"
+				    " crl_reason = coalesce(crl_reason, ?2), error = NULL, claim = NULL"
+				    " WHERE id = ?3 AND claim = ?4", &ok)) ||
+	    (rc = wr_prepare(r->db, "UPDATE cert SET state = 'failed', error = ?1, claim = NULL"
+				    " WHERE id = ?2 AND claim = ?3", &bad)))
+		goto fail;
+	for (size_t i = 0; i < r->n; i++) {
+		struct wr_rv_item *it = &r->items[i];
+		sqlite3_stmt *st;
+		if (it->status == WR_RV_REVOKED || it->status == WR_RV_ALREADY) {
+			st = ok;
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, it->revoked_at ? it->revoked_at : r->now);
+			if (it->crl_reason == r->incident_reason)
+				sqlite3_bind_null(st, 2);
+			else
+				sqlite3_bind_int(st, 2, it->crl_reason);
+			sqlite3_bind_int64(st, 3, it->cert_id);
+			sqlite3_bind_text(st, 4, r->claim, -1, SQLITE_STATIC);
+			it->status == WR_RV_REVOKED ? rev++ : already++;
+		} else {
+			st = bad;
+			sqlite3_reset(st);
+			char *msg = wr_utf8_sanitize(it->error[0] ? it->error : "no answer",
+						     strlen(it->error[0] ? it->error : "no answer"));
+			sqlite3_bind_text(st, 1, msg ? msg : "?", -1, SQLITE_TRANSIENT);
+			if (json_array_size(errors) < 20)
+				json_array_append_new(errors, json_pack("{s:s, s:s}", "serial",
+									it->serial, "error",
+									msg ? msg : "?"));
+			free(msg);
+			sqlite3_bind_int64(st, 2, it->cert_id);
+			sqlite3_bind_text(st, 3, r->claim, -1, SQLITE_STATIC);
+			failed++;
+		}
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = wr_err_sq(r->db, "recording revocations");
+			goto fail;
+		}
+	}
+	sqlite3_finalize(ok);
+	sqlite3_finalize(bad);
+	ok = bad = NULL;
+	json_t *d = json_pack("{s:i, s:I, s:I, s:I, s:s, s:s}", "batch", batch_no, "revoked",
+			      (json_int_t)rev, "already", (json_int_t)already, "failed",
+			      (json_int_t)failed, "first", r->items[0].serial, "last",
+			      r->items[r->n - 1].serial);
+	if (failed)
+		json_object_set_new(d, "errors", errors);
+	else
+		json_decref(errors);
+	errors = NULL;
+	if ((rc = wr_event_add_json(r->db, "revoke-batch", d)))
+		goto fail;
+	if ((rc = wr_tx_commit(r->db)))
+		goto out;
+	p->revoked += rev;
+	p->already += already;
+	p->failed += failed;
+	p->done += (int64_t)r->n;
+	goto out;
+fail:
+	sqlite3_finalize(ok);
+	sqlite3_finalize(bad);
+	wr_tx_rollback(r->db);
+out:
+	json_decref(errors);
+	return rc;
+}
+
+/* Takes back what dead runs left submitted, and queues the failures of
+ * earlier runs again. */
+static int requeue(struct run *r, int64_t *reclaimed)
+{
+	int rc;
+
+	sqlite3_create_function(r->db->sq, "wr_claim_dead", 2, SQLITE_UTF8, NULL, sql_claim_dead,
+				NULL, NULL);
+	if ((rc = wr_tx_begin(r->db)))
+		return rc;
+	if ((rc = wr_exec(r->db, "UPDATE cert SET state = 'pending', claim = NULL"
+				 " WHERE state = 'submitted' AND wr_claim_dead(claim, submitted_at)")))
+		goto fail;
+	*reclaimed = sqlite3_changes(r->db->sq);
+	if ((rc = wr_exec(r->db, "UPDATE cert SET state = 'pending' WHERE state = 'failed'")))
+		goto fail;
+	if (*reclaimed) {
+		json_t *d = json_pack("{s:I}", "reclaimed", (json_int_t)*reclaimed);
+		if ((rc = wr_event_add_json(r->db, "revoke-reclaim", d)))
+			goto fail;
+	}
+	return wr_tx_commit(r->db);
+fail:
+	wr_tx_rollback(r->db);
+	return rc;
+}
+
+static int load_incident(struct run *r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = wr_prepare(r->db, "SELECT state, crl_reason FROM incident WHERE id = 1", &st)))
+		return rc;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return wr_err(r->db, WR_ENOTWR, "the database holds no incident");
+	}
+	const char *state = wr_col_text(st, 0);
+	if (strcmp(state, WR_STATE_DECLARED) != 0) {
+		rc = wr_err(r->db, WR_ESTATE,
+			    "the incident is %s: revocation runs once the MRE is declared"
+			    " ('warroom declare')", state);
+	}
+	r->incident_reason = sqlite3_column_type(st, 1) == SQLITE_NULL ? WR_CRL_OMIT
+									: sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_cb cb,
+		  void *ctx, struct wr_revoke_progress *p)
+{
+	struct run r = {.db = db, .o = o};
+	const char *bname = wr_config_get(db->cfg, "revocation", "backend");
+	const struct wr_backend_class *bc;
+	struct wr_backend *b = NULL;
+	char err[512] = "";
+	double t0 = mono();
+	int rc, batch_no = 0;
+	size_t batch = o->batch > 0 ? (size_t)o->batch
+				    : (size_t)wr_config_int(db->cfg, "revocation", "batch", 1000);
+
+	memset(p, 0, sizeof *p);
+	if (!bname)
+		bname = "local";
+	p->backend = bname;
+	if (batch < 1 || batch > 100000)
+		return wr_err(db, WR_EINVAL, "[revocation] batch must be 1 to 100000");
+	if (!(bc = backend_find(bname)))
+		return wr_err(db, WR_EINVAL, "unknown backend '%s'", bname);
+	if ((rc = wr_auth_team(db, "revocation")) || (rc = load_incident(&r)))
+		return rc;
+	r.now = wr_clock_now(db);
+	claim_self(r.claim, sizeof r.claim);
+	if ((rc = find_authorization(db, &r.auth_id, &r.room)))
+		return rc;
+	if (o->dry_run) {
+		/* What a run would take, without changing anything. */
+		int64_t failed = 0;
+		if ((rc = count_candidates(&r, &p->total)) ||
+		    (rc = wr_query_int(db, "SELECT count(*) FROM cert WHERE state IN"
+					   " ('failed', 'submitted')", &failed)))
+			return rc;
+		p->total += failed;
+	} else {
+		if ((rc = requeue(&r, &p->reclaimed)) || (rc = count_candidates(&r, &p->total)))
+			return rc;
+	}
+	if (o->limit > 0 && p->total > o->limit)
+		p->total = o->limit;
+	if (r.room >= 0 && p->total > r.room)
+		p->total = r.room;
+	if (o->dry_run)
+		return 0;
+	if ((rc = bc->open(db, db->cfg, &b, err, sizeof err)))
+		return wr_err(db, rc < 0 ? rc : WR_ERROR, "backend %s: %s", bname, err);
+	r.items = calloc(batch, sizeof *r.items);
+	r.ders = calloc(batch, sizeof *r.ders);
+	if (!r.items || !r.ders) {
+		rc = wr_err(db, WR_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		int64_t left = p->total - p->done;
+		if (left <= 0)
+			break;
+		/* Re-read the room: another run may have used the same one. */
+		if ((rc = find_authorization(db, &r.auth_id, &r.room)))
+			goto out;
+		size_t want = batch;
+		if ((int64_t)want > left)
+			want = (size_t)left;
+		if (r.room >= 0 && (int64_t)want > r.room)
+			want = (size_t)r.room;
+		if ((rc = claim_batch(&r, want)))
+			goto out;
+		if (r.n == 0)
+			break; /* another run took the rest */
+		err[0] = '\0';
+		if ((rc = bc->revoke(b, r.items, r.n, err, sizeof err))) {
+			/* Outcome unknown: the items stay submitted under our
+			 * claim; the next run takes them back. */
+			rc = wr_err(db, WR_EIO, "backend %s: %s", bname, err[0] ? err : "failed");
+			goto out;
+		}
+		if ((rc = record_batch(&r, p, ++batch_no)))
+			goto out;
+		for (size_t i = 0; i < r.n; i++)
+			if (r.items[i].status == WR_RV_FAILED)
+				snprintf(err, sizeof err, "%s: %s", r.items[i].serial,
+					 r.items[i].error);
+		p->last_error = err[0] ? err : NULL;
+		p->elapsed = mono() - t0;
+		if (cb)
+			cb(p, ctx);
+	}
+	if (bc->publish && (p->revoked || p->already) &&
+	    (rc = bc->publish(b, wr_clock_now(db), err, sizeof err))) {
+		rc = wr_err(db, rc < 0 ? rc : WR_ERROR, "backend %s: publishing: %s", bname, err);
+		goto out;
+	}
+	p->elapsed = mono() - t0;
+	if ((rc = wr_tx_begin(db)) == 0) {
+		json_t *d = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f}", "backend", bname, "revoked",
+				      (json_int_t)p->revoked, "already", (json_int_t)p->already,
+				      "failed", (json_int_t)p->failed, "authorization",
+				      (json_int_t)r.auth_id, "seconds", p->elapsed);
+		if ((rc = wr_event_add_json(db, "revoke", d)) == 0)
+			rc = wr_tx_commit(db);
+		else
+			wr_tx_rollback(db);
+	}
+out:
+	free_items(&r);
+	free(r.items);
+	free(r.ders);
+	if (b)
+		bc->close(b);
+	p->last_error = NULL;
+	return rc;
+}
+
+int wr_published_get(struct wr_db *db, struct wr_published *p)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	if ((rc = wr_prepare(db, "SELECT checked_at, on_crl, ocsp_confirmed, ocsp_sampled,"
+				 " problems FROM publication ORDER BY id DESC LIMIT 1", &st)))
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		p->checked_at = sqlite3_column_int64(st, 0);
+		p->on_crl = sqlite3_column_int64(st, 1);
+		p->ocsp_confirmed = sqlite3_column_int64(st, 2);
+		p->ocsp_sampled = sqlite3_column_int64(st, 3);
+		p->problems = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
