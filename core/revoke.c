@@ -65,7 +65,7 @@ static long long proc_start(pid_t pid)
 	if (!p)
 		return -1;
 	p++;
-	for (int field = 2; field < 22 && p; field++)
+	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	return p ? strtoll(p + 1, NULL, 10) : -1;
 }
@@ -273,6 +273,10 @@ int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, i
 		json_object_set_new(d, "unknown_serials", json_integer(unknown));
 	if ((rc = wr_event_add_json(db, "delay", d)))
 		goto fail;
+	if (customer && n == 0) {
+		rc = wr_err(db, WR_ENOENT, "customer '%s' has no unrevoked certificate", customer);
+		goto fail;
+	}
 	if ((rc = wr_tx_commit(db)))
 		goto out;
 	*held = n;
