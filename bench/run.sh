@@ -6,7 +6,7 @@ build=$1
 here=$(dirname "$0")
 mkdir -p "$build/bench-data"
 for b in "$here"/*.sh; do
-  [ "$(basename "$b")" = run.sh ] && continue
+  case "$(basename "$b")" in run.sh|lib.sh) continue;; esac
   echo "== $(basename "$b" .sh)"
   sh "$b" "$build"
 done

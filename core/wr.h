@@ -266,6 +266,8 @@ void wr_cert_info_clear(struct wr_cert_info *ci);
 /* Upper-case, even-length hex without separators or leading zero bytes. */
 int wr_serial_normalize(const char *in, char *out, size_t outsz);
 
+/* rejected counts files; the reject callback fires once per problem (a
+ * bundle with two bad blocks: two calls, one rejected file). */
 struct wr_import_stats {
 	int64_t files, certs, added, duplicates, rejected;
 	int64_t csv_rows, csv_matched, csv_unmatched, csv_rejected;
@@ -290,6 +292,8 @@ struct wr_cert {
 	int crl_reason;	   /* WR_CRL_OMIT..; -2: the incident's */
 	int64_t revoked_at, notified_at, replaced_at, hold_until;
 	unsigned char sha256[32], spki_sha256[32];
+	const char *error;	/* the backend's last error, or NULL */
+	const char *hold_reason; /* a delay's rationale, or NULL */
 };
 struct wr_cert_filter {
 	const char *state;    /* NULL: any; also "expired" and "held" */

@@ -114,6 +114,12 @@ static int cert_row(const struct wr_cert *c, void *arg)
 		json_object_set_new(j, "sha256", json_string(hex));
 		wr_hex(c->spki_sha256, 32, hex);
 		json_object_set_new(j, "spki_sha256", json_string(hex));
+		json_object_set_new(j, "crl_reason",
+				    c->crl_reason == -2 ? json_null()
+							: json_string(wr_crl_reason_name(c->crl_reason)));
+		json_object_set_new(j, "hold_until", jtime(c->hold_until));
+		json_object_set_new(j, "hold_reason", jstr(c->hold_reason));
+		json_object_set_new(j, "error", jstr(c->error));
 		fputs(o->n == 1 ? "[\n" : ",\n", f);
 		json_dumpf(j, f, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 		json_decref(j);

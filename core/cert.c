@@ -1,0 +1,678 @@
+/*
+ * cert.c: one certificate's fields, serial numbers, and reading the cert
+ * table back.
+ *
+ * wr_cert_parse walks the DER with OpenSSL's ASN.1 primitives instead of
+ * calling d2i_X509: OpenSSL 3's d2i_X509 decodes the public key through the
+ * provider layer, which caps it at a few thousand certificates a second per
+ * core, and the console never needs the key, only a hash of its bytes. The
+ * walk checks the structure strictly (exact lengths, no trailing bytes) but
+ * tolerates what real CAs have issued (negative or padded serials), since
+ * an incident must be able to import every affected certificate. Names and
+ * SANs are attacker-controlled: they leave here as valid UTF-8 with
+ * controls escaped, and each edge escapes again for itself.
+ * Nothing here prints, exits, or touches the database except
+ * wr_cert_foreach, which only reads.
+ */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "internal.h"
+
+/* ---- the SHA-256 implementation, fetched once ----------------------------- */
+
+/* Fetching per call would look the algorithm up in the provider store each
+ * time; the fetched EVP_MD is immutable and safe to share between threads. */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static int sha256(const unsigned char *p, size_t n, unsigned char out[32])
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!sha256_md || !EVP_Digest(p, n, out, NULL, sha256_md, NULL))
+		return -1;
+	return 0;
+}
+
+/* ---- walking DER ------------------------------------------------------------ */
+
+struct tlv {
+	const unsigned char *start; /* the header */
+	const unsigned char *c;	    /* the content */
+	size_t clen, len;	    /* content length, whole TLV length */
+	int tag, cls;
+	bool cons;
+};
+
+/* Reads the TLV at *pp, which must end by end; advances *pp past it.
+ * Returns NULL or why it could not. */
+static const char *tlv_read(const unsigned char **pp, const unsigned char *end, struct tlv *t)
+{
+	const unsigned char *q = *pp;
+	long len;
+	int r;
+
+	if (q >= end)
+		return "truncated";
+	r = ASN1_get_object(&q, &len, &t->tag, &t->cls, (long)(end - *pp));
+	if (r & 0x80) {
+		/* ASN1_get_object queues its reason; we return ours. */
+		ERR_clear_error();
+		return "truncated";
+	}
+	if (r == 0x21)
+		return "not DER: indefinite length";
+	t->start = *pp;
+	t->c = q;
+	t->clen = (size_t)len;
+	t->len = (size_t)(q - *pp) + (size_t)len;
+	t->cons = (r & V_ASN1_CONSTRUCTED) != 0;
+	*pp = q + len;
+	return NULL;
+}
+
+static bool is_univ(const struct tlv *t, int tag, bool cons)
+{
+	return t->cls == V_ASN1_UNIVERSAL && t->tag == tag && t->cons == cons;
+}
+
+static bool is_ctx(const struct tlv *t, int tag)
+{
+	return t->cls == V_ASN1_CONTEXT_SPECIFIC && t->tag == tag;
+}
+
+/* ---- the fields ------------------------------------------------------------- */
+
+/* Serial INTEGER content to upper-case hex of even length. Leading zero
+ * bytes go (also the illegal padding some old CAs wrote); a negative
+ * serial, which RFC 5280 forbids but CAs have issued, is "-" and the hex
+ * of its magnitude. */
+static const char *serial_hex(const unsigned char *c, size_t n, char *out, size_t outsz)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	unsigned char mag[80];
+	size_t i = 0, o = 0;
+
+	if (n == 0)
+		return "bad serial number: empty INTEGER";
+	if (n > sizeof mag)
+		return "bad serial number: longer than 80 bytes";
+	memcpy(mag, c, n);
+	if (c[0] & 0x80) {
+		/* Two's complement: the magnitude is the inverse plus one. */
+		unsigned carry = 1;
+		for (size_t k = n; k-- > 0;) {
+			unsigned v = (unsigned)(unsigned char)~mag[k] + carry;
+			mag[k] = (unsigned char)v;
+			carry = v >> 8;
+		}
+		out[o++] = '-';
+	}
+	while (i + 1 < n && mag[i] == 0)
+		i++;
+	if (o + 2 * (n - i) + 1 > outsz)
+		return "bad serial number: too long";
+	for (; i < n; i++) {
+		out[o++] = digits[mag[i] >> 4];
+		out[o++] = digits[mag[i] & 15];
+	}
+	out[o] = '\0';
+	return NULL;
+}
+
+static char *bio_sanitized(BIO *b)
+{
+	char *data = NULL;
+	long n = BIO_get_mem_data(b, &data);
+
+	return wr_utf8_sanitize(n > 0 ? data : "", n > 0 ? (size_t)n : 0);
+}
+
+/* A Name as RFC 2253 text in UTF-8: OpenSSL escapes the 2253 specials and
+ * the controls ("\1B"); we keep non-ASCII as UTF-8 rather than \XX bytes.
+ * If a string will not convert, fall back to OpenSSL's full escaping, and
+ * last to hex dumps, which cannot fail. */
+static char *name_text(const unsigned char *p, size_t len, const char **why)
+{
+	static const unsigned long flags[] = {
+		XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB,
+		XN_FLAG_RFC2253,
+		(XN_FLAG_RFC2253 & ~ASN1_STRFLGS_UTF8_CONVERT) | ASN1_STRFLGS_DUMP_ALL,
+	};
+	const unsigned char *q = p;
+	X509_NAME *name = d2i_X509_NAME(NULL, &q, (long)len);
+	char *s = NULL;
+	BIO *b;
+
+	if (!name || q != p + len) {
+		X509_NAME_free(name);
+		ERR_clear_error();
+		*why = "bad name";
+		return NULL;
+	}
+	b = BIO_new(BIO_s_mem());
+	if (!b) {
+		X509_NAME_free(name);
+		*why = "out of memory";
+		return NULL;
+	}
+	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		(void)BIO_reset(b);
+		if (X509_NAME_print_ex(b, name, 0, flags[i]) >= 0) {
+			s = bio_sanitized(b);
+			if (!s)
+				*why = "out of memory";
+			break;
+		}
+		ERR_clear_error();
+		*why = "name cannot be printed";
+	}
+	BIO_free(b);
+	X509_NAME_free(name);
+	return s;
+}
+
+/* Every certificate of a CA has the same issuer bytes: remember the last
+ * one per thread (fixed buffers, so nothing to free when a thread ends). */
+struct issuer_cache {
+	size_t der_len;
+	unsigned char der[512];
+	char text[1024];
+};
+static _Thread_local struct issuer_cache icache;
+
+static char *issuer_text(const unsigned char *p, size_t len, const char **why)
+{
+	char *s;
+
+	if (icache.der_len == len && memcmp(icache.der, p, len) == 0)
+		return strdup(icache.text);
+	s = name_text(p, len, why);
+	if (s && len <= sizeof icache.der && strlen(s) < sizeof icache.text) {
+		memcpy(icache.der, p, len);
+		icache.der_len = len;
+		strcpy(icache.text, s);
+	}
+	return s;
+}
+
+static const char *time_read(const struct tlv *t, int64_t *out)
+{
+	const unsigned char *q = t->start;
+	ASN1_TIME *at;
+	struct tm tm;
+	int ok;
+
+	if (!is_univ(t, V_ASN1_UTCTIME, false) && !is_univ(t, V_ASN1_GENERALIZEDTIME, false))
+		return "bad validity: not a UTCTime or GeneralizedTime";
+	at = d2i_ASN1_TIME(NULL, &q, (long)t->len);
+	if (!at) {
+		ERR_clear_error();
+		return "bad validity time";
+	}
+	ok = q == t->start + t->len && ASN1_TIME_to_tm(at, &tm);
+	ASN1_TIME_free(at);
+	if (!ok) {
+		ERR_clear_error();
+		return "bad validity time";
+	}
+	*out = (int64_t)timegm(&tm);
+	return NULL;
+}
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static bool sb_put(struct sbuf *b, const void *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 128;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p)
+			return false;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return true;
+}
+
+/* subjectAltName's dNSName and iPAddress entries, comma-joined. A dNSName
+ * is escaped as the names are (RFC 2253 with OpenSSL's control escapes):
+ * a comma, never legitimate there, becomes "\," so one entry cannot pose
+ * as two, and controls become "\1B", so the database never holds a raw
+ * escape sequence whichever way it is read. */
+static const char *sans_text(const unsigned char *p, size_t len, char **out)
+{
+	const unsigned char *q = p;
+	GENERAL_NAMES *gens = d2i_GENERAL_NAMES(NULL, &q, (long)len);
+	struct sbuf b = {0};
+	const char *why = NULL;
+	char ip[INET6_ADDRSTRLEN + 8];
+
+	if (!gens || q != p + len) {
+		GENERAL_NAMES_free(gens);
+		ERR_clear_error();
+		return "bad subjectAltName extension";
+	}
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens) && !why; i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		bool ok = true;
+
+		if (g->type != GEN_DNS && g->type != GEN_IPADD)
+			continue;
+		if (b.len)
+			ok = sb_put(&b, ",", 1);
+		if (g->type == GEN_DNS) {
+			const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
+			int n = ASN1_STRING_length(g->d.dNSName);
+			for (int k = 0; k < n && ok; k++) {
+				if (d[k] == ',' || d[k] == '\\') {
+					char e[2] = {'\\', (char)d[k]};
+					ok = sb_put(&b, e, 2);
+				} else if (d[k] < 0x20 || d[k] == 0x7f) {
+					snprintf(ip, sizeof ip, "\\%02X", d[k]);
+					ok = sb_put(&b, ip, 3);
+				} else {
+					ok = sb_put(&b, d + k, 1);
+				}
+			}
+		} else {
+			const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
+			int n = ASN1_STRING_length(g->d.iPAddress);
+			if (n == 4 && inet_ntop(AF_INET, a, ip, sizeof ip)) {
+				ok = ok && sb_put(&b, ip, strlen(ip));
+			} else if (n == 16 && inet_ntop(AF_INET6, a, ip, sizeof ip)) {
+				ok = ok && sb_put(&b, ip, strlen(ip));
+			} else {
+				/* Not an address (a name constraint's net/mask, or junk):
+				 * show the bytes rather than guess. */
+				for (int k = 0; k < n && ok; k++) {
+					snprintf(ip, sizeof ip, "%s%02X", k ? ":" : "IP:", a[k]);
+					ok = sb_put(&b, ip, strlen(ip));
+				}
+			}
+		}
+		if (!ok)
+			why = "out of memory";
+	}
+	GENERAL_NAMES_free(gens);
+	if (!why) {
+		*out = wr_utf8_sanitize(b.p ? b.p : "", b.len);
+		if (!*out)
+			why = "out of memory";
+	}
+	free(b.p);
+	return why;
+}
+
+/* Extensions ::= SEQUENCE OF SEQUENCE { extnID, critical DEFAULT FALSE,
+ * extnValue OCTET STRING }. Only subjectAltName is decoded; the first one
+ * counts (a duplicate is invalid but does not stop the import). */
+static const char *exts_read(const struct tlv *t3, char **sans)
+{
+	static const unsigned char san_oid[] = {0x55, 0x1d, 0x11}; /* 2.5.29.17 */
+	const unsigned char *p = t3->c, *end = t3->c + t3->clen;
+	struct tlv seq, ext, oid, f;
+	const char *why;
+
+	if (!t3->cons || (why = tlv_read(&p, end, &seq)) || p != end ||
+	    !is_univ(&seq, V_ASN1_SEQUENCE, true))
+		return "bad extensions";
+	p = seq.c;
+	end = seq.c + seq.clen;
+	while (p < end) {
+		const unsigned char *e, *eend;
+		if ((why = tlv_read(&p, end, &ext)) || !is_univ(&ext, V_ASN1_SEQUENCE, true))
+			return "bad extension";
+		e = ext.c;
+		eend = ext.c + ext.clen;
+		if (tlv_read(&e, eend, &oid) || !is_univ(&oid, V_ASN1_OBJECT, false) ||
+		    tlv_read(&e, eend, &f))
+			return "bad extension";
+		if (is_univ(&f, V_ASN1_BOOLEAN, false) && tlv_read(&e, eend, &f))
+			return "bad extension";
+		if (!is_univ(&f, V_ASN1_OCTET_STRING, false) || e != eend)
+			return "bad extension";
+		if (!*sans && oid.clen == sizeof san_oid &&
+		    memcmp(oid.c, san_oid, sizeof san_oid) == 0 &&
+		    (why = sans_text(f.c, f.clen, sans)))
+			return why;
+	}
+	return NULL;
+}
+
+/* TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber,
+ * signature, issuer, validity, subject, subjectPublicKeyInfo,
+ * [1] issuerUniqueID OPTIONAL, [2] subjectUniqueID OPTIONAL,
+ * [3] extensions OPTIONAL } */
+static const char *tbs_read(const struct tlv *tbs, struct wr_cert_info *ci)
+{
+	const unsigned char *p = tbs->c, *end = tbs->c + tbs->clen;
+	struct tlv t, issuer, validity, subject, spki, nb, na;
+	const char *why;
+
+	if ((why = tlv_read(&p, end, &t)))
+		return why;
+	if (is_ctx(&t, 0)) {
+		const unsigned char *v = t.c;
+		struct tlv ver;
+		if (!t.cons || tlv_read(&v, t.c + t.clen, &ver) || v != t.c + t.clen ||
+		    !is_univ(&ver, V_ASN1_INTEGER, false))
+			return "bad version";
+		if ((why = tlv_read(&p, end, &t)))
+			return why;
+	}
+	if (!is_univ(&t, V_ASN1_INTEGER, false))
+		return "bad serial number";
+	if ((why = serial_hex(t.c, t.clen, ci->serial, sizeof ci->serial)))
+		return why;
+	if ((why = tlv_read(&p, end, &t)))
+		return why;
+	if (!is_univ(&t, V_ASN1_SEQUENCE, true))
+		return "bad signature algorithm";
+	if ((why = tlv_read(&p, end, &issuer)))
+		return why;
+	if (!is_univ(&issuer, V_ASN1_SEQUENCE, true))
+		return "bad issuer";
+	if ((why = tlv_read(&p, end, &validity)))
+		return why;
+	if (!is_univ(&validity, V_ASN1_SEQUENCE, true))
+		return "bad validity";
+	if ((why = tlv_read(&p, end, &subject)))
+		return why;
+	if (!is_univ(&subject, V_ASN1_SEQUENCE, true))
+		return "bad subject";
+	if ((why = tlv_read(&p, end, &spki)))
+		return why;
+	if (!is_univ(&spki, V_ASN1_SEQUENCE, true))
+		return "bad subjectPublicKeyInfo";
+
+	const unsigned char *v = validity.c, *vend = validity.c + validity.clen;
+	if ((why = tlv_read(&v, vend, &nb)) || (why = tlv_read(&v, vend, &na)))
+		return why;
+	if (v != vend)
+		return "bad validity: extra fields";
+	if ((why = time_read(&nb, &ci->not_before)) || (why = time_read(&na, &ci->not_after)))
+		return why;
+
+	int last = 0;
+	while (p < end) {
+		if ((why = tlv_read(&p, end, &t)))
+			return why;
+		if (t.cls != V_ASN1_CONTEXT_SPECIFIC || t.tag <= last || t.tag > 3)
+			return "bad TBSCertificate: unexpected field after the key";
+		last = t.tag;
+		if (t.tag == 3 && (why = exts_read(&t, &ci->sans)))
+			return why;
+	}
+	if (sha256(spki.start, spki.len, ci->spki_sha256))
+		return "SHA-256 unavailable";
+	if (!(ci->issuer = issuer_text(issuer.start, issuer.len, &why)))
+		return why;
+	if (!(ci->subject = name_text(subject.start, subject.len, &why)))
+		return why;
+	if (!ci->sans && !(ci->sans = strdup("")))
+		return "out of memory";
+	return NULL;
+}
+
+static const char *cert_read(const unsigned char *der, size_t len, struct wr_cert_info *ci)
+{
+	const unsigned char *p = der, *end = der + len, *c, *cend;
+	struct tlv cert, tbs, t;
+	const char *why;
+
+	if (len == 0)
+		return "empty";
+	if (der[0] != 0x30)
+		return "not DER: does not start with a SEQUENCE";
+	if ((why = tlv_read(&p, end, &cert)))
+		return why;
+	if (p != end)
+		return "trailing bytes after the certificate";
+	c = cert.c;
+	cend = cert.c + cert.clen;
+	if ((why = tlv_read(&c, cend, &tbs)))
+		return why;
+	if (is_univ(&tbs, V_ASN1_INTEGER, false))
+		return "not a certificate (looks like a private key)";
+	if (!is_univ(&tbs, V_ASN1_SEQUENCE, true))
+		return "not a certificate: no TBSCertificate";
+	if ((why = tlv_read(&c, cend, &t)))
+		return why;
+	if (!is_univ(&t, V_ASN1_SEQUENCE, true))
+		return "not a certificate: no signature algorithm";
+	if ((why = tlv_read(&c, cend, &t)))
+		return why;
+	if (!is_univ(&t, V_ASN1_BIT_STRING, false))
+		return "not a certificate: no signature";
+	if (c != cend)
+		return "not a certificate: extra fields after the signature";
+	if ((why = tbs_read(&tbs, ci)))
+		return why;
+	if (sha256(der, len, ci->sha256))
+		return "SHA-256 unavailable";
+	return NULL;
+}
+
+int wr_cert_parse(const unsigned char *der, size_t len, struct wr_cert_info *ci,
+		  const char **why)
+{
+	const char *w;
+
+	memset(ci, 0, sizeof *ci);
+	w = cert_read(der, len, ci);
+	if (why)
+		*why = w;
+	if (!w)
+		return 0;
+	wr_cert_info_clear(ci);
+	return strcmp(w, "out of memory") == 0 ? WR_ENOMEM : WR_EINVAL;
+}
+
+void wr_cert_info_clear(struct wr_cert_info *ci)
+{
+	if (!ci)
+		return;
+	free(ci->issuer);
+	free(ci->subject);
+	free(ci->sans);
+	memset(ci, 0, sizeof *ci);
+}
+
+/* ---- serial numbers as people write them ------------------------------------- */
+
+/* Accepts "0x", colons, spaces, either case and leading zeros, and a "-"
+ * for the negative serials wr_cert_parse writes. */
+int wr_serial_normalize(const char *in, char *out, size_t outsz)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	const char *p = in;
+	bool neg = false;
+	size_t n = 0, o = 0;
+
+	if (!in || !out || outsz == 0)
+		return WR_EINVAL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '-') {
+		neg = true;
+		p++;
+	}
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	/* First pass: validate and count significant digits. */
+	bool seen = false;
+	for (const char *q = p; *q; q++) {
+		if (*q == ':' || *q == ' ' || *q == '\t')
+			continue;
+		int v = OPENSSL_hexchar2int((unsigned char)*q);
+		if (v < 0)
+			return WR_EINVAL;
+		seen = true;
+		if (n || v)
+			n++;
+	}
+	if (!seen)
+		return WR_EINVAL;
+	if (n == 0)
+		neg = false; /* "-00" is zero */
+	size_t need = (neg ? 1 : 0) + (n == 0 ? 2 : n + (n & 1)) + 1;
+	if (need > outsz)
+		return WR_EINVAL;
+	if (neg)
+		out[o++] = '-';
+	if (n == 0 || (n & 1))
+		out[o++] = '0';
+	bool started = false;
+	for (const char *q = p; *q && n; q++) {
+		if (*q == ':' || *q == ' ' || *q == '\t')
+			continue;
+		int v = OPENSSL_hexchar2int((unsigned char)*q);
+		if (!started && v == 0)
+			continue;
+		started = true;
+		out[o++] = digits[v];
+	}
+	if (n == 0)
+		out[o++] = '0';
+	out[o] = '\0';
+	return 0;
+}
+
+/* ---- state ----------------------------------------------------------------------- */
+
+const char *wr_cert_state_label(const char *state, int64_t revoked_at, int64_t not_after,
+				int64_t hold_until, int64_t now)
+{
+	if (revoked_at)
+		return "revoked";
+	if (not_after < now)
+		return "expired";
+	if (hold_until > now)
+		return "held";
+	return state && *state ? state : "pending";
+}
+
+/* ---- reading the table ------------------------------------------------------------ */
+
+/* The state filters, as SQL over the row at ?1 = now. They agree with
+ * wr_cert_state_label and with the counts: a held certificate is
+ * "held" (delayed), not pending, until its hold ends. */
+static const char *state_where(const char *state)
+{
+	static const struct {
+		const char *name, *sql;
+	} filters[] = {
+#define NOT_HELD " AND (hold_until IS NULL OR hold_until <= ?1)"
+		{"pending", "state = 'pending' AND revoked_at IS NULL AND not_after >= ?1" NOT_HELD},
+		{"submitted", "state = 'submitted' AND revoked_at IS NULL AND not_after >= ?1" NOT_HELD},
+		{"failed", "state = 'failed' AND revoked_at IS NULL AND not_after >= ?1" NOT_HELD},
+		{"expired", "revoked_at IS NULL AND not_after < ?1"},
+		{"revoked", "revoked_at IS NOT NULL"},
+		{"held", "revoked_at IS NULL AND not_after >= ?1 AND hold_until > ?1"},
+	};
+
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++)
+		if (strcmp(state, filters[i].name) == 0)
+			return filters[i].sql;
+	return NULL;
+}
+
+static void blob32(sqlite3_stmt *st, int i, unsigned char out[32])
+{
+	const void *b = sqlite3_column_blob(st, i);
+
+	if (b && sqlite3_column_bytes(st, i) == 32)
+		memcpy(out, b, 32);
+	else
+		memset(out, 0, 32);
+}
+
+int wr_cert_foreach(struct wr_db *db, const struct wr_cert_filter *f, wr_cert_cb cb, void *ctx)
+{
+	const char *state_sql = "1";
+	int64_t now = f && f->now ? f->now : wr_clock_now(db);
+	char sql[1024];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (f && f->state && !(state_sql = state_where(f->state)))
+		return wr_err(db, WR_EINVAL,
+			      "unknown state '%s' (pending, submitted, failed, expired, revoked, held)",
+			      f->state);
+	/* ?1 now, ?2 customer, ?3 limit, ?4 offset: only the state clause is
+	 * spliced in, and it comes from the table above. */
+	snprintf(sql, sizeof sql,
+		 "SELECT id, serial, issuer, subject, sans, not_before, not_after, customer,"
+		 " contact, state, crl_reason, revoked_at, notified_at, replaced_at, hold_until,"
+		 " sha256, spki_sha256, error, hold_reason FROM cert WHERE (%s) AND (?2 IS NULL OR customer = ?2)"
+		 " ORDER BY id LIMIT ?3 OFFSET ?4",
+		 state_sql);
+	if ((rc = wr_prepare(db, sql, &st)))
+		return rc;
+	sqlite3_bind_int64(st, 1, now);
+	if (f && f->customer)
+		sqlite3_bind_text(st, 2, f->customer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, f && f->limit > 0 ? f->limit : -1);
+	sqlite3_bind_int64(st, 4, f && f->offset > 0 ? f->offset : 0);
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct wr_cert c = {0};
+		c.id = sqlite3_column_int64(st, 0);
+		c.serial = wr_col_text(st, 1);
+		c.issuer = wr_col_text(st, 2);
+		c.subject = wr_col_text(st, 3);
+		c.sans = wr_col_text(st, 4);
+		c.not_before = wr_col_i64(st, 5);
+		c.not_after = wr_col_i64(st, 6);
+		c.customer = wr_col_text(st, 7);
+		c.contact = wr_col_text(st, 8);
+		c.crl_reason = sqlite3_column_type(st, 10) == SQLITE_NULL
+				       ? -2
+				       : sqlite3_column_int(st, 10);
+		c.revoked_at = wr_col_i64(st, 11);
+		c.notified_at = wr_col_i64(st, 12);
+		c.replaced_at = wr_col_i64(st, 13);
+		c.hold_until = wr_col_i64(st, 14);
+		blob32(st, 15, c.sha256);
+		blob32(st, 16, c.spki_sha256);
+		c.error = wr_col_text(st, 17);
+		c.hold_reason = wr_col_text(st, 18);
+		c.state = wr_cert_state_label(wr_col_text(st, 9), c.revoked_at, c.not_after,
+					      c.hold_until, now);
+		if ((rc = cb(&c, ctx))) {
+			sqlite3_finalize(st);
+			return rc;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		rc = wr_err_sq(db, "certificates");
+		sqlite3_finalize(st);
+		return rc;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}

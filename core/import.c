@@ -1,0 +1,1418 @@
+/*
+ * import.c: loading the affected certificates (PEM, DER, directories) and
+ * the customer list (CSV) into the incident database.
+ *
+ * A mass revocation starts with hundreds of thousands of certificates, so
+ * the import is a pipeline: worker threads find and parse certificates
+ * (cert.c) and hand numbered batches to the calling thread, the only one
+ * that touches SQLite or calls the caller back. Batches are consumed in the
+ * order they were cut, so ids and reports are deterministic, and at most a
+ * fixed window of them exists at once, so memory stays flat however many
+ * certificates come in; big PEM bundles are mmap'd and their pages dropped
+ * as they are parsed. Rows are committed every few thousand so that other
+ * operators' writes queue for milliseconds, not for the whole import.
+ * A bad file is reported and skipped; only the database failing stops an
+ * import. Nothing here prints or exits.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "internal.h"
+
+#define BATCH_FILES 512		  /* files per work item */
+#define CHUNK_BYTES (384 << 10)	  /* bundle bytes per work item, ~450 PEM certs */
+#define READ_MAX (1 << 20)	  /* smaller files are read, bigger ones mapped */
+#define BLOCK_MAX (16 << 20)	  /* no certificate is this big */
+#define COMMIT_ROWS 5000
+#define MAX_THREADS 64
+
+/* ---- batches -------------------------------------------------------------------- */
+
+struct rej {
+	char *path;
+	int64_t line; /* 0: the whole file; else relative to the item's start */
+	char why[200];
+};
+
+struct parsed {
+	struct wr_cert_info ci;
+	size_t off, len; /* the DER, in the batch's arena */
+};
+
+/* A big PEM file split into chunks; mapped once, unmapped at the end. */
+struct bigfile {
+	char *path;
+	const unsigned char *data;
+	size_t size;
+	struct bigfile *next;
+};
+
+/* One work item and, once a worker is through, its results. */
+struct batch {
+	uint64_t seq;
+	/* The work: up to BATCH_FILES paths, or one chunk of a big file. */
+	char **paths;
+	size_t npaths;
+	struct bigfile *bf;
+	size_t start, end;
+	bool last; /* the big file's last chunk */
+	/* The results. */
+	struct parsed *certs;
+	size_t ncerts, capcerts;
+	unsigned char *arena;
+	size_t alen, acap;
+	struct rej *rejs;
+	size_t nrejs, caprejs;
+	int64_t files;	     /* whole files examined */
+	int64_t newlines;    /* in [start, end), for the next chunk's lines */
+	int64_t cert_blocks; /* CERTIFICATE blocks seen in the chunk */
+	bool saw_key;
+	struct batch *next_free;
+};
+
+/* The state of a directory walk: one frame per open level, entries sorted
+ * by byte order (not the locale's) so the order is the same everywhere. */
+struct dent {
+	char *name;
+	unsigned char type; /* readdir's d_type, saving a stat per file */
+};
+struct frame {
+	char *dir;
+	struct dent *ents;
+	size_t n, i;
+	struct frame *up;
+};
+
+struct import {
+	struct wr_db *db;
+	const char *const *paths;
+	size_t npaths, pi;
+	struct frame *walk;
+	struct bigfile *big, *bigs; /* the file being chunked; all mapped */
+	size_t big_off;
+
+	pthread_mutex_t mu;
+	pthread_cond_t space, ready;
+	size_t window;
+	struct batch **slots;
+	struct batch *free_list;
+	uint64_t next_seq, consumed;
+	bool exhausted, stop;
+	int err; /* a worker's fatal error (out of memory) */
+};
+
+static void *xrealloc(void *p, size_t n) { return realloc(p, n ? n : 1); }
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t c = *cap ? *cap : 16;
+	void *q;
+
+	if (need <= *cap)
+		return true;
+	while (c < need)
+		c *= 2;
+	if (!(q = xrealloc(*p, c * elem)))
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
+/* Records a rejection in the batch; false only when out of memory. */
+static bool add_rej(struct batch *b, const char *path, int64_t line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static bool add_rej(struct batch *b, const char *path, int64_t line, const char *fmt, ...)
+{
+	struct rej *r;
+	va_list ap;
+
+	if (!grow((void **)&b->rejs, &b->caprejs, b->nrejs + 1, sizeof *b->rejs))
+		return false;
+	r = &b->rejs[b->nrejs];
+	if (!(r->path = strdup(path)))
+		return false;
+	r->line = line;
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof r->why, fmt, ap);
+	va_end(ap);
+	b->nrejs++;
+	return true;
+}
+
+static void batch_reset(struct batch *b)
+{
+	for (size_t i = 0; i < b->npaths; i++)
+		free(b->paths[i]);
+	free(b->paths);
+	b->paths = NULL;
+	b->npaths = 0;
+	for (size_t i = 0; i < b->ncerts; i++)
+		wr_cert_info_clear(&b->certs[i].ci);
+	for (size_t i = 0; i < b->nrejs; i++)
+		free(b->rejs[i].path);
+	b->ncerts = b->nrejs = b->alen = 0;
+	b->bf = NULL;
+	b->start = b->end = 0;
+	b->last = b->saw_key = false;
+	b->files = b->newlines = b->cert_blocks = 0;
+}
+
+static void batch_free(struct batch *b)
+{
+	if (!b)
+		return;
+	batch_reset(b);
+	free(b->certs);
+	free(b->arena);
+	free(b->rejs);
+	free(b);
+}
+
+/* ---- finding the work ------------------------------------------------------------- */
+
+static int by_bytes(const void *a, const void *b)
+{
+	return strcmp(((const struct dent *)a)->name, ((const struct dent *)b)->name);
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p = malloc(a + b + 2);
+
+	if (p) {
+		memcpy(p, dir, a);
+		p[a] = '/';
+		memcpy(p + a + 1, name, b + 1);
+	}
+	return p;
+}
+
+static void frame_free(struct frame *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->ents[i].name);
+	free(f->ents);
+	free(f->dir);
+	free(f);
+}
+
+/* Opens a directory level onto the walk; a directory we cannot read is
+ * reported, not fatal. Returns false when out of memory. */
+static bool walk_push(struct import *im, struct batch *b, const char *dir)
+{
+	struct frame *f = calloc(1, sizeof *f);
+	size_t cap = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (!f || !(f->dir = strdup(dir))) {
+		free(f);
+		return false;
+	}
+	if (!(d = opendir(dir))) {
+		bool ok = add_rej(b, dir, 0, "cannot read directory: %s", strerror(errno));
+		frame_free(f);
+		return ok;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (!grow((void **)&f->ents, &cap, f->n + 1, sizeof *f->ents) ||
+		    !(f->ents[f->n].name = strdup(de->d_name)))
+			goto oom;
+		f->ents[f->n++].type = de->d_type;
+	}
+	closedir(d);
+	d = NULL;
+	qsort(f->ents, f->n, sizeof *f->ents, by_bytes);
+	f->up = im->walk;
+	im->walk = f;
+	return true;
+oom:
+	if (d)
+		closedir(d);
+	frame_free(f);
+	return false;
+}
+
+/* The next regular file of the walk (malloc'd path), NULL at its end or
+ * when out of memory (*oom). Symbolic links to files are followed; links
+ * to directories are not, as find(1) does not, so a loop cannot trap us. */
+static char *walk_next(struct import *im, struct batch *b, bool *oom)
+{
+	while (im->walk) {
+		struct frame *f = im->walk;
+		struct stat sb;
+		unsigned char type;
+		char *path;
+
+		if (f->i == f->n) {
+			im->walk = f->up;
+			frame_free(f);
+			continue;
+		}
+		type = f->ents[f->i].type;
+		if (!(path = join(f->dir, f->ents[f->i++].name))) {
+			*oom = true;
+			return NULL;
+		}
+		if (type == DT_UNKNOWN || type == DT_LNK) {
+			/* Some filesystems do not fill d_type; links are followed
+			 * to files only. */
+			if (lstat(path, &sb) != 0) {
+				if (!add_rej(b, path, 0, "%s", strerror(errno)))
+					*oom = true;
+				free(path);
+				if (*oom)
+					return NULL;
+				continue;
+			}
+			type = S_ISDIR(sb.st_mode) ? DT_DIR : S_ISREG(sb.st_mode) ? DT_REG : DT_LNK;
+			if (type == DT_LNK && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+				type = DT_REG;
+		}
+		if (type == DT_DIR) {
+			if (!walk_push(im, b, path))
+				*oom = true;
+			free(path);
+			if (*oom)
+				return NULL;
+			continue;
+		}
+		if (type == DT_REG)
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+/* True when the bytes are one DER SEQUENCE exactly as long as the file. */
+static bool looks_der(const unsigned char *p, size_t n)
+{
+	const unsigned char *q = p;
+	long len;
+	int tag, cls, r;
+
+	if (n < 2 || p[0] != 0x30)
+		return false;
+	r = ASN1_get_object(&q, &len, &tag, &cls, (long)n);
+	if (r & 0x80) {
+		ERR_clear_error();
+		return false;
+	}
+	return r != 0x21 && (size_t)(q - p) + (size_t)len == n;
+}
+
+/* Maps a big file that is not DER for chunking. 1: mapped, 0: not a
+ * candidate (a small or DER file: one worker reads it whole), -1: oom. */
+static int big_open(struct import *im, const char *path)
+{
+	struct stat sb;
+	struct bigfile *bf;
+	void *data;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size <= CHUNK_BYTES) {
+		close(fd);
+		return 0;
+	}
+	data = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (data == MAP_FAILED)
+		return 0; /* the worker will read it and say why */
+	if (looks_der(data, (size_t)sb.st_size)) {
+		munmap(data, (size_t)sb.st_size);
+		return 0;
+	}
+	(void)madvise(data, (size_t)sb.st_size, MADV_SEQUENTIAL);
+	if (!(bf = calloc(1, sizeof *bf)) || !(bf->path = strdup(path))) {
+		free(bf);
+		munmap(data, (size_t)sb.st_size);
+		return -1;
+	}
+	bf->data = data;
+	bf->size = (size_t)sb.st_size;
+	bf->next = im->bigs;
+	im->bigs = bf;
+	im->big = bf;
+	im->big_off = 0;
+	return 1;
+}
+
+static bool add_path(struct batch *b, char *path, size_t *cap)
+{
+	if (!grow((void **)&b->paths, cap, b->npaths + 1, sizeof *b->paths)) {
+		free(path);
+		return false;
+	}
+	b->paths[b->npaths++] = path;
+	return true;
+}
+
+/* Under im->mu: cuts the next work item into b. False when there is no
+ * more work (or no memory: then im->err is set). */
+static bool next_work(struct import *im, struct batch *b)
+{
+	size_t cap = 0;
+	bool oom = false;
+
+	if (!im->big) {
+		while (b->npaths < BATCH_FILES) {
+			char *path;
+			if (im->walk) {
+				if ((path = walk_next(im, b, &oom))) {
+					if (!add_path(b, path, &cap))
+						goto oom;
+					continue;
+				}
+				if (oom)
+					goto oom;
+				continue;
+			}
+			if (im->pi == im->npaths)
+				break;
+			const char *p = im->paths[im->pi];
+			struct stat sb;
+			if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+				im->pi++;
+				if (!walk_push(im, b, p))
+					goto oom;
+				continue;
+			}
+			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+			    (size_t)sb.st_size > CHUNK_BYTES) {
+				/* A bundle: finish this item, then cut it in chunks. */
+				if (b->npaths || b->nrejs)
+					break;
+				int r = big_open(im, p);
+				if (r < 0)
+					goto oom;
+				im->pi++;
+				if (r > 0)
+					break;
+				if (!(path = strdup(p)) || !add_path(b, path, &cap))
+					goto oom;
+				continue;
+			}
+			im->pi++;
+			if (!(path = strdup(p)) || !add_path(b, path, &cap))
+				goto oom;
+		}
+	}
+	if (im->big && !b->npaths && !b->nrejs) {
+		struct bigfile *bf = im->big;
+		b->bf = bf;
+		b->start = im->big_off;
+		b->end = bf->size - b->start > CHUNK_BYTES ? b->start + CHUNK_BYTES : bf->size;
+		im->big_off = b->end;
+		if (b->end == bf->size) {
+			b->last = true;
+			im->big = NULL;
+		}
+	}
+	return b->npaths || b->nrejs || b->bf;
+oom:
+	im->err = WR_ENOMEM;
+	return false;
+}
+
+/* ---- parsing ----------------------------------------------------------------------- */
+
+struct worker {
+	struct import *im;
+	pthread_t tid;
+	EVP_ENCODE_CTX *b64;
+	unsigned char *buf;
+	size_t bufcap;
+};
+
+/* Parses der (already in b's arena at off) into the batch. */
+static bool add_cert(struct batch *b, const char *path, int64_t line, size_t off, size_t len,
+		     bool *oom)
+{
+	const char *why = NULL;
+	struct parsed *pc;
+	int rc;
+
+	if (!grow((void **)&b->certs, &b->capcerts, b->ncerts + 1, sizeof *b->certs)) {
+		*oom = true;
+		return false;
+	}
+	pc = &b->certs[b->ncerts];
+	rc = wr_cert_parse(b->arena + off, len, &pc->ci, &why);
+	if (rc == WR_ENOMEM) {
+		*oom = true;
+		return false;
+	}
+	if (rc) {
+		b->alen = off; /* drop the bytes */
+		if (!add_rej(b, path, line, "%s", why))
+			*oom = true;
+		return false;
+	}
+	pc->off = off;
+	pc->len = len;
+	b->ncerts++;
+	return true;
+}
+
+static bool arena_reserve(struct batch *b, size_t n)
+{
+	return grow((void **)&b->arena, &b->acap, b->alen + n, 1);
+}
+
+static int64_t count_lines(const unsigned char *p, size_t n)
+{
+	int64_t lines = 0;
+	const unsigned char *end = p + n;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+		lines++;
+		p++;
+	}
+	return lines;
+}
+
+struct pem_scan {
+	int64_t cert_blocks;
+	bool saw_key;
+	char other[64]; /* the first other label, for the message */
+	/* Line counting from the item's start, advanced lazily. */
+	size_t pos;
+	int64_t line;
+};
+
+static int64_t line_at(struct pem_scan *sc, const unsigned char *data, size_t off)
+{
+	sc->line += count_lines(data + sc->pos, off - sc->pos);
+	sc->pos = off;
+	return sc->line + 1;
+}
+
+/* Decodes one CERTIFICATE body into the arena and parses it. */
+static bool pem_cert(struct worker *w, struct batch *b, const char *path, int64_t line,
+		     const unsigned char *body, size_t n, bool trusted)
+{
+	size_t off = b->alen;
+	int outl = 0, fin = 0;
+	bool oom = false;
+
+	if (n > BLOCK_MAX)
+		return add_rej(b, path, line, "PEM certificate too large");
+	if (!arena_reserve(b, n / 4 * 3 + 4))
+		return false;
+	EVP_DecodeInit(w->b64);
+	if (EVP_DecodeUpdate(w->b64, b->arena + off, &outl, body, (int)n) < 0 ||
+	    EVP_DecodeFinal(w->b64, b->arena + off + outl, &fin) < 0)
+		return add_rej(b, path, line, "bad base64 in PEM certificate");
+	size_t len = (size_t)outl + (size_t)fin;
+	if (len == 0)
+		return add_rej(b, path, line, "empty PEM certificate");
+	if (trusted) {
+		/* A TRUSTED CERTIFICATE is the certificate followed by
+		 * OpenSSL's trust settings: keep the certificate. */
+		const unsigned char *q = b->arena + off;
+		long clen;
+		int tag, cls, r = ASN1_get_object(&q, &clen, &tag, &cls, (long)len);
+		if (r & 0x80)
+			ERR_clear_error();
+		else if (r != 0x21)
+			len = (size_t)(q - (b->arena + off)) + (size_t)clen;
+	}
+	b->alen = off + len;
+	add_cert(b, path, line, off, len, &oom);
+	return !oom;
+}
+
+static bool is_cert_label(const char *l, size_t n, bool *trusted)
+{
+	*trusted = n == 19 && !memcmp(l, "TRUSTED CERTIFICATE", 19);
+	return *trusted || (n == 11 && !memcmp(l, "CERTIFICATE", 11));
+}
+
+/* Handles every PEM block that begins in [start, end) of data; a block
+ * may run past end (the next chunk skips it). False when out of memory. */
+static bool pem_scan(struct worker *w, struct batch *b, const char *path,
+		     const unsigned char *data, size_t size, size_t start, size_t end,
+		     struct pem_scan *sc)
+{
+	static const char begin[] = "-----BEGIN ";
+	size_t p = start;
+
+	sc->pos = start;
+	sc->line = 0;
+	while (p < end) {
+		size_t win = (end + sizeof begin < size ? end + sizeof begin : size) - p;
+		const unsigned char *m = memmem(data + p, win, begin, sizeof begin - 1);
+		if (!m || (size_t)(m - data) >= end)
+			break;
+		size_t off = (size_t)(m - data);
+		p = off + 1;
+		if (off > 0 && data[off - 1] != '\n' && data[off - 1] != '\r')
+			continue; /* not at a line start: prose mentioning PEM */
+		/* "-----BEGIN LABEL-----" then the end of the line. */
+		const unsigned char *lab = m + sizeof begin - 1;
+		const unsigned char *eol = memchr(lab, '\n', size - (size_t)(lab - data));
+		const unsigned char *lend = eol ? eol : data + size;
+		const unsigned char *dash = memmem(lab, (size_t)(lend - lab), "-----", 5);
+		if (!dash || dash - lab > 60)
+			continue;
+		size_t lablen = (size_t)(dash - lab);
+		bool trusted, cert = is_cert_label((const char *)lab, lablen, &trusted);
+		const unsigned char *body = eol ? eol + 1 : data + size;
+		/* The block ends at the next "-----", which must be its END. */
+		const unsigned char *e = memmem(body, size - (size_t)(body - data), "-----", 5);
+		bool ended = e && (size_t)(data + size - e) >= 9 + lablen + 5 &&
+			     !memcmp(e, "-----END ", 9) && !memcmp(e + 9, lab, lablen) &&
+			     !memcmp(e + 9 + lablen, "-----", 5);
+		if (cert)
+			sc->cert_blocks++;
+		else if (lablen >= 11 && !memcmp(dash - 11, "PRIVATE KEY", 11))
+			sc->saw_key = true;
+		else if (!sc->other[0])
+			snprintf(sc->other, sizeof sc->other, "%.*s", (int)lablen, (const char *)lab);
+		if (!ended) {
+			if (cert && !add_rej(b, path, line_at(sc, data, off),
+					     "truncated PEM: BEGIN %.*s without END",
+					     (int)lablen, (const char *)lab))
+				return false;
+			/* Go on from the next marker: it may begin a good block. */
+			p = e ? (size_t)(e - data) : size;
+			continue;
+		}
+		if (cert) {
+			/* Lines are only counted when something is reported, or
+			 * at the chunk's end; the parse itself never needs them. */
+			size_t before = b->nrejs;
+			if (!pem_cert(w, b, path, -1, body, (size_t)(e - body), trusted))
+				return false;
+			if (b->nrejs > before)
+				b->rejs[before].line = line_at(sc, data, off);
+		}
+		p = (size_t)(e - data) + 9 + lablen + 5;
+	}
+	b->newlines = sc->line + count_lines(data + sc->pos, end > sc->pos ? end - sc->pos : 0);
+	return true;
+}
+
+/* Reads path whole (small files) or maps it; *mapped says which to undo. */
+static int file_load(struct worker *w, const char *path, const unsigned char **data,
+		     size_t *size, bool *mapped)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t n = 0;
+	struct stat sb;
+
+	*mapped = false;
+	if (fd < 0)
+		return errno;
+	if (!w->buf) {
+		w->bufcap = 64 << 10;
+		if (!(w->buf = malloc(w->bufcap))) {
+			close(fd);
+			return ENOMEM;
+		}
+	}
+	/* Most certificates fit the buffer: read without fstat. */
+	for (;;) {
+		ssize_t r = read(fd, w->buf + n, w->bufcap - n);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return e;
+		}
+		if (r == 0) {
+			close(fd);
+			*data = w->buf;
+			*size = n;
+			return 0;
+		}
+		n += (size_t)r;
+		if (n == w->bufcap)
+			break;
+	}
+	if (fstat(fd, &sb) != 0) {
+		int e = errno;
+		close(fd);
+		return e;
+	}
+	if ((size_t)sb.st_size <= READ_MAX) {
+		size_t want = (size_t)sb.st_size + 1;
+		unsigned char *nb;
+		if (want > w->bufcap) {
+			if (!(nb = realloc(w->buf, want))) {
+				close(fd);
+				return ENOMEM;
+			}
+			w->buf = nb;
+			w->bufcap = want;
+		}
+		for (;;) {
+			ssize_t r = read(fd, w->buf + n, w->bufcap - n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				int e = errno;
+				close(fd);
+				return e;
+			}
+			if (r == 0 || (n += (size_t)r) == w->bufcap)
+				break;
+		}
+		close(fd);
+		*data = w->buf;
+		*size = n;
+		return 0;
+	}
+	void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	int e = errno;
+	close(fd);
+	if (m == MAP_FAILED)
+		return e;
+	*data = m;
+	*size = (size_t)sb.st_size;
+	*mapped = true;
+	return 0;
+}
+
+static bool has_pem(const unsigned char *data, size_t size)
+{
+	return memmem(data, size, "-----BEGIN ", 11) != NULL;
+}
+
+/* One whole file: DER, or PEM with any number of blocks. */
+static bool do_file(struct worker *w, struct batch *b, const char *path)
+{
+	const unsigned char *data = NULL;
+	size_t size = 0;
+	bool mapped, oom = false;
+	int e = file_load(w, path, &data, &size, &mapped);
+
+	b->files++;
+	if (e == ENOMEM)
+		return false;
+	if (e)
+		return add_rej(b, path, 0, "%s", strerror(e));
+	if (size == 0) {
+		oom = !add_rej(b, path, 0, "empty file");
+		goto out;
+	}
+	/* DER first when it could be: PEM is text and never starts 0x30
+	 * followed by a consistent length. */
+	if (data[0] == 0x30 && (looks_der(data, size) || !has_pem(data, size))) {
+		if (!arena_reserve(b, size)) {
+			oom = true;
+			goto out;
+		}
+		memcpy(b->arena + b->alen, data, size);
+		size_t off = b->alen;
+		b->alen += size;
+		add_cert(b, path, 0, off, size, &oom);
+		goto out;
+	}
+	struct pem_scan sc = {0};
+	size_t before = b->nrejs;
+	if (!pem_scan(w, b, path, data, size, 0, size, &sc)) {
+		oom = true;
+		goto out;
+	}
+	if (sc.cert_blocks == 0 && b->nrejs == before) {
+		if (sc.saw_key)
+			oom = !add_rej(b, path, 0, "private key, not a certificate");
+		else if (sc.other[0])
+			oom = !add_rej(b, path, 0, "no certificate in PEM (found %s)", sc.other);
+		else
+			oom = !add_rej(b, path, 0, "not a certificate: neither PEM nor DER");
+	}
+out:
+	if (mapped)
+		munmap((void *)data, size);
+	return !oom;
+}
+
+/* One chunk of a big bundle; the consumer puts the chunks' lines and
+ * findings together. */
+static bool do_chunk(struct worker *w, struct batch *b)
+{
+	struct bigfile *bf = b->bf;
+	struct pem_scan sc = {0};
+	long pg = sysconf(_SC_PAGESIZE);
+
+	if (!pem_scan(w, b, bf->path, bf->data, bf->size, b->start, b->end, &sc))
+		return false;
+	b->cert_blocks = sc.cert_blocks;
+	b->saw_key = sc.saw_key;
+	/* Drop the pages wholly inside the chunk from our resident set (they
+	 * stay in the page cache), so a bundle of any size costs no memory. */
+	size_t lo = (b->start + (size_t)pg - 1) & ~((size_t)pg - 1);
+	size_t hi = b->end & ~((size_t)pg - 1);
+	if (b->last)
+		hi = (bf->size + (size_t)pg - 1) & ~((size_t)pg - 1);
+	if (hi > lo)
+		(void)madvise((void *)(bf->data + lo), hi - lo, MADV_DONTNEED);
+	return true;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct import *im = w->im;
+
+	for (;;) {
+		struct batch *b;
+		bool ok = true;
+
+		pthread_mutex_lock(&im->mu);
+		while (!im->exhausted && !im->stop && im->next_seq >= im->consumed + im->window)
+			pthread_cond_wait(&im->space, &im->mu);
+		if (im->exhausted || im->stop) {
+			pthread_mutex_unlock(&im->mu);
+			break;
+		}
+		if ((b = im->free_list)) {
+			/* The consumer hands batches back as they are: freeing
+			 * their strings is work it has no time for. */
+			im->free_list = b->next_free;
+			pthread_mutex_unlock(&im->mu);
+			batch_reset(b);
+			pthread_mutex_lock(&im->mu);
+			if (im->exhausted || im->stop ||
+			    im->next_seq >= im->consumed + im->window) {
+				b->next_free = im->free_list;
+				im->free_list = b;
+				pthread_mutex_unlock(&im->mu);
+				continue;
+			}
+		} else if (!(b = calloc(1, sizeof *b))) {
+			im->err = WR_ENOMEM;
+			im->stop = true;
+			pthread_cond_broadcast(&im->ready);
+			pthread_cond_broadcast(&im->space);
+			pthread_mutex_unlock(&im->mu);
+			break;
+		}
+		if (!next_work(im, b)) {
+			im->exhausted = true;
+			if (im->err)
+				im->stop = true;
+			batch_reset(b);
+			b->next_free = im->free_list;
+			im->free_list = b;
+			pthread_cond_broadcast(&im->ready);
+			pthread_cond_broadcast(&im->space);
+			pthread_mutex_unlock(&im->mu);
+			break;
+		}
+		b->seq = im->next_seq++;
+		pthread_mutex_unlock(&im->mu);
+
+		if (b->bf)
+			ok = do_chunk(w, b);
+		for (size_t i = 0; i < b->npaths && ok; i++)
+			ok = do_file(w, b, b->paths[i]);
+
+		pthread_mutex_lock(&im->mu);
+		if (!ok) {
+			im->err = WR_ENOMEM;
+			im->stop = true;
+		}
+		/* Even a failed batch takes its slot, so the consumer's wait
+		 * ends; it sees stop and discards it. */
+		im->slots[b->seq % im->window] = b;
+		pthread_cond_broadcast(&im->ready);
+		pthread_mutex_unlock(&im->mu);
+	}
+	return NULL;
+}
+
+/* ---- storing ----------------------------------------------------------------------- */
+
+struct store {
+	struct wr_db *db;
+	sqlite3_stmt *ins, *der;
+	int64_t rows; /* since the last commit */
+	wr_reject_cb reject;
+	void *ctx;
+	struct wr_import_stats *st;
+	/* The big file whose chunks are arriving. */
+	int64_t line_base, cert_blocks;
+	bool saw_key;
+	/* The last file named, so that two bad blocks of one bundle count as
+	 * one rejected file: a file's reports always arrive together. */
+	char *last_rejected;
+};
+
+static void report(struct store *s, const char *path, int64_t line, const char *why)
+{
+	if (!s->last_rejected || strcmp(s->last_rejected, path) != 0) {
+		s->st->rejected++;
+		free(s->last_rejected);
+		s->last_rejected = strdup(path);
+	}
+	if (!s->reject)
+		return;
+	if (line > 0) {
+		size_t n = strlen(path) + 24;
+		char *where = malloc(n);
+		if (where) {
+			snprintf(where, n, "%s:%lld", path, (long long)line);
+			s->reject(where, why, s->ctx);
+			free(where);
+			return;
+		}
+	}
+	s->reject(path, why, s->ctx);
+}
+
+static int store_cert(struct store *s, const struct batch *b, const struct parsed *pc)
+{
+	const struct wr_cert_info *ci = &pc->ci;
+	sqlite3_stmt *st = s->ins;
+	int rc;
+
+	sqlite3_bind_blob(st, 1, ci->sha256, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ci->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ci->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ci->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ci->sans, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, ci->not_before);
+	sqlite3_bind_int64(st, 7, ci->not_after);
+	sqlite3_bind_blob(st, 8, ci->spki_sha256, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return wr_err_sq(s->db, "storing a certificate");
+	s->st->certs++;
+	if (sqlite3_changes(s->db->sq) == 0) {
+		s->st->duplicates++;
+		return 0;
+	}
+	s->st->added++;
+	sqlite3_bind_int64(s->der, 1, sqlite3_last_insert_rowid(s->db->sq));
+	sqlite3_bind_blob(s->der, 2, b->arena + pc->off, (int)pc->len, SQLITE_STATIC);
+	rc = sqlite3_step(s->der);
+	sqlite3_reset(s->der);
+	if (rc != SQLITE_DONE)
+		return wr_err_sq(s->db, "storing a certificate's DER");
+	if (++s->rows >= COMMIT_ROWS) {
+		s->rows = 0;
+		if ((rc = wr_tx_commit(s->db)) || (rc = wr_tx_begin(s->db)))
+			return rc;
+	}
+	return 0;
+}
+
+static int store_batch(struct store *s, struct batch *b)
+{
+	int64_t base = 0;
+	int rc;
+
+	if (b->bf) {
+		if (b->start == 0) {
+			s->line_base = 0;
+			s->cert_blocks = 0;
+			s->saw_key = false;
+		}
+		base = s->line_base;
+		s->line_base += b->newlines;
+		s->cert_blocks += b->cert_blocks;
+		s->saw_key |= b->saw_key;
+	}
+	for (size_t i = 0; i < b->nrejs; i++) {
+		const struct rej *r = &b->rejs[i];
+		report(s, r->path, r->line > 0 ? base + r->line : 0, r->why);
+	}
+	for (size_t i = 0; i < b->ncerts; i++)
+		if ((rc = store_cert(s, b, &b->certs[i])))
+			return rc;
+	s->st->files += b->files;
+	if (b->bf && b->last) {
+		s->st->files++;
+		if (s->cert_blocks == 0)
+			report(s, b->bf->path, 0,
+			       s->saw_key ? "private key, not a certificate"
+					  : "not a certificate: no PEM certificate in the file");
+	}
+	return 0;
+}
+
+/*
+ * The connection's settings for the import's duration, restored after.
+ * temp_store: every INSERT fires the counter triggers, so SQLite keeps a
+ * statement journal for it; in a temporary file that cost two write calls
+ * per page per statement, eleven per certificate, more than everything
+ * else together. In memory it is a copy, bounded by one statement.
+ * cache_size and wal_autocheckpoint: the sha256 and serial indexes take
+ * random inserts; a bigger (still fixed) cache and fewer checkpoints keep
+ * their pages from being read and written again and again.
+ */
+struct tuning {
+	int64_t temp_store, cache_size, autockpt;
+	bool set;
+};
+
+static void tune(struct wr_db *db, struct tuning *t)
+{
+	t->set = false;
+	if (db->tx_depth > 0) /* temp_store cannot change inside one */
+		return;
+	if (wr_query_int(db, "PRAGMA temp_store", &t->temp_store) ||
+	    wr_query_int(db, "PRAGMA cache_size", &t->cache_size) ||
+	    wr_query_int(db, "PRAGMA wal_autocheckpoint", &t->autockpt))
+		return;
+	t->set = wr_exec(db, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192;"
+			     " PRAGMA wal_autocheckpoint = 4000") == 0;
+}
+
+static void untune(struct wr_db *db, const struct tuning *t)
+{
+	char sql[160];
+
+	if (!t->set)
+		return;
+	snprintf(sql, sizeof sql,
+		 "PRAGMA temp_store = %lld; PRAGMA cache_size = %lld; PRAGMA wal_autocheckpoint = %lld",
+		 (long long)t->temp_store, (long long)t->cache_size, (long long)t->autockpt);
+	(void)wr_exec(db, sql);
+}
+
+static int events_json(struct wr_db *db, const char *action, json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	int rc;
+
+	json_decref(o);
+	if (!s)
+		return wr_err(db, WR_ENOMEM, "out of memory");
+	if ((rc = wr_tx_begin(db)))
+		goto out;
+	if ((rc = wr_event_add(db, action, s))) {
+		wr_tx_rollback(db);
+		goto out;
+	}
+	rc = wr_tx_commit(db);
+out:
+	free(s);
+	return rc;
+}
+
+/* Runs the consumer's side: takes batches in order and stores them. */
+static int consume(struct import *im, struct store *s)
+{
+	int rc = 0;
+
+	for (;;) {
+		struct batch *b;
+
+		pthread_mutex_lock(&im->mu);
+		while (!im->stop && !im->slots[im->consumed % im->window] &&
+		       !(im->exhausted && im->consumed == im->next_seq))
+			pthread_cond_wait(&im->ready, &im->mu);
+		if (im->stop) {
+			rc = im->err ? im->err : WR_ERROR;
+			pthread_mutex_unlock(&im->mu);
+			if (rc == WR_ENOMEM)
+				wr_err(im->db, rc, "out of memory while importing");
+			return rc;
+		}
+		b = im->slots[im->consumed % im->window];
+		if (!b) { /* exhausted and all consumed */
+			pthread_mutex_unlock(&im->mu);
+			return 0;
+		}
+		im->slots[im->consumed % im->window] = NULL;
+		pthread_mutex_unlock(&im->mu);
+
+		rc = store_batch(s, b);
+
+		pthread_mutex_lock(&im->mu);
+		b->next_free = im->free_list;
+		im->free_list = b;
+		im->consumed++;
+		if (rc)
+			im->stop = true;
+		pthread_cond_broadcast(&im->space);
+		pthread_mutex_unlock(&im->mu);
+		if (rc)
+			return rc;
+	}
+}
+
+int wr_import_paths(struct wr_db *db, const char *const *paths, size_t npaths, int nthreads,
+		    wr_reject_cb reject, void *ctx, struct wr_import_stats *st)
+{
+	struct wr_import_stats local;
+	struct import im = {.db = db, .paths = paths, .npaths = npaths};
+	struct store s = {.db = db, .reject = reject, .ctx = ctx};
+	struct worker *ws = NULL;
+	struct tuning tu;
+	int rc, started = 0;
+
+	if (!st)
+		st = &local;
+	st->files = st->certs = st->added = st->duplicates = st->rejected = 0;
+	s.st = st;
+	if (nthreads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = n > 0 ? (int)n : 1;
+	}
+	if (nthreads > MAX_THREADS)
+		nthreads = MAX_THREADS;
+	im.window = 2 * (size_t)nthreads + 2;
+
+	tune(db, &tu);
+	if ((rc = wr_prepare(db,
+			     "INSERT INTO cert(sha256, serial, issuer, subject, sans, not_before,"
+			     " not_after, spki_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+			     " ON CONFLICT(sha256) DO NOTHING",
+			     &s.ins)))
+		return rc;
+	if ((rc = wr_prepare(db, "INSERT INTO cert_der(cert_id, der) VALUES (?, ?)", &s.der))) {
+		sqlite3_finalize(s.ins);
+		untune(db, &tu);
+		return rc;
+	}
+	if (!(im.slots = calloc(im.window, sizeof *im.slots)) ||
+	    !(ws = calloc((size_t)nthreads, sizeof *ws))) {
+		rc = wr_err(db, WR_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = wr_tx_begin(db)))
+		goto out;
+	pthread_mutex_init(&im.mu, NULL);
+	pthread_cond_init(&im.space, NULL);
+	pthread_cond_init(&im.ready, NULL);
+	for (; started < nthreads; started++) {
+		ws[started].im = &im;
+		if (!(ws[started].b64 = EVP_ENCODE_CTX_new()) ||
+		    pthread_create(&ws[started].tid, NULL, worker_main, &ws[started]) != 0) {
+			EVP_ENCODE_CTX_free(ws[started].b64);
+			break;
+		}
+	}
+	if (started == 0) {
+		rc = wr_err(db, WR_ERROR, "cannot start import threads");
+		pthread_mutex_lock(&im.mu);
+		im.stop = true;
+		pthread_mutex_unlock(&im.mu);
+	} else {
+		rc = consume(&im, &s);
+	}
+	pthread_mutex_lock(&im.mu);
+	im.stop = true;
+	pthread_cond_broadcast(&im.space);
+	pthread_mutex_unlock(&im.mu);
+	for (int i = 0; i < started; i++) {
+		pthread_join(ws[i].tid, NULL);
+		EVP_ENCODE_CTX_free(ws[i].b64);
+		free(ws[i].buf);
+	}
+	for (size_t i = 0; i < im.window; i++)
+		batch_free(im.slots[i]);
+	while (im.free_list) {
+		struct batch *b = im.free_list;
+		im.free_list = b->next_free;
+		batch_free(b);
+	}
+	while (im.walk) {
+		struct frame *f = im.walk;
+		im.walk = f->up;
+		frame_free(f);
+	}
+	while (im.bigs) {
+		struct bigfile *bf = im.bigs;
+		im.bigs = bf->next;
+		munmap((void *)bf->data, bf->size);
+		free(bf->path);
+		free(bf);
+	}
+	pthread_cond_destroy(&im.ready);
+	pthread_cond_destroy(&im.space);
+	pthread_mutex_destroy(&im.mu);
+	if (rc) {
+		wr_tx_rollback(db);
+		goto out;
+	}
+	if ((rc = wr_tx_commit(db)))
+		goto out;
+	rc = events_json(db, "import",
+			 json_pack("{s:I,s:I,s:I,s:I,s:I}", "files", (json_int_t)st->files,
+				   "certs", (json_int_t)st->certs, "added", (json_int_t)st->added,
+				   "duplicates", (json_int_t)st->duplicates, "rejected",
+				   (json_int_t)st->rejected));
+out:
+	free(ws);
+	free(im.slots);
+	sqlite3_finalize(s.ins);
+	sqlite3_finalize(s.der);
+	free(s.last_rejected);
+	untune(db, &tu);
+	return rc;
+}
+
+/* ---- customers ---------------------------------------------------------------------- */
+
+/* One CSV record (RFC 4180: quoted fields may hold commas, "" and line
+ * breaks). Returns the number of fields, 0 at EOF, -1 for an unterminated
+ * quote, -2 for text after a closing quote, -3 when out of memory. */
+struct csv {
+	FILE *f;
+	int pushed[3], npushed; /* bytes read looking for a BOM, in reverse */
+	bool started;
+	int64_t line; /* of the next character */
+	char *buf;
+	size_t cap, len;
+	size_t *offs;
+	size_t ncap;
+};
+
+/* getc, except that a UTF-8 byte order mark at the start of the file is
+ * skipped: spreadsheets write one before the header. */
+static int csv_getc(struct csv *c)
+{
+	if (!c->started) {
+		static const int bom[3] = {0xef, 0xbb, 0xbf};
+		int got[3], n = 0;
+
+		c->started = true;
+		while (n < 3 && (got[n] = getc(c->f)) == bom[n])
+			n++;
+		if (n < 3) {
+			int k = got[n] == EOF ? n : n + 1;
+			for (int i = k; i-- > 0;)
+				c->pushed[c->npushed++] = got[i];
+		}
+	}
+	if (c->npushed)
+		return c->pushed[--c->npushed];
+	return getc(c->f);
+}
+
+static int csv_record(struct csv *c, int64_t *first_line)
+{
+	int ch, n = 0;
+	bool any = false;
+
+	c->len = 0;
+	*first_line = c->line;
+	for (;;) {
+		bool quoted = false;
+		size_t start = c->len;
+
+		/* Leading blanks of an unquoted field are not data. */
+		while ((ch = csv_getc(c)) == ' ' || ch == '\t')
+			any = true;
+		if (ch == EOF && !any && n == 0)
+			return 0;
+		if (!grow((void **)&c->offs, &c->ncap, (size_t)n + 1, sizeof *c->offs))
+			return -3;
+		c->offs[n++] = start;
+		if (ch == '"') {
+			quoted = true;
+			any = true;
+			for (;;) {
+				ch = csv_getc(c);
+				if (ch == EOF)
+					return -1;
+				if (ch == '\n')
+					c->line++;
+				if (ch == '"') {
+					ch = csv_getc(c);
+					if (ch != '"')
+						break;
+				}
+				if (!grow((void **)&c->buf, &c->cap, c->len + 2, 1))
+					return -3;
+				c->buf[c->len++] = (char)ch;
+			}
+			while (ch == ' ' || ch == '\t' || ch == '\r')
+				ch = csv_getc(c);
+			if (ch != ',' && ch != '\n' && ch != EOF) {
+				/* Resynchronise at the end of the line. */
+				while (ch != '\n' && ch != EOF)
+					ch = csv_getc(c);
+				if (ch == '\n')
+					c->line++;
+				return -2;
+			}
+		} else {
+			while (ch != ',' && ch != '\n' && ch != EOF) {
+				any = true;
+				if (!grow((void **)&c->buf, &c->cap, c->len + 2, 1))
+					return -3;
+				c->buf[c->len++] = (char)ch;
+				ch = csv_getc(c);
+			}
+		}
+		if (!quoted) /* trailing blanks and a CR of CRLF */
+			while (c->len > start && (c->buf[c->len - 1] == ' ' || c->buf[c->len - 1] == '\t' ||
+						  c->buf[c->len - 1] == '\r'))
+				c->len--;
+		if (!grow((void **)&c->buf, &c->cap, c->len + 1, 1))
+			return -3;
+		c->buf[c->len++] = '\0';
+		if (ch == '\n') {
+			c->line++;
+			return n;
+		}
+		if (ch == EOF)
+			return n;
+	}
+}
+
+static const char *csv_field(const struct csv *c, int i) { return c->buf + c->offs[i]; }
+
+static bool is_header(const struct csv *c, int n)
+{
+	return n == 3 && !strcasecmp(csv_field(c, 0), "serial") &&
+	       !strcasecmp(csv_field(c, 1), "customer") && !strcasecmp(csv_field(c, 2), "contact");
+}
+
+static void csv_reject(struct wr_import_stats *st, wr_reject_cb reject, void *ctx,
+		       const char *path, int64_t line, const char *why)
+{
+	char where[4096 + 24];
+
+	st->csv_rejected++;
+	if (!reject)
+		return;
+	snprintf(where, sizeof where, "%s:%lld", path, (long long)line);
+	reject(where, why, ctx);
+}
+
+static int bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (!*s)
+		return sqlite3_bind_null(st, i);
+	char *clean = wr_utf8_sanitize(s, strlen(s));
+	if (!clean)
+		return SQLITE_NOMEM;
+	return sqlite3_bind_text(st, i, clean, -1, free);
+}
+
+int wr_import_customers(struct wr_db *db, const char *path, wr_reject_cb reject, void *ctx,
+			struct wr_import_stats *st)
+{
+	struct wr_import_stats local;
+	struct csv c = {.line = 1};
+	struct tuning tu = {0};
+	sqlite3_stmt *up = NULL;
+	int64_t rows = 0, line;
+	bool first = true;
+	int rc, n;
+
+	if (!st)
+		st = &local;
+	st->csv_rows = st->csv_matched = st->csv_unmatched = st->csv_rejected = 0;
+	if (!(c.f = fopen(path, "r")))
+		return wr_err(db, errno == ENOENT ? WR_ENOENT : WR_EIO, "%s: %s", path,
+			      strerror(errno));
+	tune(db, &tu);
+	if ((rc = wr_prepare(db, "UPDATE cert SET customer = ?, contact = ? WHERE serial = ?",
+			     &up)))
+		goto out;
+	if ((rc = wr_tx_begin(db)))
+		goto out;
+	while ((n = csv_record(&c, &line)) != 0) {
+		char serial[132], why[200];
+
+		if (n == -3) {
+			rc = wr_err(db, WR_ENOMEM, "out of memory");
+			break;
+		}
+		if (n == 1 && !csv_field(&c, 0)[0])
+			continue; /* a blank line */
+		if (first && is_header(&c, n)) {
+			first = false;
+			continue;
+		}
+		first = false;
+		st->csv_rows++;
+		if (n == -1) {
+			csv_reject(st, reject, ctx, path, line,
+				   "unterminated quoted field: want a closing \"");
+			break; /* it ran to the end of the file */
+		}
+		if (n == -2) {
+			csv_reject(st, reject, ctx, path, line,
+				   "text after a closing quote: want , or the end of the line");
+			continue;
+		}
+		if (n != 3) {
+			snprintf(why, sizeof why, "%d columns: want 3 (serial,customer,contact)", n);
+			csv_reject(st, reject, ctx, path, line, why);
+			continue;
+		}
+		if (wr_serial_normalize(csv_field(&c, 0), serial, sizeof serial)) {
+			char *shown = wr_utf8_sanitize(csv_field(&c, 0), strnlen(csv_field(&c, 0), 64));
+			snprintf(why, sizeof why,
+				 "bad serial '%s': want hex digits (0x prefix and colons allowed)",
+				 shown ? shown : "");
+			free(shown);
+			csv_reject(st, reject, ctx, path, line, why);
+			continue;
+		}
+		if (bind_opt_text(up, 1, csv_field(&c, 1)) != SQLITE_OK ||
+		    bind_opt_text(up, 2, csv_field(&c, 2)) != SQLITE_OK ||
+		    sqlite3_bind_text(up, 3, serial, -1, SQLITE_STATIC) != SQLITE_OK) {
+			rc = wr_err(db, WR_ENOMEM, "out of memory");
+			break;
+		}
+		int step = sqlite3_step(up);
+		sqlite3_reset(up);
+		sqlite3_clear_bindings(up);
+		if (step != SQLITE_DONE) {
+			rc = wr_err_sq(db, "setting a customer");
+			break;
+		}
+		if (sqlite3_changes(db->sq) > 0)
+			st->csv_matched++;
+		else
+			st->csv_unmatched++;
+		if (++rows % COMMIT_ROWS == 0 && ((rc = wr_tx_commit(db)) || (rc = wr_tx_begin(db))))
+			goto out;
+	}
+	if (rc) {
+		wr_tx_rollback(db);
+		goto out;
+	}
+	if (ferror(c.f)) {
+		wr_tx_rollback(db);
+		rc = wr_err(db, WR_EIO, "%s: read error", path);
+		goto out;
+	}
+	if ((rc = wr_tx_commit(db)))
+		goto out;
+	rc = events_json(db, "customers",
+			 json_pack("{s:I,s:I,s:I,s:I}", "rows", (json_int_t)st->csv_rows,
+				   "matched", (json_int_t)st->csv_matched, "unmatched",
+				   (json_int_t)st->csv_unmatched, "rejected",
+				   (json_int_t)st->csv_rejected));
+out:
+	sqlite3_finalize(up);
+	untune(db, &tu);
+	fclose(c.f);
+	free(c.buf);
+	free(c.offs);
+	return rc;
+}
