@@ -220,7 +220,7 @@ int wr_db_open(const char *path, int flags, struct wr_db **out)
 	    wr_query_int(db, "PRAGMA user_version", &ver)) {
 		if (sqlite3_errcode(db->sq) == SQLITE_NOTADB)
 			return wr_err(db, WR_ENOTWR, "%s: not a warroom database", path);
-		return WR_EDB;
+		return wr_err(db, WR_EDB, "%s: %s", path, sqlite3_errmsg(db->sq));
 	}
 	if (flags & WR_OPEN_CREATE) {
 		if ((rc = wr_exec(db, "PRAGMA journal_mode = WAL")))
@@ -245,6 +245,11 @@ int wr_db_open(const char *path, int flags, struct wr_db **out)
 	if ((rc = wr_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
 			      " PRAGMA temp_store = MEMORY;")))
 		return rc;
+	/* A damaged file can pass the header checks: read the schema once
+	 * now, so the error names the file rather than a later query. */
+	int64_t n = 0;
+	if (wr_query_int(db, "SELECT count(*) FROM sqlite_schema", &n))
+		return wr_err(db, WR_EDB, "%s: %s", path, sqlite3_errmsg(db->sq));
 	return 0;
 }
 

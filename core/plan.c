@@ -51,6 +51,10 @@ static int parse_task(struct wr_plan *p, struct wr_plan_task *t, const char *v)
 
 	t->due_anchor = NULL;
 	t->due_offset = 0;
+	/* A value that is only a due time ("+4h") has no title: the end of
+	 * the string stands for the space. */
+	if (!sp && (v[0] == '+' || strncmp(v, "deadline", 8) == 0))
+		sp = v + strlen(v);
 	if (sp && (size_t)(sp - v) < sizeof spec &&
 	    (v[0] == '+' || strncmp(v, "deadline", 8) == 0)) {
 		memcpy(spec, v, (size_t)(sp - v));
@@ -72,7 +76,7 @@ static int parse_task(struct wr_plan *p, struct wr_plan_task *t, const char *v)
 				 "bad due time '%s' (expected deadline or deadline-DURATION)", spec);
 			return -1;
 		}
-		v = sp + 1;
+		v = *sp ? sp + 1 : sp;
 		while (*v == ' ')
 			v++;
 	}

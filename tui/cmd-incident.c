@@ -108,7 +108,8 @@ static int reasons_exec(struct wr_ctx *ctx, int argc, char **argv)
 			continue;
 		}
 		int64_t d = r->deadline;
-		if (d % 86400 == 0)
+		/* As the BRs say it: "24 hours", "5 days". */
+		if (d % 86400 == 0 && d > 86400)
 			snprintf(b, sizeof b, "%lld days", (long long)(d / 86400));
 		else
 			snprintf(b, sizeof b, "%lld hours", (long long)(d / 3600));

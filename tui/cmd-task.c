@@ -142,15 +142,30 @@ const struct wr_cmd cmd_task_done = {
 	"", note_opts, CMD_NEEDS_DB, done_exec,
 };
 
+static const struct option no_opts[] = {{0}};
+
+/* Commands of positional arguments only: getopt still refuses unknown
+ * options and lets "--" pass a text that starts with '-'. */
+static int positional(struct wr_ctx *ctx, const struct wr_cmd *c, int argc, char **argv,
+		      int want)
+{
+	if (getopt_long(argc, argv, "", no_opts, NULL) != -1)
+		return cmd_bad_option(ctx, c, argv);
+	if (argc - optind != want) {
+		cmd_usage(ctx, c, ctx->err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int reopen_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
 	int64_t id;
 	int rc;
 
-	if (argc != 2) {
-		cmd_usage(ctx, &cmd_task_reopen, ctx->err);
-		return EXIT_USAGE;
-	}
+	if ((rc = positional(ctx, &cmd_task_reopen, argc, argv, 1)))
+		return rc;
+	argv += optind - 1;
 	if ((rc = task_id(ctx, &cmd_task_reopen, argv[1], &id)))
 		return rc;
 	if ((rc = wr_task_reopen(ctx->db, id)))
@@ -168,10 +183,9 @@ static int assign_exec(struct wr_ctx *ctx, int argc, char **argv)
 	int64_t id;
 	int rc;
 
-	if (argc != 3) {
-		cmd_usage(ctx, &cmd_task_assign, ctx->err);
-		return EXIT_USAGE;
-	}
+	if ((rc = positional(ctx, &cmd_task_assign, argc, argv, 2)))
+		return rc;
+	argv += optind - 1;
 	if ((rc = task_id(ctx, &cmd_task_assign, argv[1], &id)))
 		return rc;
 	if ((rc = wr_task_assign(ctx->db, id, argv[2])))
@@ -191,10 +205,9 @@ static int tnote_exec(struct wr_ctx *ctx, int argc, char **argv)
 	int64_t id;
 	int rc;
 
-	if (argc != 3) {
-		cmd_usage(ctx, &cmd_task_note, ctx->err);
-		return EXIT_USAGE;
-	}
+	if ((rc = positional(ctx, &cmd_task_note, argc, argv, 2)))
+		return rc;
+	argv += optind - 1;
 	if ((rc = task_id(ctx, &cmd_task_note, argv[1], &id)))
 		return rc;
 	if ((rc = wr_task_note(ctx->db, id, argv[2])))
