@@ -10,7 +10,7 @@ DB=$WORK/wr.db
 W() { "$WARROOM" --db "$DB" "$@"; }
 
 # Every command of the table, as the user types it.
-CMDS="init|import|reasons|declare|status|certs|task list|task done|task reopen|task assign|task note|task add|phase|close|log|audit verify"
+CMDS="init|import|reasons|declare|status|certs|task list|task done|task reopen|task assign|task note|task add|phase|close|authorize|revoke|delay|crl|verify|log|audit verify"
 
 # ---- version and help ----------------------------------------------------------
 run "$WARROOM" --version
@@ -106,6 +106,11 @@ unknown_opt "task done" task done 1 --bogus
 unknown_opt "task add" task add --team revocation --phase 1 --bogus Title
 unknown_opt "close" close --bogus
 unknown_opt "log" log --bogus
+unknown_opt "authorize" authorize revoke --bogus
+unknown_opt "revoke" revoke --bogus
+unknown_opt "delay" delay --bogus
+unknown_opt "crl" crl --bogus
+unknown_opt "verify" verify --bogus
 
 # ---- missing arguments ----------------------------------------------------------------
 missing() { # DESC ERE ARGS...: exit 2 and stderr matching ERE
