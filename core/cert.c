@@ -146,18 +146,35 @@ static char *bio_sanitized(BIO *b)
 /* A Name as RFC 2253 text in UTF-8: OpenSSL escapes the 2253 specials and
  * the controls ("\1B"); we keep non-ASCII as UTF-8 rather than \XX bytes.
  * If a string will not convert, fall back to OpenSSL's full escaping, and
- * last to hex dumps, which cannot fail. */
-static char *name_text(const unsigned char *p, size_t len, const char **why)
+ * last to hex dumps, which cannot fail. The one way names become text, so
+ * the local CA's name equals the issuer column of its certificates. */
+char *wr_name_text(const X509_NAME *name)
 {
 	static const unsigned long flags[] = {
 		XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB,
 		XN_FLAG_RFC2253,
 		(XN_FLAG_RFC2253 & ~ASN1_STRFLGS_UTF8_CONVERT) | ASN1_STRFLGS_DUMP_ALL,
 	};
+	BIO *b = BIO_new(BIO_s_mem());
+	char *s = NULL;
+
+	for (size_t i = 0; b && !s && i < sizeof flags / sizeof flags[0]; i++) {
+		(void)BIO_reset(b);
+		if (X509_NAME_print_ex(b, name, 0, flags[i]) >= 0) {
+			s = bio_sanitized(b);
+			break;
+		}
+		ERR_clear_error();
+	}
+	BIO_free(b);
+	return s;
+}
+
+static char *name_text(const unsigned char *p, size_t len, const char **why)
+{
 	const unsigned char *q = p;
 	X509_NAME *name = d2i_X509_NAME(NULL, &q, (long)len);
-	char *s = NULL;
-	BIO *b;
+	char *s;
 
 	if (!name || q != p + len) {
 		X509_NAME_free(name);
@@ -165,24 +182,8 @@ static char *name_text(const unsigned char *p, size_t len, const char **why)
 		*why = "bad name";
 		return NULL;
 	}
-	b = BIO_new(BIO_s_mem());
-	if (!b) {
-		X509_NAME_free(name);
-		*why = "out of memory";
-		return NULL;
-	}
-	for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
-		(void)BIO_reset(b);
-		if (X509_NAME_print_ex(b, name, 0, flags[i]) >= 0) {
-			s = bio_sanitized(b);
-			if (!s)
-				*why = "out of memory";
-			break;
-		}
-		ERR_clear_error();
+	if (!(s = wr_name_text(name)))
 		*why = "name cannot be printed";
-	}
-	BIO_free(b);
 	X509_NAME_free(name);
 	return s;
 }

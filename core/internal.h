@@ -69,6 +69,11 @@ const struct wr_plan_team *wr_plan_team_at(const struct wr_plan *p, size_t i);
 const struct wr_plan_task *wr_plan_task_at(const struct wr_plan *p, size_t i);
 
 
+/* A certificate Name as text, the way the issuer and subject columns hold
+ * it (cert.c); malloc'd, NULL when out of memory. */
+struct X509_name_st;
+char *wr_name_text(const struct X509_name_st *name);
+
 /* The certificate's state label at instant now (cert.c). */
 const char *wr_cert_state_label(const char *state, int64_t revoked_at, int64_t not_after,
 				int64_t hold_until, int64_t now);

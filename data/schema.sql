@@ -72,6 +72,7 @@ CREATE TABLE cert (
 );
 CREATE INDEX cert_serial ON cert(serial);
 CREATE INDEX cert_customer ON cert(customer);
+CREATE INDEX cert_issuer ON cert(issuer);
 -- Unrevoked certificates by expiry: "expired" is a range count here.
 CREATE INDEX cert_live_expiry ON cert(not_after) WHERE revoked_at IS NULL;
 -- Revocations over time (burn-down, reports).

@@ -1,0 +1,134 @@
+/*
+ * crl.h: CRLs of the local test CA (core-internal).
+ *
+ * Two layers. core/crl.c builds and signs CRLs with the OpenSSL API from a
+ * list of revocations held in memory, split into shards by serial modulo
+ * the shard count; it knows nothing of databases or settings. The local
+ * CA (core/backend-local.c) reads [local], keeps the CA's own record of
+ * revocations (out_dir/localca.db) and publishes: index.txt for
+ * `openssl ocsp -index`, the CRL shards and crls.txt. `warroom crl` and the
+ * local backend's publish() both go through wr_crl_publish.
+ */
+#ifndef WR_CRL_H
+#define WR_CRL_H
+
+#include <limits.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "wr.h"
+
+/* BR 4.9.7: nextUpdate at most 10 days after thisUpdate. */
+#define WR_CRL_MAX_DAYS 10
+#define WR_CRL_DEFAULT_DAYS 7
+#define WR_CRL_DEFAULT_SHARD_ENTRIES 100000
+
+struct wr_crl_stats {
+	int shards;
+	int64_t issued;	       /* the CA's certificates in the incident */
+	int64_t entries;       /* revocations listed, all shards together */
+	int64_t largest;       /* entries of the largest shard */
+	int64_t bytes;	       /* DER bytes, all shards together */
+	int64_t pem_bytes;
+	int64_t crl_number;
+	int64_t this_update, next_update;
+	int64_t index_lines;   /* index.txt: one line per certificate */
+	double seconds;	       /* wall time of the whole publication, of which: */
+	double load_seconds;   /* reading the CA's record and counting */
+	double crl_seconds;    /* building, signing and writing the CRLs */
+	double index_seconds;  /* writing index.txt */
+	char out_dir[PATH_MAX];
+};
+
+/* ---- building CRLs (core/crl.c) ----------------------------------------- */
+
+/* max(1, ceil(issued / shard_entries)): sized by the certificates the CA
+ * issued, not by those revoked so far, so that a certificate's shard
+ * never moves while revocations grow. 0 when shard_entries < 1. */
+int wr_crl_shard_count(int64_t issued, int64_t shard_entries);
+/* The shard of a serial (hex as in the cert table, "-" for negative):
+ * its magnitude modulo nshards. -1 when serial is not hex. */
+int wr_crl_shard_of(const char *serial, int nshards);
+
+/* The revocations to publish, already split by shard: 32 bytes a
+ * revocation (serials of up to 16 bytes), so a million cost about 32 MB. */
+struct wr_crl_list;
+struct wr_crl_list *wr_crl_list_new(int nshards);
+void wr_crl_list_free(struct wr_crl_list *l);
+/* crl_reason: an RFC 5280 CRLReason, or WR_CRL_OMIT (as is 0,
+ * unspecified: RFC 5280 5.3.1 says leave the extension out). WR_EINVAL
+ * for a bad serial or reason, WR_ENOMEM. */
+int wr_crl_list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_at,
+		    int crl_reason);
+int64_t wr_crl_list_count(const struct wr_crl_list *l);
+int wr_crl_list_shards(const struct wr_crl_list *l);
+/* Moves src's revocations into dst (the same shard count); src is left
+ * empty. For lists filled by several threads. */
+int wr_crl_list_merge(struct wr_crl_list *dst, struct wr_crl_list *src);
+/* Sorts every shard by serial and drops duplicate serials (the first
+ * added stays). wr_crl_write does it; wr_crl_list_find needs it. */
+int wr_crl_list_sort(struct wr_crl_list *l);
+/* Builds a hash table over the sorted list (8 bytes a revocation), so
+ * that a lookup costs a probe rather than a binary search. Optional. */
+int wr_crl_list_index(struct wr_crl_list *l);
+void wr_crl_list_unindex(struct wr_crl_list *l); /* frees the table */
+/* Looks a serial up after sorting: true when listed. */
+bool wr_crl_list_find(const struct wr_crl_list *l, const char *serial, int64_t *revoked_at,
+		      int *crl_reason);
+/* The same for n serials at once, into found[i], revoked_at[i] and
+ * crl_reason[i]: several times faster for many after wr_crl_list_index. */
+void wr_crl_list_find_batch(const struct wr_crl_list *l, const char *const *serials, size_t n,
+			    bool *found, int64_t *revoked_at, int *crl_reason);
+
+struct wr_crl_params {
+	X509 *ca;	      /* borrowed: issuer name and key identifier */
+	EVP_PKEY *key;	      /* borrowed: signs with SHA-256 (RSA or EC) */
+	const char *out_dir;
+	const char *crl_url;  /* NULL: the Issuing Distribution Point has no name */
+	int64_t this_update, next_update;
+	int64_t crl_number;
+	int nthreads;	      /* 0: one per core */
+	/* Work run by one of the threads while the others build shards
+	 * (index.txt): the list is sorted before it starts; the job may
+	 * index it (wr_crl_list_index) and search it, not change it.
+	 * NULL: none. */
+	int (*side_job)(void *ctx, char *err, size_t errsz);
+	void *side_ctx;
+};
+/*
+ * Sorts the list, then writes out_dir/shard-K.crl (DER) and shard-K.pem
+ * for every shard, then out_dir/crls.txt naming the DER files one a line,
+ * each through a temporary file and rename(2), and removes shard files
+ * left from a larger shard count. Shards are built and signed in
+ * parallel, one shard per thread at a time, which bounds the memory; the
+ * side job, if any, runs alongside. Fills st's shards, entries, largest,
+ * bytes, pem_bytes, crl_seconds. On error returns a WR_E* code with the
+ * reason in err (the side job's error included).
+ */
+int wr_crl_write(const struct wr_crl_params *p, struct wr_crl_list *l,
+		 struct wr_crl_stats *st, char *err, size_t errsz);
+
+/* ---- the local test CA (core/backend-local.c) --------------------------- */
+
+/*
+ * Reissues the local CA's status from its own record: index.txt, the CRL
+ * shards and crls.txt, in out_dir_override or [local] out_dir, with
+ * thisUpdate now. Reads db (the incident) for the certificates the CA
+ * issued. Publications are serialised by a lock file in the directory, so
+ * two runs never interleave their files. On error returns a WR_E* code
+ * with the reason in wr_db_errmsg(db).
+ */
+int wr_crl_publish(struct wr_db *db, const struct wr_config *cfg, const char *out_dir_override,
+		   int64_t now, struct wr_crl_stats *st);
+/*
+ * The CRLs alone, as `openssl ca -gencrl` makes them: the same shards for
+ * issued certificates (the shard count's basis), without reading an
+ * incident or writing index.txt. For like-for-like benchmarks and tools;
+ * the reason goes to err.
+ */
+int wr_crl_publish_crls(const struct wr_config *cfg, const char *out_dir_override,
+			int64_t issued, int64_t now, struct wr_crl_stats *st, char *err,
+			size_t errsz);
+
+#endif

@@ -1,0 +1,930 @@
+/* Unit tests for core/crl.c and core/backend-local.c: CRL shards built
+ * and signed through the OpenSSL API and checked back with it (signature,
+ * issuer, critical Issuing Distribution Point, CRL number, AKI, entries,
+ * reasons including privilegeWithdrawn and an omitted one, serial mod n
+ * sharding); the local CA's revoke (idempotent: ALREADY with the first
+ * date, safe with two processes at once), its index.txt, and its settings'
+ * errors. The test CA is made here with the OpenSSL API. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "backend.h"
+#include "crl.h"
+
+#define NOW 1795586400 /* 2026-11-25T06:00:00Z */
+#define CA_NAME "CN=Warroom Unit CA,O=Warroom Tests,C=US"
+
+struct fx {
+	char dir[64];
+	char out[128];
+	char conf[128];
+	char db_path[128];
+	EVP_PKEY *key, *other_key;
+	X509 *ca, *other_ca;
+	struct wr_db *db;
+	struct wr_config *cfg;
+};
+
+/* ---- fixtures made with the OpenSSL API ------------------------------------- */
+
+static X509_NAME *name(const char *cn)
+{
+	X509_NAME *n = X509_NAME_new();
+	assert_non_null(n);
+	assert_true(X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, (const unsigned char *)"US",
+					       -1, -1, 0));
+	assert_true(X509_NAME_add_entry_by_txt(n, "O", MBSTRING_ASC,
+					       (const unsigned char *)"Warroom Tests", -1, -1, 0));
+	assert_true(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)cn,
+					       -1, -1, 0));
+	return n;
+}
+
+static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+	assert_non_null(e);
+	assert_true(X509_add_ext(x, e, -1));
+	X509_EXTENSION_free(e);
+}
+
+/* A certificate: a CA when issuer is NULL (self-signed), else a leaf. */
+static X509 *make_cert(const char *cn, const char *serial_hex, EVP_PKEY *key, X509 *issuer,
+		       EVP_PKEY *issuer_key, int64_t not_after)
+{
+	X509 *x = X509_new();
+	BIGNUM *bn = NULL;
+	X509_NAME *n = name(cn);
+
+	assert_non_null(x);
+	assert_true(X509_set_version(x, X509_VERSION_3));
+	assert_true(BN_hex2bn(&bn, serial_hex));
+	assert_non_null(BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
+	BN_free(bn);
+	assert_true(X509_set_subject_name(x, n));
+	assert_true(X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : n));
+	X509_NAME_free(n);
+	assert_non_null(X509_time_adj_ex(X509_getm_notBefore(x), 0, -86400, (time_t[]){NOW}));
+	assert_non_null(ASN1_TIME_set(X509_getm_notAfter(x), (time_t)not_after));
+	assert_true(X509_set_pubkey(x, key));
+	if (!issuer) {
+		add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
+		add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
+		add_ext(x, x, NID_subject_key_identifier, "hash");
+	} else {
+		add_ext(x, issuer, NID_key_usage, "critical,digitalSignature");
+	}
+	assert_true(X509_sign(x, issuer ? issuer_key : key, EVP_sha256()) > 0);
+	return x;
+}
+
+static void write_pem(const char *path, X509 *x, EVP_PKEY *k)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	if (x)
+		assert_true(PEM_write_X509(f, x));
+	if (k)
+		assert_true(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL));
+	fclose(f);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void write_conf(struct fx *f, const char *extra)
+{
+	char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "[revocation]\nbackend = local\n[local]\nca_cert = ca.pem\nca_key = ca.key\n"
+		 "out_dir = pub\ncrl_url = http://127.0.0.1/crl/\nshard_entries = 3\n%s",
+		 extra ? extra : "");
+	write_file(f->conf, buf);
+	char err[256];
+	wr_config_free(f->cfg);
+	f->cfg = NULL;
+	assert_int_equal(wr_config_load(f->conf, &f->cfg, err, sizeof err), 0);
+	wr_db_set_config(f->db, f->cfg);
+}
+
+/* A row of the incident, as import would write it. */
+static void add_cert_row(struct wr_db *db, const char *serial, const char *issuer,
+			 const char *subject, int64_t not_after)
+{
+	static int rows;
+	sqlite3_stmt *st;
+	unsigned char h[32] = {0};
+
+	snprintf((char *)h, sizeof h, "%d:%s", ++rows, serial);
+	assert_int_equal(wr_prepare(db, "INSERT INTO cert(sha256, serial, issuer, subject,"
+				       " not_before, not_after, spki_sha256)"
+				       " VALUES (?, ?, ?, ?, ?, ?, ?)", &st), 0);
+	sqlite3_bind_blob(st, 1, h, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, serial, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, issuer, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, NOW - 86400);
+	sqlite3_bind_int64(st, 6, not_after);
+	sqlite3_bind_blob(st, 7, h, 32, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct wr_plan *plan;
+	char err[256], p[160];
+
+	strcpy(f->dir, "/tmp/wr-unit-crl-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->out, sizeof f->out, "%s/pub", f->dir);
+	snprintf(f->conf, sizeof f->conf, "%s/warroom.conf", f->dir);
+	snprintf(f->db_path, sizeof f->db_path, "%s/t.db", f->dir);
+	assert_non_null(f->key = EVP_EC_gen("P-256"));
+	assert_non_null(f->other_key = EVP_EC_gen("P-256"));
+	f->ca = make_cert("Warroom Unit CA", "01", f->key, NULL, NULL, NOW + 3650 * 86400LL);
+	f->other_ca = make_cert("Someone Else CA", "02", f->other_key, NULL, NULL,
+				NOW + 3650 * 86400LL);
+	snprintf(p, sizeof p, "%s/ca.pem", f->dir);
+	write_pem(p, f->ca, NULL);
+	snprintf(p, sizeof p, "%s/ca.key", f->dir);
+	write_pem(p, NULL, f->key);
+	snprintf(p, sizeof p, "%s/other.key", f->dir);
+	write_pem(p, NULL, f->other_key);
+	assert_int_equal(wr_plan_load(NULL, &plan, err, sizeof err), 0);
+	assert_int_equal(wr_db_open(f->db_path, WR_OPEN_CREATE, &f->db), 0);
+	wr_db_set_actor(f->db, "tester");
+	assert_int_equal(wr_incident_init(f->db, "CRL unit", 100, plan), 0);
+	wr_plan_free(plan);
+	write_conf(f, NULL);
+	unsetenv("WARROOM_NOW");
+	*state = f;
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	wr_db_close(f->db);
+	wr_config_free(f->cfg);
+	X509_free(f->ca);
+	X509_free(f->other_ca);
+	EVP_PKEY_free(f->key);
+	EVP_PKEY_free(f->other_key);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	unsetenv("WARROOM_NOW");
+	return 0;
+}
+
+/* ---- reading back ------------------------------------------------------------- */
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	if (!fp)
+		return NULL;
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	buf[n] = '\0';
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static X509_CRL *read_shard(const char *dir, int k)
+{
+	char path[256];
+	size_t len;
+	unsigned char *der;
+	const unsigned char *p;
+
+	snprintf(path, sizeof path, "%s/shard-%d.crl", dir, k);
+	der = slurp(path, &len);
+	if (!der)
+		return NULL;
+	p = der;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+	assert_non_null(crl);
+	assert_ptr_equal(p, der + len); /* nothing after it */
+	free(der);
+	return crl;
+}
+
+static const X509_REVOKED *find_entry(X509_CRL *crl, const char *serial_hex)
+{
+	STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(crl);
+	BIGNUM *want = NULL;
+	const X509_REVOKED *found = NULL;
+
+	assert_true(BN_hex2bn(&want, serial_hex));
+	for (int i = 0; i < sk_X509_REVOKED_num(revs) && !found; i++) {
+		const X509_REVOKED *r = sk_X509_REVOKED_value(revs, i);
+		BIGNUM *bn = ASN1_INTEGER_to_BN(X509_REVOKED_get0_serialNumber(r), NULL);
+		if (BN_cmp(bn, want) == 0)
+			found = r;
+		BN_free(bn);
+	}
+	BN_free(want);
+	return found;
+}
+
+/* The reasonCode of an entry, WR_CRL_OMIT when it has none. */
+static int entry_reason(const X509_REVOKED *r)
+{
+	int crit = 0;
+	ASN1_ENUMERATED *e = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, &crit, NULL);
+	int v = e ? (int)ASN1_ENUMERATED_get(e) : WR_CRL_OMIT;
+
+	if (e)
+		assert_int_equal(crit, 0);
+	ASN1_ENUMERATED_free(e);
+	return v;
+}
+
+/* Checks what every shard must carry; returns its entry count. */
+static int check_shard(struct fx *f, X509_CRL *crl, int k, int64_t number, const char *url_base)
+{
+	int crit = -1;
+
+	assert_int_equal(X509_CRL_get_version(crl), X509_CRL_VERSION_2);
+	assert_int_equal(X509_CRL_verify(crl, f->key), 1);
+	assert_int_equal(X509_CRL_verify(crl, f->other_key), 0);
+	ERR_clear_error();
+	assert_int_equal(X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(f->ca)), 0);
+	assert_int_equal(X509_CRL_get_signature_nid(crl), NID_ecdsa_with_SHA256);
+	assert_int_equal(ASN1_TIME_cmp_time_t(X509_CRL_get0_lastUpdate(crl), NOW), 0);
+	assert_int_equal(ASN1_TIME_cmp_time_t(X509_CRL_get0_nextUpdate(crl), NOW + 7 * 86400), 0);
+
+	ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, &crit, NULL);
+	assert_non_null(num);
+	assert_int_equal(crit, 0);
+	assert_int_equal(ASN1_INTEGER_get(num), number);
+	ASN1_INTEGER_free(num);
+
+	AUTHORITY_KEYID *akid = X509_CRL_get_ext_d2i(crl, NID_authority_key_identifier, &crit, NULL);
+	assert_non_null(akid);
+	assert_non_null(akid->keyid);
+	assert_int_equal(ASN1_OCTET_STRING_cmp(akid->keyid, X509_get0_subject_key_id(f->ca)), 0);
+	AUTHORITY_KEYID_free(akid);
+
+	ISSUING_DIST_POINT *idp =
+		X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL);
+	assert_non_null(idp);
+	assert_int_equal(crit, 1); /* critical */
+	assert_true(idp->onlyuser);
+	assert_false(idp->onlyCA);
+	if (url_base) {
+		char want[256];
+		assert_non_null(idp->distpoint);
+		assert_int_equal(idp->distpoint->type, 0);
+		GENERAL_NAME *gn = sk_GENERAL_NAME_value(idp->distpoint->name.fullname, 0);
+		assert_int_equal(gn->type, GEN_URI);
+		snprintf(want, sizeof want, "%sshard-%d.crl", url_base, k);
+		assert_string_equal((const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier),
+				    want);
+	} else {
+		assert_null(idp->distpoint);
+	}
+	ISSUING_DIST_POINT_free(idp);
+	return sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
+}
+
+/* ---- crl.c -------------------------------------------------------------------- */
+
+static void test_shard_math(void **state)
+{
+	(void)state;
+	assert_int_equal(wr_crl_shard_count(0, 100000), 1);
+	assert_int_equal(wr_crl_shard_count(1, 100000), 1);
+	assert_int_equal(wr_crl_shard_count(100000, 100000), 1);
+	assert_int_equal(wr_crl_shard_count(100001, 100000), 2);
+	assert_int_equal(wr_crl_shard_count(1000000, 100000), 10);
+	assert_int_equal(wr_crl_shard_count(10, 0), 0);
+
+	assert_int_equal(wr_crl_shard_of("0A", 3), 1);
+	assert_int_equal(wr_crl_shard_of("0a", 3), 1);
+	assert_int_equal(wr_crl_shard_of("000A", 3), 1);
+	assert_int_equal(wr_crl_shard_of("-0A", 3), 1); /* the magnitude's */
+	assert_int_equal(wr_crl_shard_of("00", 7), 0);
+	assert_int_equal(wr_crl_shard_of("ABC", 1), 0);
+	assert_int_equal(wr_crl_shard_of("XYZ", 3), -1);
+	assert_int_equal(wr_crl_shard_of("", 3), -1);
+	assert_int_equal(wr_crl_shard_of("0A", 0), -1);
+	/* A 20-byte serial against BN's own arithmetic. */
+	const char *big = "7FEDCBA98765432100112233445566778899AABB";
+	BIGNUM *bn = NULL;
+	assert_true(BN_hex2bn(&bn, big));
+	for (int n = 1; n < 300; n += 37)
+		assert_int_equal(wr_crl_shard_of(big, n), (int)BN_mod_word(bn, (BN_ULONG)n));
+	BN_free(bn);
+}
+
+static void test_list(void **state)
+{
+	(void)state;
+	struct wr_crl_list *l = wr_crl_list_new(4);
+	int64_t at;
+	int reason;
+
+	assert_non_null(l);
+	assert_null(wr_crl_list_new(0));
+	assert_int_equal(wr_crl_list_add(l, "1001", 100, 1), 0);
+	assert_int_equal(wr_crl_list_add(l, "2002", 200, 9), 0);
+	assert_int_equal(wr_crl_list_add(l, "3003", 300, WR_CRL_OMIT), 0);
+	assert_int_equal(wr_crl_list_add(l, "4004", 400, 0), 0);
+	assert_int_equal(wr_crl_list_add(l, "1001", 999, 4), 0); /* duplicate: first stays */
+	assert_int_equal(wr_crl_list_add(l, "NOTHEX", 1, 1), WR_EINVAL);
+	assert_int_equal(wr_crl_list_add(l, "5005", 1, 6), WR_EINVAL); /* certificateHold */
+	assert_int_equal(wr_crl_list_add(l, "5005", 1, 8), WR_EINVAL);
+	assert_int_equal(wr_crl_list_add(l, "5005", 1, 11), WR_EINVAL);
+	assert_int_equal(wr_crl_list_count(l), 5);
+	assert_int_equal(wr_crl_list_sort(l), 0);
+	assert_int_equal(wr_crl_list_count(l), 4);
+	assert_true(wr_crl_list_find(l, "1001", &at, &reason));
+	assert_int_equal(at, 100);
+	assert_int_equal(reason, 1);
+	assert_true(wr_crl_list_find(l, "002002", &at, &reason));
+	assert_int_equal(reason, 9);
+	assert_true(wr_crl_list_find(l, "3003", &at, &reason));
+	assert_int_equal(reason, WR_CRL_OMIT);
+	/* unspecified (0) is kept as no reasonCode at all (RFC 5280 5.3.1). */
+	assert_true(wr_crl_list_find(l, "4004", &at, &reason));
+	assert_int_equal(reason, WR_CRL_OMIT);
+	assert_false(wr_crl_list_find(l, "5005", NULL, NULL));
+	assert_false(wr_crl_list_find(l, "-1001", NULL, NULL));
+	/* The same answers through the hash table. */
+	assert_int_equal(wr_crl_list_index(l), 0);
+	assert_true(wr_crl_list_find(l, "1001", &at, &reason));
+	assert_int_equal(at, 100);
+	assert_int_equal(reason, 1);
+	assert_true(wr_crl_list_find(l, "2002", &at, &reason));
+	assert_int_equal(reason, 9);
+	assert_true(wr_crl_list_find(l, "04004", NULL, NULL));
+	assert_false(wr_crl_list_find(l, "5005", NULL, NULL));
+	assert_false(wr_crl_list_find(l, "-1001", NULL, NULL));
+	/* Many, with long serials and a negative one. */
+	struct wr_crl_list *m = wr_crl_list_new(7);
+	char s[80];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(s, sizeof s, "%s%08X%08XDEADBEEF", i % 500 == 0 ? "-" : "", i * 7919, i);
+		assert_int_equal(wr_crl_list_add(m, s, i, i % 2 ? 4 : WR_CRL_OMIT), 0);
+	}
+	assert_int_equal(wr_crl_list_sort(m), 0);
+	assert_int_equal(wr_crl_list_index(m), 0);
+	for (int i = 0; i < 5000; i++) {
+		snprintf(s, sizeof s, "%s%08X%08XDEADBEEF", i % 500 == 0 ? "-" : "", i * 7919, i);
+		assert_true(wr_crl_list_find(m, s, &at, &reason));
+		assert_int_equal(at, i);
+		snprintf(s, sizeof s, "%08X%08XDEADBEEE", i * 7919, i);
+		assert_false(wr_crl_list_find(m, s, NULL, NULL));
+	}
+	wr_crl_list_free(m);
+	wr_crl_list_free(l);
+	wr_crl_list_free(NULL);
+}
+
+struct want {
+	const char *serial;
+	int reason; /* as the CRL must carry it */
+	int64_t at;
+};
+
+static void test_write_and_verify(void **state)
+{
+	struct fx *f = *state;
+	static const struct want w[] = {
+		{"01", 1, NOW - 50},
+		{"0100", 9, NOW - 40},		   /* privilegeWithdrawn: OpenSSL's ca refuses it */
+		{"7B", WR_CRL_OMIT, NOW - 30},	   /* no reasonCode extension */
+		{"0400", WR_CRL_OMIT, NOW - 30},   /* unspecified: omitted too */
+		{"ABCDEF0123456789ABCDEF0123456789ABCDEF01", 4, NOW - 20}, /* 20 bytes, high bit */
+		{"05", 5, NOW - 10},
+		{"08", 3, NOW - 10},
+		{"-0C", 1, NOW - 5},		   /* negative, as some CAs issued */
+	};
+	const size_t nw = sizeof w / sizeof w[0];
+	const int n = 3;
+	struct wr_crl_list *l = wr_crl_list_new(n);
+	struct wr_crl_stats st;
+	char err[512] = "", path[256];
+	int total = 0;
+
+	assert_int_equal(mkdir(f->out, 0755), 0);
+	for (size_t i = 0; i < nw; i++)
+		assert_int_equal(wr_crl_list_add(l, w[i].serial, w[i].at,
+						 w[i].reason == WR_CRL_OMIT && i == 3 ? 0 : w[i].reason),
+				 0);
+	/* Left from an earlier, larger shard count: must go. */
+	for (int k = n; k < n + 2; k++) {
+		snprintf(path, sizeof path, "%s/shard-%d.crl", f->out, k);
+		write_file(path, "stale");
+		snprintf(path, sizeof path, "%s/shard-%d.pem", f->out, k);
+		write_file(path, "stale");
+	}
+	struct wr_crl_params p = {
+		.ca = f->ca,
+		.key = f->key,
+		.out_dir = f->out,
+		.crl_url = "http://127.0.0.1/crl/",
+		.this_update = NOW,
+		.next_update = NOW + 7 * 86400,
+		.crl_number = 42,
+		.nthreads = 2,
+	};
+	assert_int_equal(wr_crl_write(&p, l, &st, err, sizeof err), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(st.shards, n);
+	assert_int_equal(st.entries, (int64_t)nw);
+	assert_true(st.bytes > 0 && st.pem_bytes > st.bytes);
+
+	for (int k = 0; k < n; k++) {
+		X509_CRL *crl = read_shard(f->out, k);
+		assert_non_null(crl);
+		total += check_shard(f, crl, k, 42, "http://127.0.0.1/crl/");
+		/* Every entry belongs here: serial mod n == k. */
+		STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(crl);
+		for (int i = 0; i < sk_X509_REVOKED_num(revs); i++) {
+			BIGNUM *bn = ASN1_INTEGER_to_BN(
+				X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revs, i)), NULL);
+			BN_set_negative(bn, 0);
+			assert_int_equal((int)BN_mod_word(bn, (BN_ULONG)n), k);
+			BN_free(bn);
+		}
+		/* The PEM is the same CRL. */
+		snprintf(path, sizeof path, "%s/shard-%d.pem", f->out, k);
+		FILE *fp = fopen(path, "r");
+		assert_non_null(fp);
+		X509_CRL *pem = PEM_read_X509_CRL(fp, NULL, NULL, NULL);
+		fclose(fp);
+		assert_non_null(pem);
+		assert_int_equal(X509_CRL_cmp(crl, pem), 0);
+		assert_int_equal(i2d_X509_CRL(pem, NULL), i2d_X509_CRL(crl, NULL));
+		X509_CRL_free(pem);
+		X509_CRL_free(crl);
+	}
+	assert_int_equal(total, (int)nw);
+	for (size_t i = 0; i < nw; i++) {
+		int k = wr_crl_shard_of(w[i].serial, n);
+		X509_CRL *crl = read_shard(f->out, k);
+		const X509_REVOKED *r = find_entry(crl, w[i].serial);
+		assert_non_null(r);
+		assert_int_equal(entry_reason(r), w[i].reason);
+		assert_int_equal(ASN1_TIME_cmp_time_t(X509_REVOKED_get0_revocationDate(r), w[i].at), 0);
+		X509_CRL_free(crl);
+	}
+	/* crls.txt names the DER files; the stale shards are gone. */
+	size_t len;
+	snprintf(path, sizeof path, "%s/crls.txt", f->out);
+	char *list = (char *)slurp(path, &len);
+	assert_non_null(list);
+	assert_string_equal(list, "shard-0.crl\nshard-1.crl\nshard-2.crl\n");
+	free(list);
+	for (int k = n; k < n + 2; k++) {
+		snprintf(path, sizeof path, "%s/shard-%d.crl", f->out, k);
+		assert_int_equal(access(path, F_OK), -1);
+		snprintf(path, sizeof path, "%s/shard-%d.pem", f->out, k);
+		assert_int_equal(access(path, F_OK), -1);
+	}
+	/* Public files, and no temporary file left behind. */
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/shard-0.crl", f->out);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0644);
+	wr_crl_list_free(l);
+}
+
+static void test_write_empty_and_rsa(void **state)
+{
+	struct fx *f = *state;
+	EVP_PKEY *rsa = EVP_RSA_gen(2048);
+	X509 *ca = make_cert("Warroom Unit RSA CA", "03", rsa, NULL, NULL, NOW + 86400 * 365);
+	struct wr_crl_list *l = wr_crl_list_new(1);
+	struct wr_crl_stats st;
+	char err[512] = "";
+
+	assert_int_equal(mkdir(f->out, 0755), 0);
+	struct wr_crl_params p = {
+		.ca = ca,
+		.key = rsa,
+		.out_dir = f->out,
+		.this_update = NOW,
+		.next_update = NOW + 86400,
+		.crl_number = 1,
+	};
+	/* No revocations yet: one valid, empty shard, IDP without a name. */
+	assert_int_equal(wr_crl_write(&p, l, &st, err, sizeof err), 0);
+	X509_CRL *crl = read_shard(f->out, 0);
+	assert_int_equal(X509_CRL_verify(crl, rsa), 1);
+	assert_int_equal(X509_CRL_get_signature_nid(crl), NID_sha256WithRSAEncryption);
+	assert_null(X509_CRL_get_REVOKED(crl));
+	int crit = -1;
+	ISSUING_DIST_POINT *idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit,
+						       NULL);
+	assert_non_null(idp);
+	assert_int_equal(crit, 1);
+	assert_null(idp->distpoint);
+	ISSUING_DIST_POINT_free(idp);
+	X509_CRL_free(crl);
+	/* nextUpdate must follow thisUpdate. */
+	p.next_update = NOW;
+	assert_int_equal(wr_crl_write(&p, l, &st, err, sizeof err), WR_EINVAL);
+	/* A directory that does not exist: an error naming it. */
+	p.next_update = NOW + 86400;
+	p.out_dir = "/nonexistent/wr-unit";
+	assert_int_not_equal(wr_crl_write(&p, l, &st, err, sizeof err), 0);
+	assert_non_null(strstr(err, "/nonexistent/wr-unit"));
+	wr_crl_list_free(l);
+	X509_free(ca);
+	EVP_PKEY_free(rsa);
+}
+
+/* One thread builds every shard in turn, reusing the entries of the last
+ * one: no reason, date or serial may leak from an entry's earlier life. */
+static void test_reuse_across_shards(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 3000, SHARDS = 4 };
+	static const int reasons[] = {1, WR_CRL_OMIT, 9, 4, WR_CRL_OMIT, 5, 3};
+	struct wr_crl_list *l = wr_crl_list_new(SHARDS);
+	struct wr_crl_stats st;
+	char err[512] = "", s[64];
+	int seen = 0;
+
+	assert_int_equal(mkdir(f->out, 0755), 0);
+	for (int i = 0; i < N; i++) {
+		/* Serials of several lengths, so reused ones grow and shrink. */
+		snprintf(s, sizeof s, "%0*X", 2 + 2 * (i % 9), i * 2654435761u);
+		assert_int_equal(wr_crl_list_add(l, s, NOW - i, reasons[i % 7]), 0);
+	}
+	struct wr_crl_params p = {
+		.ca = f->ca,
+		.key = f->key,
+		.out_dir = f->out,
+		.this_update = NOW,
+		.next_update = NOW + 7 * 86400,
+		.crl_number = 7,
+		.nthreads = 1,
+	};
+	assert_int_equal(wr_crl_write(&p, l, &st, err, sizeof err), 0);
+	assert_int_equal(st.entries, N);
+	X509_CRL *crl[SHARDS];
+	for (int k = 0; k < SHARDS; k++) {
+		assert_non_null(crl[k] = read_shard(f->out, k));
+		seen += check_shard(f, crl[k], k, 7, NULL);
+	}
+	assert_int_equal(seen, N);
+	for (int i = 0; i < N; i++) {
+		snprintf(s, sizeof s, "%0*X", 2 + 2 * (i % 9), i * 2654435761u);
+		const X509_REVOKED *r = find_entry(crl[wr_crl_shard_of(s, SHARDS)], s);
+		assert_non_null(r);
+		assert_int_equal(entry_reason(r), reasons[i % 7]);
+		assert_int_equal(X509_REVOKED_get_ext_count(r), reasons[i % 7] == WR_CRL_OMIT ? 0 : 1);
+		assert_int_equal(ASN1_TIME_cmp_time_t(X509_REVOKED_get0_revocationDate(r), NOW - i), 0);
+	}
+	for (int k = 0; k < SHARDS; k++)
+		X509_CRL_free(crl[k]);
+	wr_crl_list_free(l);
+}
+
+/* ---- the local backend ----------------------------------------------------------- */
+
+static unsigned char *der_of(X509 *x, size_t *len)
+{
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der);
+	assert_true(n > 0);
+	*len = (size_t)n;
+	return der;
+}
+
+static void item(struct wr_rv_item *it, const char *serial, int reason)
+{
+	memset(it, 0, sizeof *it);
+	snprintf(it->serial, sizeof it->serial, "%s", serial);
+	it->crl_reason = reason;
+}
+
+static void test_local_revoke_idempotent(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	struct wr_rv_item it[4];
+	char err[512] = "";
+
+	EVP_PKEY *leaf_key = EVP_EC_gen("P-256");
+	X509 *mine = make_cert("leaf.example", "1A2B", leaf_key, f->ca, f->key, NOW + 86400);
+	X509 *foreign = make_cert("other.example", "3C4D", leaf_key, f->other_ca, f->other_key,
+				  NOW + 86400);
+	size_t mine_len, foreign_len;
+	unsigned char *mine_der = der_of(mine, &mine_len), *foreign_der = der_of(foreign, &foreign_len);
+
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	assert_non_null(b);
+	setenv("WARROOM_NOW", "2026-11-25T07:00:00Z", 1);
+	item(&it[0], "1A2B", 9);
+	it[0].der = mine_der;
+	it[0].der_len = mine_len;
+	item(&it[1], "0BEEF0", WR_CRL_OMIT);
+	item(&it[2], "3C4D", 1);
+	it[2].der = foreign_der;
+	it[2].der_len = foreign_len;
+	item(&it[3], "0C0C", 6); /* certificateHold: never */
+	assert_int_equal(wr_backend_local.revoke(b, it, 4, err, sizeof err), 0);
+	assert_int_equal(it[0].status, WR_RV_REVOKED);
+	assert_int_equal(it[1].status, WR_RV_REVOKED);
+	int64_t first;
+	assert_int_equal(wr_time_parse("2026-11-25T07:00:00Z", &first), 0);
+	assert_int_equal(it[0].revoked_at, first);
+	assert_int_equal(it[2].status, WR_RV_FAILED);
+	assert_non_null(strstr(it[2].error, "not issued by this CA"));
+	assert_int_equal(it[3].status, WR_RV_FAILED);
+	assert_non_null(strstr(it[3].error, "certificateHold"));
+
+	/* Again, later: already revoked, with the first date. */
+	setenv("WARROOM_NOW", "2026-11-25T09:00:00Z", 1);
+	item(&it[0], "1A2B", 9);
+	item(&it[1], "BEEF0", WR_CRL_OMIT); /* the same serial, written differently */
+	assert_int_equal(wr_backend_local.revoke(b, it, 2, err, sizeof err), 0);
+	assert_int_equal(it[0].status, WR_RV_ALREADY);
+	assert_int_equal(it[0].revoked_at, first);
+	assert_int_equal(it[1].status, WR_RV_ALREADY);
+	assert_int_equal(it[1].revoked_at, first);
+	wr_backend_local.close(b);
+
+	/* A second handle (another run) sees the same record. */
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	item(&it[0], "1A2B", 9);
+	assert_int_equal(wr_backend_local.revoke(b, it, 1, err, sizeof err), 0);
+	assert_int_equal(it[0].status, WR_RV_ALREADY);
+	wr_backend_local.close(b);
+
+	OPENSSL_free(mine_der);
+	OPENSSL_free(foreign_der);
+	X509_free(mine);
+	X509_free(foreign);
+	EVP_PKEY_free(leaf_key);
+}
+
+/* Two processes revoke overlapping batches at once: both succeed, every
+ * serial is recorded once, and each is REVOKED for exactly one of them. */
+static void test_local_revoke_concurrent(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 200 };
+	char err[512] = "";
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	int revoked = 0;
+	/* Both sides open their own handle after the fork. */
+	struct wr_backend *b = NULL;
+	int rc = wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err);
+	if (rc == 0) {
+		for (int round = 0; round < 4 && rc == 0; round++) {
+			struct wr_rv_item it[N / 4];
+			for (int i = 0; i < N / 4; i++) {
+				char s[16];
+				snprintf(s, sizeof s, "%04X", round * (N / 4) + i + 1);
+				item(&it[i], s, 4);
+			}
+			rc = wr_backend_local.revoke(b, it, N / 4, err, sizeof err);
+			for (int i = 0; i < N / 4 && rc == 0; i++) {
+				if (it[i].status == WR_RV_REVOKED)
+					revoked++;
+				else if (it[i].status != WR_RV_ALREADY)
+					rc = -1;
+			}
+		}
+		wr_backend_local.close(b);
+	}
+	if (pid == 0) {
+		int msg[2] = {rc, revoked};
+		_exit(write(fds[1], msg, sizeof msg) == sizeof msg ? 0 : 1);
+	}
+	int msg[2] = {-1, 0}, status = 0;
+	assert_int_equal(read(fds[0], msg, sizeof msg), (ssize_t)sizeof msg);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	close(fds[0]);
+	close(fds[1]);
+	if (rc)
+		fprintf(stderr, "parent: %s\n", err);
+	assert_int_equal(rc, 0);
+	assert_int_equal(msg[0], 0);
+	assert_int_equal(revoked + msg[1], N);
+}
+
+static void test_local_publish(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	struct wr_rv_item it[4];
+	struct wr_crl_stats st;
+	char err[512] = "", path[256];
+
+	/* Seven certificates of this CA in the incident (shard_entries 3: 3
+	 * shards), one of another CA, which stays out of index.txt. */
+	add_cert_row(f->db, "1A2B", CA_NAME, "CN=a.example,O=Shop\\, Inc.,C=US", NOW + 86400);
+	add_cert_row(f->db, "0BEEF0", CA_NAME, "CN=b.example", NOW + 86400);
+	add_cert_row(f->db, "0C", CA_NAME, "CN=c.example", NOW + 86400);
+	add_cert_row(f->db, "0D", CA_NAME, "CN=d.example", NOW + 86400);
+	add_cert_row(f->db, "0E", CA_NAME, "CN=e.example", NOW - 10); /* expired */
+	add_cert_row(f->db, "0F", CA_NAME, "", NOW + 86400);
+	add_cert_row(f->db, "0F", CA_NAME, "CN=f-precert.example", NOW + 86400); /* same serial */
+	add_cert_row(f->db, "99", "CN=Someone Else CA,O=Warroom Tests,C=US", "CN=x.example",
+		     NOW + 86400);
+
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	setenv("WARROOM_NOW", "2026-11-25T05:00:00Z", 1);
+	item(&it[0], "1A2B", 9);
+	item(&it[1], "0BEEF0", WR_CRL_OMIT);
+	item(&it[2], "0C", 1);
+	item(&it[3], "0D", 4);
+	assert_int_equal(wr_backend_local.revoke(b, it, 4, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.publish(b, NOW, err, sizeof err), 0);
+	wr_backend_local.close(b);
+
+	/* index.txt, as `openssl ocsp -index` reads it. */
+	size_t len;
+	snprintf(path, sizeof path, "%s/index.txt", f->out);
+	char *idx = (char *)slurp(path, &len);
+	assert_non_null(idx);
+	assert_non_null(strstr(idx, "R\t261126060000Z\t261125050000Z\t1A2B\tunknown\t"
+				    "/C=US/O=Shop, Inc./CN=a.example\n"));
+	assert_non_null(strstr(idx, "R\t261126060000Z\t261125050000Z\t0BEEF0\tunknown\t/CN=b.example\n"));
+	assert_non_null(strstr(idx, "R\t261126060000Z\t261125050000Z,keyCompromise\t0C\t"));
+	assert_non_null(strstr(idx, "R\t261126060000Z\t261125050000Z,superseded\t0D\t"));
+	assert_non_null(strstr(idx, "E\t261125055950Z\t\t0E\tunknown\t/CN=e.example\n"));
+	assert_non_null(strstr(idx, "V\t261126060000Z\t\t0F\tunknown\t0F\n"));
+	assert_null(strstr(idx, "f-precert"));
+	assert_null(strstr(idx, "\t99\t"));
+	int lines = 0;
+	for (char *p = idx; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 6);
+	free(idx);
+	snprintf(path, sizeof path, "%s/index.txt.attr", f->out);
+	char *attr = (char *)slurp(path, &len);
+	assert_string_equal(attr, "unique_subject = no\n");
+	free(attr);
+
+	/* Seven certificates issued, shard_entries 3: three shards. */
+	for (int k = 0; k < 3; k++) {
+		X509_CRL *crl = read_shard(f->out, k);
+		assert_non_null(crl);
+		check_shard(f, crl, k, 1, "http://127.0.0.1/crl/");
+		X509_CRL_free(crl);
+	}
+	X509_CRL *crl = read_shard(f->out, wr_crl_shard_of("1A2B", 3));
+	assert_int_equal(entry_reason(find_entry(crl, "1A2B")), 9);
+	X509_CRL_free(crl);
+	crl = read_shard(f->out, wr_crl_shard_of("BEEF0", 3));
+	assert_int_equal(entry_reason(find_entry(crl, "BEEF0")), WR_CRL_OMIT);
+	X509_CRL_free(crl);
+
+	/* Reissued through wr_crl_publish (warroom crl): the number grows. */
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	assert_int_equal(st.shards, 3);
+	assert_int_equal(st.entries, 4);
+	assert_int_equal(st.issued, 7);
+	assert_int_equal(st.index_lines, 6);
+	assert_int_equal(st.crl_number, 2);
+	crl = read_shard(f->out, 0);
+	check_shard(f, crl, 0, 2, "http://127.0.0.1/crl/");
+	X509_CRL_free(crl);
+
+	/* --out elsewhere: files there, the CA's record where it was. */
+	char other[160];
+	snprintf(other, sizeof other, "%s/elsewhere/deep", f->dir);
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, other, NOW, &st), 0);
+	assert_int_equal(st.crl_number, 3);
+	assert_int_equal(st.entries, 4);
+	snprintf(path, sizeof path, "%s/crls.txt", other);
+	assert_int_equal(access(path, R_OK), 0);
+	snprintf(path, sizeof path, "%s/localca.db", other);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* The CRLs alone (benchmarks): the shard count from the number given,
+	 * no index.txt. */
+	char only[160];
+	snprintf(only, sizeof only, "%s/only", f->dir);
+	assert_int_equal(wr_crl_publish_crls(f->cfg, only, 10, NOW, &st, err, sizeof err), 0);
+	assert_int_equal(st.shards, 4);
+	assert_int_equal(st.entries, 4);
+	assert_int_equal(st.index_lines, 0);
+	snprintf(path, sizeof path, "%s/index.txt", only);
+	assert_int_equal(access(path, F_OK), -1);
+	crl = read_shard(only, 3);
+	assert_non_null(crl);
+	check_shard(f, crl, 3, 4, "http://127.0.0.1/crl/");
+	X509_CRL_free(crl);
+	assert_int_equal(wr_crl_publish_crls(f->cfg, only, 0, NOW, &st, err, sizeof err), WR_EINVAL);
+}
+
+static void test_local_settings(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	char err[512];
+
+	write_conf(f, "crl_days = 11\n");
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EINVAL);
+	assert_non_null(strstr(err, "crl_days"));
+	assert_non_null(strstr(err, "4.9.7"));
+
+	write_conf(f, "crl_days = 10\nshard_entries = 0\n");
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EINVAL);
+	assert_non_null(strstr(err, "shard_entries"));
+
+	/* The key of another CA. */
+	write_file(f->conf, "[local]\nca_cert = ca.pem\nca_key = other.key\nout_dir = pub\n");
+	wr_config_free(f->cfg);
+	assert_int_equal(wr_config_load(f->conf, &f->cfg, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EINVAL);
+	assert_non_null(strstr(err, "does not match"));
+	assert_non_null(strstr(err, "other.key"));
+
+	/* A file that is not there: the setting and the path named. */
+	write_file(f->conf, "[local]\nca_cert = missing.pem\nca_key = ca.key\nout_dir = pub\n");
+	wr_config_free(f->cfg);
+	assert_int_equal(wr_config_load(f->conf, &f->cfg, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EINVAL);
+	assert_non_null(strstr(err, "[local] ca_cert"));
+	assert_non_null(strstr(err, "missing.pem"));
+
+	/* Not a certificate at all. */
+	write_file(f->conf, "[local]\nca_cert = ca.key\nca_key = ca.key\nout_dir = pub\n");
+	wr_config_free(f->cfg);
+	assert_int_equal(wr_config_load(f->conf, &f->cfg, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EINVAL);
+	assert_non_null(strstr(err, "not a PEM or DER certificate"));
+
+	/* A setting missing; and the message reaches the db handle through
+	 * wr_crl_publish. */
+	write_file(f->conf, "[local]\nca_cert = ca.pem\nout_dir = pub\n");
+	wr_config_free(f->cfg);
+	assert_int_equal(wr_config_load(f->conf, &f->cfg, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EINVAL);
+	assert_non_null(strstr(err, "[local] ca_key is not set"));
+	struct wr_crl_stats st;
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), WR_EINVAL);
+	assert_non_null(strstr(wr_db_errmsg(f->db), "[local] ca_key is not set"));
+	assert_null(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shard_math),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test_setup_teardown(test_write_and_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_empty_and_rsa, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_across_shards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_revoke_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_revoke_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_settings, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,103 @@
+/*
+ * cmd-crl.c: crl, reissuing the local test CA's CRLs and index.txt.
+ *
+ * BR 4.9.7: CRLs are reissued at least every 7 days even without new
+ * revocations; this is how, for the local CA (a revocation run publishes
+ * by itself). The work is core/backend-local.c's wr_crl_publish.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "crl.h"
+
+static const struct option crl_opts[] = {
+	{"out", required_argument, NULL, 'o'},
+	{"json", no_argument, NULL, 'j'},
+	{0},
+};
+
+static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	const char *out = NULL;
+	struct wr_crl_stats st;
+	bool json = false;
+	char b1[WR_TIME_BUFSZ], b2[WR_TIME_BUFSZ];
+	int o, rc;
+
+	while ((o = getopt_long(argc, argv, "", crl_opts, NULL)) != -1) {
+		switch (o) {
+		case 'o':
+			if (!*optarg)
+				return cmd_error(ctx, EXIT_USAGE, "crl: --out needs a directory");
+			out = optarg;
+			break;
+		case 'j': json = true; break;
+		default: return cmd_bad_option(ctx, &cmd_crl, argv);
+		}
+	}
+	if (optind != argc)
+		return cmd_stray(ctx, &cmd_crl, argv[optind]);
+	if ((rc = wr_auth_team(ctx->db, "revocation")))
+		return cmd_fail(ctx, rc);
+	if ((rc = wr_crl_publish(ctx->db, ctx->cfg, out, wr_clock_now(ctx->db), &st)))
+		return cmd_fail(ctx, rc);
+
+	/* The audit trail keeps what was published, when and by whom. */
+	json_t *d = json_pack("{s:o, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:f}",
+			      "out_dir", jstr(st.out_dir), "shards", st.shards,
+			      "entries", (json_int_t)st.entries, "issued", (json_int_t)st.issued,
+			      "bytes", (json_int_t)st.bytes, "pem_bytes", (json_int_t)st.pem_bytes,
+			      "crl_number", (json_int_t)st.crl_number,
+			      "this_update", jtime(st.this_update),
+			      "next_update", jtime(st.next_update),
+			      "index_lines", (json_int_t)st.index_lines, "seconds", st.seconds);
+	char *details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(d);
+	if (!details)
+		return cmd_error(ctx, EXIT_FAIL, "crl: out of memory");
+	if ((rc = wr_tx_begin(ctx->db)) == 0 && (rc = wr_event_add(ctx->db, "crl", details)) == 0)
+		rc = wr_tx_commit(ctx->db);
+	free(details);
+	if (rc) {
+		wr_tx_rollback(ctx->db);
+		return cmd_fail(ctx, rc);
+	}
+	if (json) {
+		json_t *j = json_pack("{s:o, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:f, s:o}",
+				      "out_dir", jstr(st.out_dir), "shards", st.shards,
+				      "entries", (json_int_t)st.entries, "issued",
+				      (json_int_t)st.issued, "bytes", (json_int_t)st.bytes,
+				      "pem_bytes", (json_int_t)st.pem_bytes, "crl_number",
+				      (json_int_t)st.crl_number, "this_update",
+				      jtime(st.this_update), "next_update", jtime(st.next_update),
+				      "index_lines", (json_int_t)st.index_lines, "seconds",
+				      st.seconds, "timing", json_pack("{s:f, s:f, s:f}", "load",
+				      st.load_seconds, "crls", st.crl_seconds, "index",
+				      st.index_seconds));
+		out_json(ctx->out, j);
+		return EXIT_OK;
+	}
+	fprintf(ctx->out, "CRL number %lld: %d shard%s, %lld entr%s, %lld bytes DER (%lld PEM)",
+		(long long)st.crl_number, st.shards, st.shards == 1 ? "" : "s",
+		(long long)st.entries, st.entries == 1 ? "y" : "ies", (long long)st.bytes,
+		(long long)st.pem_bytes);
+	if (st.entries)
+		fprintf(ctx->out, ", %.1f bytes/entry", (double)st.bytes / (double)st.entries);
+	fprintf(ctx->out, "\nthisUpdate %s, nextUpdate %s\n", wr_time_format(st.this_update, b1),
+		wr_time_format(st.next_update, b2));
+	fprintf(ctx->out, "files: ");
+	out_term(ctx->out, st.out_dir);
+	fprintf(ctx->out, "/{shard-0..%d.crl, shard-0..%d.pem, crls.txt, index.txt}\n",
+		st.shards - 1, st.shards - 1);
+	fprintf(ctx->out, "index.txt: %lld certificate%s issued by the CA\n",
+		(long long)st.index_lines, st.index_lines == 1 ? "" : "s");
+	fprintf(ctx->out, "%.2f s (reading %.2f s, CRLs %.2f s, index.txt %.2f s)\n", st.seconds,
+		st.load_seconds, st.crl_seconds, st.index_seconds);
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_crl = {
+	"crl", "[--out DIR] [--json]", "reissue the local CA's CRLs and index.txt",
+	"", crl_opts, CMD_NEEDS_DB, crl_exec,
+};
