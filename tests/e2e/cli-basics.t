@@ -180,7 +180,7 @@ if [ -w /dev/full ]; then
 		is "$?" 1 "$args to a full disk exits 1"
 	done
 else
-	skip "no /dev/full"
+	missing "no /dev/full"
 fi
 
 # ---- reasons ------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ for f in "$WORK/g.db-wal" "$WORK/g.db-shm"; do
 		m=$(mode_of "$f")
 		is "$(( 0$m & 020 ))" 16 "$(basename "$f") is group-writable too (mode $m)"
 	else
-		skip "$(basename "$f") not present"
+		missing "$(basename "$f") not present"
 	fi
 done
 wait "$reader"

@@ -6,10 +6,7 @@
 # which warroom honours for root only.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP WARROOM_USER is honoured for root only"
-	exit 0
-fi
+needs_root
 no_plan
 
 sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"

@@ -77,9 +77,26 @@ fail() {
 	return 0
 }
 
-skip() {
-	_tap_n=$((_tap_n + 1))
-	echo "ok $_tap_n # skip $1"
+# A missing precondition is a failure, never a skip: what CI cannot check
+# must show as red, not pass unseen.
+missing() {
+	fail "precondition: $1"
+}
+
+# needs CMD...: ends the test as a failure when a program is missing.
+needs() {
+	for _c in "$@"; do
+		command -v "$_c" >/dev/null 2>&1 && continue
+		echo "Bail out! $_c is not installed (scripts/install-deps installs it)"
+		exit 1
+	done
+}
+
+# needs_root: WARROOM_USER (acting as another user) is honoured for root only.
+needs_root() {
+	[ "$(id -u)" -eq 0 ] && return 0
+	echo "Bail out! this test acts as other users with WARROOM_USER: run it as root"
+	exit 1
 }
 
 ok() {

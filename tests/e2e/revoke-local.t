@@ -16,10 +16,8 @@ no_plan
 # Nothing may leave 127.0.0.1, not even through a proxy.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 
-for t in openssl python3 sqlite3; do
-	command -v $t >/dev/null 2>&1 || { echo "1..0 # SKIP $t is not installed"; exit 0; }
-done
-[ -x "$WR_TOOLS/wr-mkcerts" ] || { echo "1..0 # SKIP no $WR_TOOLS/wr-mkcerts"; exit 0; }
+needs openssl python3 sqlite3
+[ -x "$WR_TOOLS/wr-mkcerts" ] || { echo "Bail out! no $WR_TOOLS/wr-mkcerts (make all builds it)"; exit 1; }
 
 PIDS=
 stop_servers() {
@@ -234,16 +232,13 @@ isnt "$RC" 0 "a missing ca_cert is refused"
 like "$ERR" "\\[local\\] ca_cert .*nowhere.pem" "... naming the setting and the file"
 no_control_bytes "$ERR_FILE" "... in a clean message"
 
-if [ "$(id -u)" = 0 ]; then
-	{ cat warroom.conf; printf '[users]\nroot = management\ncarol = customer-relations\nbob = revocation\n'; } >teams.conf
-	run env WARROOM_USER=carol "$WARROOM" --db "$WORK/wr.db" --config "$WORK/teams.conf" crl
-	is "$RC" 1 "crl needs the revocation team"
-	like "$ERR" "revocation" "... and says which"
-	run env WARROOM_USER=bob "$WARROOM" --db "$WORK/wr.db" --config "$WORK/teams.conf" crl
-	is "$RC" 0 "a member of the revocation team may reissue"
-else
-	skip "the team check needs WARROOM_USER (root only)"
-fi
+needs_root
+{ cat warroom.conf; printf '[users]\nroot = management\ncarol = customer-relations\nbob = revocation\n'; } >teams.conf
+run env WARROOM_USER=carol "$WARROOM" --db "$WORK/wr.db" --config "$WORK/teams.conf" crl
+is "$RC" 1 "crl needs the revocation team"
+like "$ERR" "revocation" "... and says which"
+run env WARROOM_USER=bob "$WARROOM" --db "$WORK/wr.db" --config "$WORK/teams.conf" crl
+is "$RC" 0 "a member of the revocation team may reissue"
 
 stop_servers
 done_testing
