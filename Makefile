@@ -77,8 +77,19 @@ $(B)/unit/%: tests/unit/%.c $(B)/libwarroom.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-# The sanitizer build recompiles the core from source with ASan+UBSan.
-$(B)/asan/%: tests/unit/%.c $(CORE_SRC) $(B)/embedded.c
+# The sanitizer build compiles the core once more, with ASan+UBSan.
+ASAN_OBJ = $(CORE_SRC:%.c=$(B)/asan-obj/%.o) $(B)/asan-obj/embedded.o
+$(B)/asan-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC/ASAN $<")
+	$(Q)$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
+$(B)/asan-obj/embedded.o: $(B)/embedded.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -c -o $@ $<
+$(B)/asan/libwarroom.a: $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(B)/asan/%: tests/unit/%.c $(B)/asan/libwarroom.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -O1 $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
