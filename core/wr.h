@@ -372,10 +372,11 @@ void wr_tx_rollback(struct wr_db *db);
 int wr_event_add(struct wr_db *db, const char *action, const char *details_json);
 
 /* ---- burn-down (core/burndown.c) ---------------------------------------- */
-/* Pending certificates (neither revoked nor expired) at npoints instants
- * evenly spaced from t0 to t1 (npoints >= 2, t1 > t0); -1 for instants
- * after now. Cost: one indexed range count per point, plus one pass over
- * the revoked certificates when there are any. */
+/* Certificates still to revoke (neither revoked nor expired; a delayed
+ * one still counts) at npoints instants evenly spaced from t0 to t1
+ * (npoints >= 2, t1 > t0); -1 for instants after now. Cost: one indexed
+ * range count per point, plus one pass over the revoked certificates
+ * when there are any. */
 int wr_burndown(struct wr_db *db, int64_t t0, int64_t t1, int npoints, int64_t *pending);
 
 #endif

@@ -73,10 +73,12 @@ CREATE TABLE cert (
 CREATE INDEX cert_serial ON cert(serial);
 CREATE INDEX cert_customer ON cert(customer);
 CREATE INDEX cert_issuer ON cert(issuer);
--- Unrevoked certificates by expiry: "expired" is a range count here.
-CREATE INDEX cert_live_expiry ON cert(not_after) WHERE revoked_at IS NULL;
--- Revocations over time (burn-down, reports).
-CREATE INDEX cert_revoked_at ON cert(revoked_at) WHERE revoked_at IS NOT NULL;
+-- Unrevoked certificates by expiry: "expired" is a range count here. Both
+-- columns are in the index so that SQLite never reads the table row (the
+-- burn-down counts thousands of ranges a minute during a run).
+CREATE INDEX cert_live_expiry ON cert(not_after, revoked_at) WHERE revoked_at IS NULL;
+-- Revocations over time (burn-down, reports), covering as above.
+CREATE INDEX cert_revoked_at ON cert(revoked_at, not_after) WHERE revoked_at IS NOT NULL;
 -- Delayed revocations still held: "delayed" is a range count here.
 CREATE INDEX cert_held ON cert(hold_until) WHERE revoked_at IS NULL AND hold_until IS NOT NULL;
 -- The revocation engine's queue, walked by state then id (core/revoke.c).

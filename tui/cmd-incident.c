@@ -39,6 +39,11 @@ static int init_exec(struct wr_ctx *ctx, int argc, char **argv)
 		cmd_usage(ctx, &cmd_init, ctx->err);
 		return EXIT_USAGE;
 	}
+	/* From an open console the database exists: init would only fail, and
+	 * its clean-up must never remove a live database. */
+	if (ctx->db)
+		return cmd_error(ctx, EXIT_USAGE, "init: %s is open already; init creates a new"
+				 " database", ctx->db_path);
 	if ((rc = wr_plan_load(plan_path, &plan, err, sizeof err)))
 		return cmd_error(ctx, EXIT_USAGE, "%s", err);
 	if ((rc = cmd_db(ctx, WR_OPEN_CREATE))) {
