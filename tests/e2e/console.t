@@ -12,10 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v tmux >/dev/null 2>&1 || bail_out "tmux is needed (scripts/install-deps)"
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP WARROOM_USER (the acting user) is honoured for root only"
-	exit 0
-fi
+needs_root
 no_plan
 
 LANG=C.UTF-8
