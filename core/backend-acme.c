@@ -56,8 +56,7 @@
 #define REQUEST_TIMEOUT 60L
 
 struct buf {
-	char *p;
-	size_t len;
+	struct wr_buf b;
 	bool over; /* more than MAX_BODY came; the rest was dropped */
 };
 
@@ -120,24 +119,17 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 	struct buf *b = ctx;
 	size_t n = size * nmemb;
 
-	if (b->len + n > MAX_BODY) {
+	if (b->b.len + n > MAX_BODY) {
 		b->over = true;
 		return n;
 	}
-	char *p = realloc(b->p, b->len + n + 1);
-	if (!p)
-		return 0; /* CURLE_WRITE_ERROR */
-	memcpy(p + b->len, data, n);
-	b->len += n;
-	p[b->len] = '\0';
-	b->p = p;
-	return n;
+	return wr_buf_put(&b->b, data, n) ? n : 0; /* 0: CURLE_WRITE_ERROR */
 }
 
 static void buf_reset(struct buf *b)
 {
-	free(b->p);
-	memset(b, 0, sizeof *b);
+	wr_buf_free(&b->b);
+	b->over = false;
 }
 
 /* A header's value, or NULL. Borrowed until the handle's next transfer. */
@@ -231,7 +223,7 @@ static void problem(const struct buf *in, long status, json_t **doc, const char 
 
 	/* JSON_ALLOW_NUL: a "\u0000" in the server's text must not cost
 	 * us the problem's type. */
-	*doc = in->p && !in->over ? json_loadb(in->p, in->len, JSON_ALLOW_NUL, &je) : NULL;
+	*doc = in->b.p && !in->over ? json_loadb(in->b.p, in->b.len, JSON_ALLOW_NUL, &je) : NULL;
 	if (json_is_object(*doc)) {
 		t = json_object_get(*doc, "type");
 		d = json_object_get(*doc, "detail");
@@ -353,7 +345,7 @@ static int get_directory(struct wr_backend *b, char *err, size_t errsz)
 		goto out;
 	}
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200 || in.over || !(dir = json_loadb(in.p ? in.p : "", in.len, 0, &je)) ||
+	if (status != 200 || in.over || !(dir = json_loadb(in.b.p ? in.b.p : "", in.b.len, 0, &je)) ||
 	    !json_is_object(dir)) {
 		snprintf(err, errsz, "%s: HTTP %ld, not an ACME directory", b->directory, status);
 		goto out;

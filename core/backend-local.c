@@ -648,31 +648,6 @@ static int write_attr(const char dir[DIR_MAX], char *err, size_t errsz)
 
 #define INDEX_BATCH 64
 
-/* The subjects of a batch of rows, end to end. */
-struct sbuf {
-	char *p;
-	size_t n, cap;
-};
-
-static bool sb_add(struct sbuf *b, const char *s)
-{
-	size_t len = strlen(s) + 1;
-
-	if (b->n + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		while (cap < b->n + len)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			return false;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, len);
-	b->n += len;
-	return true;
-}
-
 /* Serials the incident holds more than once (a precertificate and its
  * certificate, say): usually none. Sorted, from the serial index alone. */
 struct dups {
@@ -760,7 +735,7 @@ static int write_index(struct wr_backend *b, sqlite3 *inc, const struct wr_crl_l
 	bool found[INDEX_BATCH];
 	int64_t at[INDEX_BATCH];
 	int reason[INDEX_BATCH];
-	struct sbuf subj = {0};
+	struct wr_buf subj = {0}; /* the batch's subjects, end to end */
 	int rc = 0;
 
 	*lines = 0;
@@ -783,7 +758,7 @@ static int write_index(struct wr_backend *b, sqlite3 *inc, const struct wr_crl_l
 	/* Rows go in batches, looked up together (wr_crl_list_find_batch). */
 	do {
 		size_t m = 0;
-		subj.n = 0;
+		subj.len = 0;
 		while (m < INDEX_BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *serial = wr_col_text(st, 0), *subject = wr_col_text(st, 2);
 			/* OpenSSL's index holds no negative serial. */
@@ -793,8 +768,9 @@ static int write_index(struct wr_backend *b, sqlite3 *inc, const struct wr_crl_l
 				continue;
 			strcpy(rows[m].serial, serial);
 			rows[m].not_after = sqlite3_column_int64(st, 1);
-			rows[m].subject = subj.n;
-			if (!sb_add(&subj, subject ? subject : "")) {
+			rows[m].subject = subj.len;
+			const char *sj = subject ? subject : "";
+			if (!wr_buf_put(&subj, sj, strlen(sj) + 1)) { /* with its NUL */
 				snprintf(err, errsz, "out of memory");
 				rc = WR_ENOMEM;
 				goto out;
@@ -835,7 +811,7 @@ static int write_index(struct wr_backend *b, sqlite3 *inc, const struct wr_crl_l
 	}
 out:
 	sqlite3_finalize(st);
-	free(subj.p);
+	wr_buf_free(&subj);
 	free(o.p);
 	if (close(o.fd) != 0 && rc == 0) {
 		snprintf(err, errsz, "%s: %s", tmp, strerror(errno));

@@ -236,29 +236,6 @@ static const char *time_read(const struct tlv *t, int64_t *out)
 	return NULL;
 }
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-};
-
-static bool sb_put(struct sbuf *b, const void *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 128;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p)
-			return false;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return true;
-}
-
 /* subjectAltName's dNSName and iPAddress entries, comma-joined. A dNSName
  * is escaped as the names are (RFC 2253 with OpenSSL's control escapes):
  * a comma, never legitimate there, becomes "\," so one entry cannot pose
@@ -268,7 +245,7 @@ static const char *sans_text(const unsigned char *p, size_t len, char **out)
 {
 	const unsigned char *q = p;
 	GENERAL_NAMES *gens = d2i_GENERAL_NAMES(NULL, &q, (long)len);
-	struct sbuf b = {0};
+	struct wr_buf b = {0};
 	const char *why = NULL;
 	char ip[INET6_ADDRSTRLEN + 8];
 
@@ -284,34 +261,34 @@ static const char *sans_text(const unsigned char *p, size_t len, char **out)
 		if (g->type != GEN_DNS && g->type != GEN_IPADD)
 			continue;
 		if (b.len)
-			ok = sb_put(&b, ",", 1);
+			ok = wr_buf_put(&b, ",", 1);
 		if (g->type == GEN_DNS) {
 			const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
 			int n = ASN1_STRING_length(g->d.dNSName);
 			for (int k = 0; k < n && ok; k++) {
 				if (d[k] == ',' || d[k] == '\\') {
 					char e[2] = {'\\', (char)d[k]};
-					ok = sb_put(&b, e, 2);
+					ok = wr_buf_put(&b, e, 2);
 				} else if (d[k] < 0x20 || d[k] == 0x7f) {
 					snprintf(ip, sizeof ip, "\\%02X", d[k]);
-					ok = sb_put(&b, ip, 3);
+					ok = wr_buf_put(&b, ip, 3);
 				} else {
-					ok = sb_put(&b, d + k, 1);
+					ok = wr_buf_put(&b, d + k, 1);
 				}
 			}
 		} else {
 			const unsigned char *a = ASN1_STRING_get0_data(g->d.iPAddress);
 			int n = ASN1_STRING_length(g->d.iPAddress);
 			if (n == 4 && inet_ntop(AF_INET, a, ip, sizeof ip)) {
-				ok = ok && sb_put(&b, ip, strlen(ip));
+				ok = ok && wr_buf_put(&b, ip, strlen(ip));
 			} else if (n == 16 && inet_ntop(AF_INET6, a, ip, sizeof ip)) {
-				ok = ok && sb_put(&b, ip, strlen(ip));
+				ok = ok && wr_buf_put(&b, ip, strlen(ip));
 			} else {
 				/* Not an address (a name constraint's net/mask, or junk):
 				 * show the bytes rather than guess. */
 				for (int k = 0; k < n && ok; k++) {
 					snprintf(ip, sizeof ip, "%s%02X", k ? ":" : "IP:", a[k]);
-					ok = sb_put(&b, ip, strlen(ip));
+					ok = wr_buf_put(&b, ip, strlen(ip));
 				}
 			}
 		}

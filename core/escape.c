@@ -14,42 +14,25 @@
 
 #include "internal.h"
 
+/* An escaped string being built; a failed append makes it NULL at the end. */
 struct sbuf {
-	char *p;
-	size_t len, cap;
+	struct wr_buf b;
 	bool oom;
 };
 
 static void sb_put(struct sbuf *b, const char *s, size_t n)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	if (!b->oom && !wr_buf_put(&b->b, s, n))
+		b->oom = true;
 }
 
 static char *sb_done(struct sbuf *b)
 {
 	if (b->oom) {
-		free(b->p);
+		wr_buf_free(&b->b);
 		return NULL;
 	}
-	if (!b->p)
-		return strdup("");
-	return b->p;
+	return b->b.p ? b->b.p : strdup("");
 }
 
 /* Decodes one UTF-8 sequence at s (n bytes left). Returns its length, or 0

@@ -50,6 +50,15 @@ static inline int wr_bind_time(sqlite3_stmt *st, int i, int64_t t)
 /* Records an event with a jansson object (stolen), inside a transaction. */
 int wr_event_add_json(struct wr_db *db, const char *action, json_t *details);
 
+/* A growable, NUL-terminated byte buffer (buf.c); zero-initialise it. */
+struct wr_buf {
+	char *p;
+	size_t len, cap;
+};
+/* Appends n bytes; false when out of memory (the content is unchanged). */
+bool wr_buf_put(struct wr_buf *b, const void *s, size_t n);
+void wr_buf_free(struct wr_buf *b);
+
 /* Embedded data (build/embedded.c). */
 extern const char wr_schema_sql[];
 extern const char wr_default_plan[];

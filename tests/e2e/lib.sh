@@ -151,9 +151,35 @@ done_testing() {
 	exit $_tap_failed
 }
 
+# ---- servers a test starts on 127.0.0.1 -------------------------------------
+# Add each server's PID to PIDS; they are stopped when the test ends.
+PIDS=
+stop_servers() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	PIDS=
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# until_ok TRIES CMD...: retries CMD every 0.1 s.
+until_ok() {
+	_n=$1
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
 # ---- the work directory ------------------------------------------------------
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/wr-e2e.XXXXXX") || bail_out "mktemp -d failed"
 _wr_cleanup() {
+	stop_servers
 	cd / 2>/dev/null
 	if [ "${WR_KEEP:-0}" = 1 ]; then
 		echo "# kept $WORK" >&2

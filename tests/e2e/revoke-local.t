@@ -19,28 +19,6 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy
 needs openssl python3 sqlite3
 [ -x "$WR_TOOLS/wr-mkcerts" ] || { echo "Bail out! no $WR_TOOLS/wr-mkcerts (make all builds it)"; exit 1; }
 
-PIDS=
-stop_servers() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	PIDS=
-}
-trap 'stop_servers; _wr_cleanup' EXIT
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# until_ok TRIES CMD...: retries CMD every 0.1 s.
-until_ok() {
-	_n=$1
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	return 1
-}
 sql() { sqlite3 "$1" "$2"; }
 shard_of() { python3 -c "import sys; print(int(sys.argv[1], 16) % int(sys.argv[2]))" "$1" "$2"; }
 # crl_verifies FILE: the DER CRL's signature verifies against the test CA.

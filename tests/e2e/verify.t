@@ -18,29 +18,6 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy
 
 needs openssl sqlite3 python3 curl
 
-PIDS=
-stop_servers() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	PIDS=
-}
-trap 'stop_servers; _wr_cleanup' EXIT
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# until_ok TRIES CMD...: retries CMD every 0.1 s.
-until_ok() {
-	_n=$1
-	shift
-	while [ "$_n" -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	return 1
-}
 
 DB=$WORK/wr.db
 W() { "$WARROOM" --db "$DB" "$@"; }
