@@ -103,12 +103,18 @@ asan: $(ASAN_BIN)
 e2e: all
 	WARROOM=$(CURDIR)/$(B)/warroom WR_TOOLS=$(CURDIR)/$(B)/tools prove -f tests/e2e/
 
-check: all unit asan e2e
+# The tests need programs pkg-config does not see (tmux, pebble, lego,
+# aiosmtpd...): install-deps checks them all and is quick when nothing is
+# missing.
+deps:
+	@sh scripts/install-deps
+
+check: deps all unit asan e2e
 
 bench: all $(BENCH_BIN)
 	sh bench/run.sh $(CURDIR)/$(B)
 
-run: all
+run: deps all
 	sh scripts/demo.sh $(CURDIR)/$(B)
 
 lint:
@@ -133,5 +139,5 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-.PHONY: all unit asan e2e check bench run lint format install uninstall clean
+.PHONY: all deps unit asan e2e check bench run lint format install uninstall clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

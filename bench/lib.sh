@@ -10,9 +10,11 @@ median_ms() {
     i=$((i + 1))
   done | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] / 1000 }'
 }
+# schema_tag: changes with data/schema.sql, so cached databases follow it.
+schema_tag() { sha256sum "$(dirname "$0")/../data/schema.sql" | cut -c1-12; }
 # bigdb BUILD N: a cached database with N synthetic certificates and 500 tasks.
 bigdb() {
-  db="$1/bench-data/big-$2.db"
+  db="$1/bench-data/big-$2-$(schema_tag).db"
   if [ ! -f "$db" ]; then
     rm -f "$db" "$db-wal" "$db-shm"
     "$1/tools/wr-filldb" --db "$db" --certs "$2" --tasks 500 --events 2000 \

@@ -6,7 +6,7 @@ set -eu
 build=$1
 . "$(dirname "$0")/lib.sh"
 data="$build/bench-data"
-src="$data/pending-1000000.db"
+src="$data/pending-1000000-$(schema_tag).db"
 if [ ! -f "$src" ]; then
   "$build/tools/wr-filldb" --db "$src" --certs 1000000 --revoked 0 --expired 0 --declare >&2
 fi
@@ -24,15 +24,15 @@ batch = 5000
 [local]
 ca_cert = ca.pem
 ca_key = ca.key
-out_dir = out
+out_dir = crl
 crl_url = http://127.0.0.1:8080/
 CONF
 wr="$build/warroom --db $work/r.db --config $work/warroom.conf"
 $wr authorize revoke >/dev/null
-/usr/bin/time -f "%e %M" -o "$work/time" $wr revoke --yes >"$work/out" 2>/dev/null || true
+/usr/bin/time -f "%e %M" -o "$work/time" $wr revoke --yes >"$work/run.out" 2>"$work/err" || sed "s/^/  /" "$work/err" | grep -v "^  revoke: " >&2
 read -r secs kb <<EOF
 $(tail -n 1 "$work/time")
 EOF
 echo "revoke, 1,000,000 pending, local backend: $secs s, peak $((kb / 1024)) MB (goal < 30 s)"
-sed 's/^/  /' "$work/out"
-echo "  CRL shards: $(wc -l < "$work/out/crls.txt" 2>/dev/null || echo 0), $(du -sh "$work/out" 2>/dev/null | cut -f1) in out_dir"
+sed 's/^/  /' "$work/run.out"
+echo "  CRL shards: $(wc -l < "$work/crl/crls.txt" 2>/dev/null || echo 0), $(du -sh "$work/crl" 2>/dev/null | cut -f1) in out_dir"
