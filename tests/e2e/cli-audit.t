@@ -7,10 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"
-FX=$WORK/fx
+fixtures
 DB=$WORK/good.db
-W() { "$WARROOM" --db "$DB" "$@"; }
 WARROOM_NOW=2026-11-25T12:00:00Z
 export WARROOM_NOW
 

@@ -7,8 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"
-FX=$WORK/fx
+fixtures
 
 # Every command that opens the database, with arguments that would be
 # valid on a warroom database.

@@ -6,8 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-DB=$WORK/wr.db
-W() { "$WARROOM" --db "$DB" "$@"; }
 
 # Every command of the table, as the user types it.
 CMDS="init|import|reasons|declare|status|certs|task list|task done|task reopen|task assign|task note|task add|phase|close|authorize|revoke|delay|crl|verify|log|audit verify"

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"
-FX=$WORK/fx
-DB=$WORK/wr.db
+fixtures
 "$WARROOM" --db "$DB" init --name "Concurrency" >/dev/null 2>&1 || bail_out "init failed"
 
 PROCS=4

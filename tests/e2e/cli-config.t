@@ -5,10 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"
-FX=$WORK/fx
-DB=$WORK/wr.db
-W() { "$WARROOM" --db "$DB" "$@"; }
+fixtures
 W init --name "Config test" --active-total 4 >/dev/null 2>&1 || bail_out "init failed"
 cp "$DB" "$WORK/orig.db"
 

@@ -8,8 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"
-FX=$WORK/fx
+fixtures
 NOW=2026-11-25T12:00:00Z
 DISC=2026-11-25T06:00:00Z
 WARROOM_NOW=$NOW
@@ -20,7 +19,6 @@ fresh() { # NAME: a new database at $WORK/NAME.db with leaf1 imported
 	"$WARROOM" --db "$DB" init --name "$1" >/dev/null 2>&1 || bail_out "init $1 failed"
 	"$WARROOM" --db "$DB" import "$FX/leaf1.pem" >/dev/null 2>&1 || bail_out "import failed"
 }
-W() { "$WARROOM" --db "$DB" "$@"; }
 
 deadline_case() { # CODE DEADLINE SECONDS_LEFT CRL
 	fresh "$1"

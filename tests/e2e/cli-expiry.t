@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"
-FX=$WORK/fx
-DB=$WORK/wr.db
-W() { "$WARROOM" --db "$DB" "$@"; }
+fixtures
 W init --name "Expiry" >/dev/null 2>&1 || bail_out "init failed"
 run W import "$FX/dated.pem" "$FX/late.pem"
 is "$RC" 0 "two certificates with known dates import"

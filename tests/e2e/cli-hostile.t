@@ -10,10 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"
-FX=$WORK/fx
-DB=$WORK/wr.db
-W() { "$WARROOM" --db "$DB" "$@"; }
+fixtures
 ESC=$(printf '\033')
 RLO=$(printf '\342\200\256')
 NAME=$(printf 'Incident %s[2J%s evil\nsecond line' "$ESC" "$RLO")

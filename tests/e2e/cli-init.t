@@ -7,8 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-DB=$WORK/wr.db
-W() { "$WARROOM" --db "$DB" "$@"; }
 
 # ---- the built-in plan ---------------------------------------------------------
 run W init --name "Init test" --active-total 180000

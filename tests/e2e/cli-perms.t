@@ -9,9 +9,7 @@
 needs_root
 no_plan
 
-sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"
-FX=$WORK/fx
-DB=$WORK/wr.db
+fixtures
 CONF=$WORK/users.conf
 cat >"$CONF" <<'EOF'
 [users]

@@ -7,8 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 no_plan
 
-DB=$WORK/wr.db
-W() { "$WARROOM" --db "$DB" "$@"; }
 WARROOM_USER=tester
 WARROOM_NOW=2026-11-25T12:00:00Z
 export WARROOM_USER WARROOM_NOW

@@ -194,6 +194,16 @@ trap 'exit 129' HUP
 trap 'exit 141' PIPE
 cd "$WORK" || bail_out "cannot enter $WORK"
 
+# ---- the usual fixtures and database ----------------------------------------
+# fixtures: the bad-input fixtures of tests/fixtures/mkbad.sh, in $FX.
+fixtures() {
+	sh "$WR_FIXTURES/mkbad.sh" "$WORK/fx" >/dev/null || bail_out "mkbad.sh failed"
+	FX=$WORK/fx
+}
+# W ARGS...: warroom on the test's database $DB ($WORK/wr.db unless set).
+DB=$WORK/wr.db
+W() { "$WARROOM" --db "$DB" "$@"; }
+
 OUT_FILE=$WORK/.run.out
 ERR_FILE=$WORK/.run.err
 
