@@ -3,12 +3,20 @@
 #   make run        the console on a ready demo incident
 #   make check      every test: unit (plain and ASan+UBSan), end to end
 #   make bench      figures for the issues' speed goals
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= [SHARED_GROUP=warroom]
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BINDIR   = $(PREFIX)/bin
 DATADIR  = $(PREFIX)/share/warroom
 MANDIR   = $(PREFIX)/share/man
+# The installed warroom's policy, secrets and audit key live in
+# SYSCONFDIR/warroom, its incidents in LOCALSTATEDIR/lib/warroom.
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
+# Set to install the shared-machine mode: warroom setgid to this group
+# (created when missing), which alone can write the incidents and read
+# the policy, the keys and the audit key; see warroom(7).
+SHARED_GROUP  ?=
 
 CC      ?= cc
 PKGS     = ncursesw sqlite3 libcrypto libssl libcurl inih jansson
@@ -52,11 +60,13 @@ $(B)/%.o: %.c
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-# data/schema.sql and data/plan.ini are compiled in, so the binary works
-# without an installed data directory.
-$(B)/embedded.c: data/schema.sql data/plan.ini scripts/embed.sh
+# data/schema.sql (version 1), the migrations after it and data/plan.ini
+# are compiled in, so the binary works without an installed data directory.
+MIGRATIONS = $(sort $(wildcard data/migrate-*.sql))
+$(B)/embedded.c: data/schema.sql $(MIGRATIONS) data/plan.ini scripts/embed.sh
 	@mkdir -p $(B)
-	$(Q)sh scripts/embed.sh $@ wr_schema_sql data/schema.sql wr_default_plan data/plan.ini
+	$(Q)sh scripts/embed.sh $@ wr_schema_sql data/schema.sql wr_default_plan data/plan.ini \
+	  $(foreach m,$(MIGRATIONS),wr_$(subst -,_,$(basename $(notdir $(m)))) $(m))
 
 $(B)/libwarroom.a: $(CORE_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -109,7 +119,7 @@ e2e: all
 deps:
 	@sh scripts/install-deps
 
-check: deps all unit asan e2e
+check: deps all unit asan e2e fuzz-smoke
 
 bench: all $(BENCH_BIN)
 	sh bench/run.sh $(CURDIR)/$(B)
@@ -124,20 +134,36 @@ lint:
 format:
 	clang-format -i core/*.[ch] tui/*.[ch] tests/unit/*.c
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
-	install -m 755 $(B)/warroom $(DESTDIR)$(BINDIR)/warroom
+# core/paths.c says where SYSCONFDIR is. The installed binary gets it
+# compiled afresh with the install's PREFIX and linked ahead of the
+# library, whose own copy the linker then leaves out.
+$(B)/install/paths.o: core/paths.c FORCE
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -DWR_SYSCONFDIR='"$(SYSCONFDIR)"' -c -o $@ $<
+$(B)/install/warroom: $(TUI_OBJ) $(B)/install/paths.o $(B)/libwarroom.a
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+install: all $(B)/install/warroom
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 $(B)/install/warroom $(DESTDIR)$(BINDIR)/warroom
 	cp -R data/. $(DESTDIR)$(DATADIR)/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	$(if $(SHARED_GROUP),sh scripts/install-shared "$(SHARED_GROUP)" "$(DESTDIR)$(BINDIR)/warroom" \
+	  "$(DESTDIR)$(SYSCONFDIR)/warroom" "$(DESTDIR)$(LOCALSTATEDIR)/lib/warroom")
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/warroom $(DESTDIR)$(MANDIR)/man1/warroom.1 \
-	  $(DESTDIR)$(MANDIR)/man5/warroom.conf.5 $(DESTDIR)$(MANDIR)/man5/warroom-scenario.5
+	  $(DESTDIR)$(MANDIR)/man5/warroom.conf.5 $(DESTDIR)$(MANDIR)/man5/warroom-scenario.5 \
+	  $(DESTDIR)$(MANDIR)/man7/warroom.7
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps unit asan e2e check bench run lint format install uninstall clean
+FORCE:
+.PHONY: all deps unit asan e2e check bench run lint format install uninstall clean fuzz-build fuzz fuzz-smoke FORCE
+include tests/fuzz/fuzz.mk
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -31,7 +31,8 @@ static bool list_has(const char *list, const char *id)
 
 const char *wr_auth_teams(struct wr_db *db)
 {
-	const struct wr_config *cfg = db->cfg;
+	/* The pinned policy decides, never the caller's config alone. */
+	const struct wr_config *cfg = wr_policy_cfg(db);
 	const char *teams;
 
 	if (!wr_config_has_users(cfg))

@@ -523,9 +523,14 @@ static int acme_open(struct wr_db *db, const struct wr_config *cfg, struct wr_ba
 	if (wr_config_file(cfg, "acme", "cert_key_dir", path, sizeof path) &&
 	    !(b->cert_key_dir = strdup(path)))
 		goto fail;
-	if (wr_config_file(cfg, "acme", "account_key", path, sizeof path) &&
-	    (rc = wr_jws_key_load(path, &b->account, err, errsz)))
+	/* The account key is a secret: refused when others can read it. */
+	if (wr_config_get(cfg, "acme", "account_key") &&
+	    (!wr_config_secret_file(cfg, "acme", "account_key", path, sizeof path, err, errsz) ||
+	     (rc = wr_jws_key_load(path, &b->account, err, errsz)))) {
+		if (!rc)
+			rc = WR_EPERM;
 		goto fail;
+	}
 	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
 	snprintf(b->ua, sizeof b->ua, "warroom libcurl/%s", v ? v->version : "?");
 	b->nonce_cap = (size_t)conc * 2 + 8;

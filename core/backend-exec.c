@@ -3,27 +3,43 @@
  *
  * [exec] command is a shell command template run once per batch and
  * CRLReason, with {serials_file} (a file of upper-case hex serials, one a
- * line), {reason} (the CRLReason's name) and {reason_code} (its number, 0
- * when unspecified) replaced, each shell-quoted. The tool answers per
- * serial on standard output with lines
+ * line), {certs_file} (the same certificates as a PEM bundle, so the tool
+ * can check what it is asked to revoke), {reason} (the CRLReason's name)
+ * and {reason_code} (its number, 0 when unspecified) replaced, each
+ * shell-quoted. The tool answers per serial on standard output with lines
  *
  *     SERIAL revoked|already|failed [detail]
  *
  * and serials it does not mention take its exit status: 0 revoked, any
  * other failed with the status and the last line of its error output.
  * This is how a CA plugs in its production system.
+ *
+ * The tool runs in a process group of its own, and nothing of that group
+ * outlives the run: a tool still revoking after its timeout, or a helper
+ * it left in the background, would race the next run that submits the
+ * same batch again.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
+
+/* After SIGTERM, how long the tool's group has to end before SIGKILL. */
+#define GRACE_MS 2000
+/* How often a run looks whether sh has exited while its output is still
+ * open (a background process of the tool may hold it). */
+#define EXIT_CHECK_MS 100
 
 struct wr_backend {
 	char *command;
@@ -88,7 +104,7 @@ static int append_quoted(char **buf, size_t *len, size_t *cap, const char *s)
 	return 0;
 }
 
-static char *expand(const char *tmpl, const char *file, int reason)
+static char *expand(const char *tmpl, const char *file, const char *certs, int reason)
 {
 	char code[16];
 	const char *name = wr_crl_reason_name(reason);
@@ -104,6 +120,8 @@ static char *expand(const char *tmpl, const char *file, int reason)
 		size_t skip = 0;
 		if (strncmp(p, "{serials_file}", 14) == 0)
 			val = file, skip = 14;
+		else if (certs && strncmp(p, "{certs_file}", 12) == 0)
+			val = certs, skip = 12;
 		else if (strncmp(p, "{reason_code}", 13) == 0)
 			val = code, skip = 13;
 		else if (strncmp(p, "{reason}", 8) == 0)
@@ -130,16 +148,48 @@ static char *expand(const char *tmpl, const char *file, int reason)
 	return buf;
 }
 
-/* Runs cmd with sh, collecting stdout and stderr (capped), within timeout.
- * Returns the exit status, 128+signal, or -1 when it could not run. */
-static int run(const char *cmd, int timeout, char **out, char **errout)
+static int64_t mono_ms(void)
 {
-	int po[2], pe[2], status = -1;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Ends the process group pg (the tool and all it started): SIGTERM so a
+ * CA tool may stop cleanly, SIGKILL to whatever is left after GRACE_MS.
+ * sh (pid pg) is reaped on the way unless *reaped says it was already;
+ * until then its zombie would make the group look alive.
+ */
+static void end_group(pid_t pg, bool *reaped, int *ws)
+{
+	if (kill(-pg, SIGTERM) != 0)
+		return; /* nobody left */
+	for (int64_t end = mono_ms() + GRACE_MS; mono_ms() < end;) {
+		if (!*reaped && waitpid(pg, ws, WNOHANG) == pg)
+			*reaped = true;
+		if (*reaped && kill(-pg, 0) != 0)
+			return;
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	kill(-pg, SIGKILL);
+}
+
+/* Runs cmd with sh in a process group of its own, collecting stdout and
+ * stderr (capped), within timeout seconds. Returns the exit status,
+ * 128+signal, or -1 when it could not run; *timed_out says it was killed
+ * for taking too long. */
+static int run(const char *cmd, int timeout, char **out, char **errout, bool *timed_out)
+{
+	int po[2], pe[2], status = -1, ws = 0;
 	size_t cap[2] = {65536, 8192}, len[2] = {0, 0};
 	char *buf[2] = {malloc(cap[0] + 1), malloc(cap[1] + 1)};
+	bool reaped = false;
 	pid_t pid;
 
 	*out = *errout = NULL;
+	*timed_out = false;
 	if (!buf[0] || !buf[1] || pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) {
 		free(buf[0]);
 		free(buf[1]);
@@ -152,6 +202,7 @@ static int run(const char *cmd, int timeout, char **out, char **errout)
 		return -1;
 	}
 	if (pid == 0) {
+		setpgid(0, 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		int devnull = open("/dev/null", O_RDONLY);
@@ -160,18 +211,34 @@ static int run(const char *cmd, int timeout, char **out, char **errout)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
+	/* Here too, whichever of the two runs first: the group must exist
+	 * before anything below signals it. (EACCES once the child has
+	 * exec'd means it did so itself.) */
+	setpgid(pid, pid);
 	close(po[1]);
 	close(pe[1]);
 	struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
 	int open_fds = 2;
-	time_t end = time(NULL) + timeout;
-	while (open_fds > 0) {
-		int left = (int)(end - time(NULL));
+	int64_t end = mono_ms() + (int64_t)timeout * 1000;
+	for (;;) {
+		if (!reaped && waitpid(pid, &ws, WNOHANG) == pid) {
+			reaped = true;
+			/* sh is done: what it left running in its group would go on
+			 * acting for this batch, and hold the output open. */
+			end_group(pid, &reaped, &ws);
+		}
+		if (reaped && open_fds == 0)
+			break;
+		int64_t left = end - mono_ms();
 		if (left <= 0) {
-			kill(pid, SIGKILL);
+			*timed_out = true;
+			end_group(pid, &reaped, &ws);
 			break;
 		}
-		if (poll(fds, 2, left * 1000) < 0 && errno != EINTR)
+		int wait_ms = (int)(left < EXIT_CHECK_MS ? left : EXIT_CHECK_MS);
+		if (open_fds == 0)
+			wait_ms = wait_ms < 10 ? wait_ms : 10; /* sh is closing down */
+		if (poll(fds, 2, wait_ms) < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < 2; i++) {
 			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -194,8 +261,13 @@ static int run(const char *cmd, int timeout, char **out, char **errout)
 	for (int i = 0; i < 2; i++)
 		if (fds[i].fd >= 0)
 			close(fds[i].fd);
-	int ws;
-	if (waitpid(pid, &ws, 0) == pid)
+	if (!reaped) {
+		/* sh ignored SIGTERM past the grace, or poll failed: nothing
+		 * may outlive the run. */
+		kill(-pid, SIGKILL);
+		reaped = waitpid(pid, &ws, 0) == pid;
+	}
+	if (reaped)
 		status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	buf[0][len[0]] = '\0';
 	buf[1][len[1]] = '\0';
@@ -228,32 +300,98 @@ static struct wr_rv_item *find_item(struct wr_rv_item *items, size_t n, int reas
 	return NULL;
 }
 
+/* Where the tool's files go: $TMPDIR when it is an absolute path (ignored
+ * for a set-id process, as glibc's own mkstemp users do), else /tmp. */
+static const char *temp_dir(void)
+{
+	const char *d = secure_getenv("TMPDIR");
+	return d && d[0] == '/' ? d : "/tmp";
+}
+
+/* A new file for the tool, mode 0600 whatever the umask: it names what
+ * the CA is about to revoke. path gets its name; NULL with errno. */
+static FILE *temp_file(const char *what, char *path, size_t pathsz)
+{
+	FILE *f;
+	int fd;
+
+	if ((size_t)snprintf(path, pathsz, "%s/warroom-%s-XXXXXX", temp_dir(), what) >= pathsz) {
+		path[0] = '\0';
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if ((fd = mkstemp(path)) < 0) {
+		path[0] = '\0';
+		return NULL;
+	}
+	if (fchmod(fd, 0600) != 0 || !(f = fdopen(fd, "w"))) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		path[0] = '\0';
+		errno = e;
+		return NULL;
+	}
+	return f;
+}
+
+/* The group's certificates as a PEM bundle, encoded by OpenSSL from the
+ * DER the engine read, byte for byte. */
+static int write_certs(FILE *f, const struct wr_rv_item *items, size_t n, int reason)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].crl_reason != reason || !items[i].der)
+			continue;
+		if (items[i].der_len > LONG_MAX ||
+		    !PEM_write(f, PEM_STRING_X509, "", items[i].der, (long)items[i].der_len)) {
+			ERR_clear_error();
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int run_group(struct wr_backend *b, struct wr_rv_item *items, size_t n, int reason,
 		     char *err, size_t errsz)
 {
-	char path[] = "/tmp/warroom-serials-XXXXXX";
-	int fd = mkstemp(path);
+	char spath[PATH_MAX] = "", cpath[PATH_MAX] = "";
+	bool want_certs = strstr(b->command, "{certs_file}") != NULL, timed_out = false;
 	FILE *f;
 	char *cmd = NULL, *out = NULL, *errout = NULL;
-	int rc = 0;
+	int rc = 0, status;
 
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		snprintf(err, errsz, "temporary file: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (!(f = temp_file("serials", spath, sizeof spath))) {
+		snprintf(err, errsz, "temporary file in %s: %s", temp_dir(), strerror(errno));
 		return WR_EIO;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (items[i].crl_reason == reason)
 			fprintf(f, "%s\n", items[i].serial);
-	if (fclose(f) != 0 || !(cmd = expand(b->command, path, reason))) {
-		snprintf(err, errsz, "writing %s", path);
-		unlink(path);
-		return WR_EIO;
+	if (fclose(f) != 0) {
+		snprintf(err, errsz, "writing %s: %s", spath, strerror(errno));
+		rc = WR_EIO;
+		goto out;
 	}
-	int status = run(cmd, b->timeout, &out, &errout);
-	unlink(path);
-	free(cmd);
+	if (want_certs) {
+		if (!(f = temp_file("certs", cpath, sizeof cpath))) {
+			snprintf(err, errsz, "temporary file in %s: %s", temp_dir(),
+				 strerror(errno));
+			rc = WR_EIO;
+			goto out;
+		}
+		int wr = write_certs(f, items, n, reason);
+		if (fclose(f) != 0 || wr) {
+			snprintf(err, errsz, "writing the certificates to %s", cpath);
+			rc = WR_EIO;
+			goto out;
+		}
+	}
+	if (!(cmd = expand(b->command, spath, want_certs ? cpath : NULL, reason))) {
+		snprintf(err, errsz, "out of memory");
+		rc = WR_ENOMEM;
+		goto out;
+	}
+	status = run(cmd, b->timeout, &out, &errout, &timed_out);
 	if (status < 0) {
 		snprintf(err, errsz, "could not run [exec] command");
 		rc = WR_EIO;
@@ -287,7 +425,11 @@ static int run_group(struct wr_backend *b, struct wr_rv_item *items, size_t n, i
 		struct wr_rv_item *it = &items[i];
 		if (it->crl_reason != reason || it->status != WR_RV_TODO)
 			continue;
-		if (status == 0) {
+		if (timed_out) {
+			it->status = WR_RV_FAILED;
+			snprintf(it->error, sizeof it->error,
+				 "[exec] command timed out after %d s and was killed", b->timeout);
+		} else if (status == 0) {
 			it->status = WR_RV_REVOKED;
 		} else {
 			it->status = WR_RV_FAILED;
@@ -296,6 +438,11 @@ static int run_group(struct wr_backend *b, struct wr_rv_item *items, size_t n, i
 		}
 	}
 out:
+	if (spath[0])
+		unlink(spath);
+	if (cpath[0])
+		unlink(cpath);
+	free(cmd);
 	free(out);
 	free(errout);
 	return rc;

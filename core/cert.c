@@ -1,6 +1,6 @@
 /*
- * cert.c: one certificate's fields, serial numbers, and reading the cert
- * table back.
+ * cert.c: one certificate's fields, whether a known issuer signed it,
+ * serial numbers, and reading the cert table back.
  *
  * wr_cert_parse walks the DER with OpenSSL's ASN.1 primitives instead of
  * calling d2i_X509: OpenSSL 3's d2i_X509 decodes the public key through the
@@ -15,6 +15,7 @@
  * wr_cert_foreach, which only reads.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -478,6 +481,455 @@ void wr_cert_info_clear(struct wr_cert_info *ci)
 	free(ci->subject);
 	free(ci->sans);
 	memset(ci, 0, sizeof *ci);
+}
+
+/* ---- provenance: was it signed by the CA? ------------------------------------ */
+
+/*
+ * A certificate made with the CA's issuer name, a genuine serial and
+ * another key parses like any other; only its signature tells it apart.
+ * The check verifies the signature over the tbsCertificate bytes as they
+ * are, with EVP_DigestVerify, rather than through d2i_X509 and
+ * X509_verify: d2i_X509 decodes the subject's key through the provider
+ * layer and alone caps the import at a fifth of its speed; the issuer's
+ * key is decoded once, when the issuers are loaded. Everything the
+ * checks share (wr_issuers) is read-only once loaded, so the import's
+ * workers call wr_cert_check at the same time.
+ */
+struct issuer {
+	X509 *x;
+	EVP_PKEY *key;		    /* borrowed from x */
+	unsigned char *name;	    /* DER of the subject Name */
+	size_t name_len;
+	const unsigned char *skid;  /* subjectKeyIdentifier, borrowed; NULL: none */
+	size_t skid_len;
+	char *text;		    /* the Name as the issuer column holds it */
+};
+
+struct wr_issuers {
+	struct issuer *v;
+	size_t n, cap;
+};
+
+struct wr_issuers *wr_issuers_new(void) { return calloc(1, sizeof(struct wr_issuers)); }
+
+void wr_issuers_free(struct wr_issuers *is)
+{
+	if (!is)
+		return;
+	for (size_t i = 0; i < is->n; i++) {
+		X509_free(is->v[i].x);
+		OPENSSL_free(is->v[i].name);
+		free(is->v[i].text);
+	}
+	free(is->v);
+	free(is);
+}
+
+size_t wr_issuers_count(const struct wr_issuers *is) { return is ? is->n : 0; }
+
+/* Takes x (freed on failure too). */
+static int issuer_add(struct wr_issuers *is, X509 *x)
+{
+	struct issuer *e;
+	const ASN1_OCTET_STRING *skid;
+	int n;
+
+	if (is->n == is->cap) {
+		size_t cap = is->cap ? 2 * is->cap : 4;
+		struct issuer *v = realloc(is->v, cap * sizeof *v);
+		if (!v) {
+			X509_free(x);
+			return WR_ENOMEM;
+		}
+		is->v = v;
+		is->cap = cap;
+	}
+	e = &is->v[is->n];
+	memset(e, 0, sizeof *e);
+	e->x = x;
+	if (!(e->key = X509_get0_pubkey(x))) {
+		ERR_clear_error();
+		X509_free(x);
+		return WR_EINVAL;
+	}
+	if ((n = i2d_X509_NAME(X509_get_subject_name(x), &e->name)) <= 0 ||
+	    !(e->text = wr_name_text(X509_get_subject_name(x)))) {
+		OPENSSL_free(e->name);
+		X509_free(x);
+		return WR_ENOMEM;
+	}
+	e->name_len = (size_t)n;
+	/* X509_get0_subject_key_id caches the extensions: done here, once,
+	 * before any thread reads x. */
+	if ((skid = X509_get0_subject_key_id(x))) {
+		e->skid = ASN1_STRING_get0_data(skid);
+		e->skid_len = (size_t)ASN1_STRING_length(skid);
+	}
+	ERR_clear_error();
+	is->n++;
+	return 0;
+}
+
+int wr_issuers_add_file(struct wr_issuers *is, const char *path, bool user, char *err,
+			size_t errsz)
+{
+	FILE *f = user ? wr_fopen_user(path, "rb") : fopen(path, "rb");
+	size_t before = is->n;
+	BIO *b;
+	X509 *x;
+	int rc = 0;
+
+	if (!f) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? WR_ENOENT : WR_EIO;
+	}
+	if (!(b = BIO_new_fp(f, BIO_CLOSE))) {
+		fclose(f);
+		snprintf(err, errsz, "out of memory");
+		return WR_ENOMEM;
+	}
+	/* A PEM bundle (other blocks, a key say, are skipped), else one DER
+	 * certificate. */
+	while (!rc && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+		rc = issuer_add(is, x);
+	ERR_clear_error();
+	if (!rc && is->n == before && BIO_seek(b, 0) == 0 && (x = d2i_X509_bio(b, NULL)))
+		rc = issuer_add(is, x);
+	ERR_clear_error();
+	BIO_free(b);
+	if (rc == WR_ENOMEM)
+		snprintf(err, errsz, "out of memory");
+	else if (rc)
+		snprintf(err, errsz, "%s: a certificate with a key OpenSSL cannot read", path);
+	else if (is->n == before) {
+		snprintf(err, errsz, "%s: no certificate in it (want PEM or DER)", path);
+		rc = WR_EINVAL;
+	}
+	return rc;
+}
+
+/* The parts of a certificate the check needs, found in its DER. */
+struct cert_parts {
+	struct tlv tbs, sigalg, sig, issuer;
+	const unsigned char *akid; /* keyIdentifier of authorityKeyIdentifier, or NULL */
+	size_t akid_len;
+};
+
+/* AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT
+ * OCTET STRING OPTIONAL, ... } in the extnValue of 2.5.29.35. */
+static void akid_find(const struct tlv *t3, struct cert_parts *cp)
+{
+	static const unsigned char akid_oid[] = {0x55, 0x1d, 0x23};
+	const unsigned char *p = t3->c, *end = t3->c + t3->clen;
+	struct tlv seq, ext, oid, f, aki, kid;
+
+	if (tlv_read(&p, end, &seq) || !is_univ(&seq, V_ASN1_SEQUENCE, true))
+		return;
+	p = seq.c;
+	end = seq.c + seq.clen;
+	while (p < end) {
+		if (tlv_read(&p, end, &ext))
+			return;
+		const unsigned char *e = ext.c, *eend = ext.c + ext.clen;
+		if (tlv_read(&e, eend, &oid) || tlv_read(&e, eend, &f))
+			return;
+		if (is_univ(&f, V_ASN1_BOOLEAN, false) && tlv_read(&e, eend, &f))
+			return;
+		if (oid.clen != sizeof akid_oid || memcmp(oid.c, akid_oid, sizeof akid_oid))
+			continue;
+		const unsigned char *a = f.c, *aend = f.c + f.clen;
+		if (tlv_read(&a, aend, &aki) || !is_univ(&aki, V_ASN1_SEQUENCE, true))
+			return;
+		a = aki.c;
+		aend = aki.c + aki.clen;
+		if (a < aend && !tlv_read(&a, aend, &kid) && is_ctx(&kid, 0) && !kid.cons) {
+			cp->akid = kid.c;
+			cp->akid_len = kid.clen;
+		}
+		return;
+	}
+}
+
+/* The structure was checked by wr_cert_parse; this walk only finds. */
+static const char *parts_read(const unsigned char *der, size_t len, struct cert_parts *cp)
+{
+	const unsigned char *p = der, *end = der + len, *c, *cend;
+	struct tlv cert, t;
+
+	memset(cp, 0, sizeof *cp);
+	if (tlv_read(&p, end, &cert) || p != end)
+		return "not a certificate";
+	c = cert.c;
+	cend = cert.c + cert.clen;
+	if (tlv_read(&c, cend, &cp->tbs) || tlv_read(&c, cend, &cp->sigalg) ||
+	    tlv_read(&c, cend, &cp->sig) || !is_univ(&cp->sig, V_ASN1_BIT_STRING, false))
+		return "not a certificate";
+	if (cp->sig.clen < 2 || cp->sig.c[0] != 0)
+		return "bad signature: not a whole number of bytes";
+	p = cp->tbs.c;
+	end = cp->tbs.c + cp->tbs.clen;
+	if (tlv_read(&p, end, &t))
+		return "bad TBSCertificate";
+	if (is_ctx(&t, 0) && tlv_read(&p, end, &t)) /* the version, then the serial */
+		return "bad TBSCertificate";
+	/* signature, issuer */
+	if (tlv_read(&p, end, &t) || tlv_read(&p, end, &cp->issuer))
+		return "bad TBSCertificate";
+	/* validity, subject, subjectPublicKeyInfo, then the optional ones */
+	for (int i = 0; i < 3; i++)
+		if (tlv_read(&p, end, &t))
+			return "bad TBSCertificate";
+	while (p < end) {
+		if (tlv_read(&p, end, &t))
+			return "bad TBSCertificate";
+		if (is_ctx(&t, 3))
+			akid_find(&t, cp);
+	}
+	return NULL;
+}
+
+/* A signature algorithm, resolved. */
+struct sigalg {
+	int nid;	 /* of the AlgorithmIdentifier's OID */
+	int md_nid;	 /* NID_undef: none (Ed25519, Ed448) */
+	int pk_nid;	 /* the key type it needs */
+	int mgf1_nid;	 /* RSA-PSS */
+	int saltlen;	 /* RSA-PSS */
+	const char *why; /* non-NULL: unusable, and why */
+};
+
+/* The digests, fetched once: an implicit fetch on every signature would
+ * look the algorithm up in the provider store each time. */
+static const struct {
+	int nid;
+	const char *name;
+} md_names[] = {
+	{NID_sha256, "SHA256"}, {NID_sha384, "SHA384"}, {NID_sha512, "SHA512"},
+	{NID_sha224, "SHA224"}, {NID_sha1, "SHA1"},	{NID_sha3_256, "SHA3-256"},
+	{NID_sha3_384, "SHA3-384"}, {NID_sha3_512, "SHA3-512"},
+};
+#define N_MDS (sizeof md_names / sizeof md_names[0])
+static pthread_once_t mds_once = PTHREAD_ONCE_INIT;
+static EVP_MD *mds[N_MDS];
+
+static void mds_fetch(void)
+{
+	for (size_t i = 0; i < N_MDS; i++)
+		mds[i] = EVP_MD_fetch(NULL, md_names[i].name, NULL);
+	ERR_clear_error();
+}
+
+static const EVP_MD *md_of(int nid)
+{
+	pthread_once(&mds_once, mds_fetch);
+	for (size_t i = 0; i < N_MDS; i++)
+		if (md_names[i].nid == nid)
+			return mds[i];
+	return NULL;
+}
+
+static int algor_md_nid(const X509_ALGOR *a)
+{
+	return a ? OBJ_obj2nid(a->algorithm) : NID_sha1; /* RFC 4055's default */
+}
+
+/* RSASSA-PSS-params (RFC 4055): hash, MGF1 and its hash, salt length;
+ * the trailer must be 1. */
+static void pss_read(const X509_ALGOR *alg, struct sigalg *sa)
+{
+	const ASN1_TYPE *param = alg->parameter;
+	RSA_PSS_PARAMS *pss;
+	X509_ALGOR *mh = NULL;
+
+	sa->why = "bad RSA-PSS parameters";
+	if (!param || param->type != V_ASN1_SEQUENCE ||
+	    !(pss = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(RSA_PSS_PARAMS), param)))
+		return;
+	sa->md_nid = algor_md_nid(pss->hashAlgorithm);
+	sa->mgf1_nid = NID_sha1;
+	sa->saltlen = 20;
+	if (pss->maskGenAlgorithm) {
+		if (OBJ_obj2nid(pss->maskGenAlgorithm->algorithm) != NID_mgf1 ||
+		    !pss->maskGenAlgorithm->parameter ||
+		    pss->maskGenAlgorithm->parameter->type != V_ASN1_SEQUENCE ||
+		    !(mh = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR),
+						     pss->maskGenAlgorithm->parameter)))
+			goto out;
+		sa->mgf1_nid = algor_md_nid(mh);
+	}
+	if (pss->saltLength) {
+		long n = ASN1_INTEGER_get(pss->saltLength);
+		if (n < 0 || n > 1024)
+			goto out;
+		sa->saltlen = (int)n;
+	}
+	if (pss->trailerField && ASN1_INTEGER_get(pss->trailerField) != 1)
+		goto out;
+	sa->why = NULL;
+out:
+	X509_ALGOR_free(mh);
+	RSA_PSS_PARAMS_free(pss);
+}
+
+static void sigalg_resolve(const unsigned char *der, size_t len, struct sigalg *sa)
+{
+	const unsigned char *q = der;
+	X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &q, (long)len);
+
+	memset(sa, 0, sizeof *sa);
+	if (!alg || q != der + len) {
+		sa->why = "bad signature algorithm";
+		goto out;
+	}
+	sa->nid = OBJ_obj2nid(alg->algorithm);
+	if (sa->nid == NID_rsassaPss) {
+		sa->pk_nid = NID_rsassaPss;
+		pss_read(alg, sa);
+	} else if (sa->nid == NID_undef ||
+		   !OBJ_find_sigid_algs(sa->nid, &sa->md_nid, &sa->pk_nid)) {
+		sa->why = "unknown signature algorithm";
+	}
+	if (!sa->why && sa->md_nid != NID_undef && !md_of(sa->md_nid))
+		sa->why = "signature algorithm with an unsupported digest";
+	if (!sa->why && sa->mgf1_nid && !md_of(sa->mgf1_nid))
+		sa->why = "RSA-PSS with an unsupported MGF1 digest";
+out:
+	X509_ALGOR_free(alg);
+	ERR_clear_error();
+}
+
+/* Every certificate of a CA has the same AlgorithmIdentifier: remember
+ * the last one per thread, as the issuer names are. */
+struct sigalg_cache {
+	size_t der_len;
+	unsigned char der[128];
+	struct sigalg sa;
+};
+static _Thread_local struct sigalg_cache scache;
+
+static const struct sigalg *sigalg_of(const struct tlv *t)
+{
+	if (scache.der_len != t->len || memcmp(scache.der, t->start, t->len) != 0) {
+		sigalg_resolve(t->start, t->len, &scache.sa);
+		scache.der_len = 0;
+		if (t->len <= sizeof scache.der) {
+			memcpy(scache.der, t->start, t->len);
+			scache.der_len = t->len;
+		} else {
+			static _Thread_local struct sigalg big;
+			big = scache.sa;
+			return &big;
+		}
+	}
+	return &scache.sa;
+}
+
+static bool key_fits(const EVP_PKEY *key, const struct sigalg *sa)
+{
+	int id = EVP_PKEY_get_base_id(key);
+
+	if (sa->pk_nid == NID_rsassaPss)
+		return id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS;
+	return id == sa->pk_nid;
+}
+
+/* 1: the signature verifies with e's key; 0: it does not; WR_ENOMEM. */
+static int sig_verify(const struct issuer *e, const struct cert_parts *cp,
+		      const struct sigalg *sa)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pc = NULL;
+	const EVP_MD *md = sa->md_nid != NID_undef ? md_of(sa->md_nid) : NULL;
+	int ok = 0;
+
+	if (!m)
+		return WR_ENOMEM;
+	if (EVP_DigestVerifyInit(m, &pc, md, NULL, e->key) != 1)
+		goto out;
+	if (sa->nid == NID_rsassaPss &&
+	    (EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(pc, md_of(sa->mgf1_nid)) <= 0 ||
+	     EVP_PKEY_CTX_set_rsa_pss_saltlen(pc, sa->saltlen) <= 0))
+		goto out;
+	/* The BIT STRING's first byte is its count of unused bits (0). */
+	ok = EVP_DigestVerify(m, cp->sig.c + 1, cp->sig.clen - 1, cp->tbs.start, cp->tbs.len) == 1;
+out:
+	EVP_MD_CTX_free(m);
+	ERR_clear_error();
+	return ok;
+}
+
+static void hex_colons(const unsigned char *p, size_t n, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && o + 4 <= outsz; i++)
+		o += (size_t)snprintf(out + o, outsz - o, "%s%02X", i ? ":" : "", p[i]);
+}
+
+int wr_cert_check(const struct wr_issuers *is, const unsigned char *der, size_t len,
+		  char *why, size_t whysz)
+{
+	const struct issuer *first = NULL, *tried_other = NULL;
+	struct cert_parts cp;
+	const struct sigalg *sa;
+	const char *w;
+	int rc;
+
+	if (!is || is->n == 0)
+		return 0;
+	if ((w = parts_read(der, len, &cp))) {
+		snprintf(why, whysz, "%s", w);
+		return WR_EINVAL;
+	}
+	/* Issuers are known by Name, byte for byte. When there are several
+	 * of one Name (a CA that changed keys), the authority key identifier
+	 * says which to try first; the others are tried too, so that a
+	 * certificate cannot escape the check by naming a key we lack. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < is->n; i++) {
+			const struct issuer *e = &is->v[i];
+			bool kid_ok;
+
+			if (e->name_len != cp.issuer.len ||
+			    memcmp(e->name, cp.issuer.start, e->name_len) != 0)
+				continue;
+			kid_ok = !cp.akid || !e->skid ||
+				 (cp.akid_len == e->skid_len && !memcmp(cp.akid, e->skid, e->skid_len));
+			if (kid_ok != (pass == 0))
+				continue;
+			if (!first)
+				first = e;
+			if (!kid_ok && !tried_other)
+				tried_other = e;
+			sa = sigalg_of(&cp.sigalg);
+			if (sa->why) {
+				snprintf(why, whysz, "%s: cannot check it against issuer %s", sa->why,
+					 e->text);
+				return WR_EINVAL;
+			}
+			if (!key_fits(e->key, sa))
+				continue;
+			if ((rc = sig_verify(e, &cp, sa)) != 0)
+				return rc;
+		}
+	}
+	if (!first)
+		return 0;
+	if (tried_other && first == tried_other) {
+		char kid[3 * 20 + 8];
+		hex_colons(cp.akid, cp.akid_len < 20 ? cp.akid_len : 20, kid, sizeof kid);
+		snprintf(why, whysz,
+			 "signature does not verify with the key of issuer %s (the certificate names"
+			 " key %s, which is not that issuer's)",
+			 first->text, kid);
+	} else {
+		snprintf(why, whysz, "signature does not verify with the key of issuer %s",
+			 first->text);
+	}
+	return WR_EINVAL;
 }
 
 /* ---- serial numbers as people write them ------------------------------------- */

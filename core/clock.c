@@ -6,21 +6,39 @@
  * simulated clock) can move it.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "internal.h"
 
+/* WARROOM_NOW moves the clock of a database created under it (a test
+ * fixture) and nothing else: an incident on the real clock can never be
+ * backdated. Callers without a handle (a backend's "now") follow the
+ * incident this process opened. */
+static bool test_clock_ok;
+
+void wr_clock_allow_test(bool allow) { test_clock_ok = allow; }
+
 int64_t wr_clock_now(struct wr_db *db)
 {
-	const char *env = getenv("WARROOM_NOW");
+	const char *env;
 	int64_t t;
 
-	(void)db;
-	if (env && *env && wr_time_parse(env, &t) == 0)
+	if ((db ? db->test_clock : test_clock_ok) && (env = wr_priv_getenv("WARROOM_NOW")) &&
+	    *env && strcmp(env, "now") != 0 && wr_time_parse(env, &t) == 0)
 		return t;
 	return (int64_t)time(NULL);
+}
+
+bool wr_clock_simulated(struct wr_db *db)
+{
+	const char *env = wr_priv_getenv("WARROOM_NOW");
+	int64_t t;
+
+	return db && db->test_clock && env && *env && strcmp(env, "now") != 0 &&
+	       wr_time_parse(env, &t) == 0;
 }
 
 static int digits(const char **p, int n, int *out)
@@ -126,9 +144,10 @@ int wr_duration_parse(const char *s, int64_t *out)
 		p++;
 	while (*p) {
 		char *end;
+		errno = 0;
 		long long v = strtoll(p, &end, 10);
 		int64_t unit;
-		if (end == p || v < 0)
+		if (end == p || v < 0 || errno)
 			return WR_EINVAL;
 		switch (*end) {
 		case 's': unit = 1; break;
@@ -138,9 +157,17 @@ int wr_duration_parse(const char *s, int64_t *out)
 		case 'w': unit = 7 * 86400; break;
 		default: return WR_EINVAL;
 		}
-		total += v * unit;
+		/* Checked: "+999999999999999999d" must be an error, not a wrap. */
+		int64_t part;
+		if (__builtin_mul_overflow((int64_t)v, unit, &part) ||
+		    __builtin_add_overflow(total, part, &total))
+			return WR_EINVAL;
 		p = end + 1;
 	}
+	/* A century is more than any deadline or delay: callers add this
+	 * to a time, which must not overflow either. */
+	if (total > (int64_t)100 * 366 * 86400)
+		return WR_EINVAL;
 	*out = total;
 	return 0;
 }

@@ -6,6 +6,12 @@
  * an unknown section or key, or a value of the wrong type, is an error
  * "FILE:LINE: ..." so a typo never silently falls back to a default.
  * [users] is free-form: OS user = team ids.
+ *
+ * A config says who may act and what runs with the caller's rights, so it
+ * is only read from a place nobody else can write (wr_priv_check_file, as
+ * ssh's StrictModes), and in the installed mode only from the root-owned
+ * SYSCONFDIR/warroom/warroom.conf. Secret values are never copied into a
+ * message or the policy text that is pinned in the database.
  */
 #include <errno.h>
 #include <ini.h>
@@ -15,7 +21,7 @@
 
 #include "internal.h"
 
-enum ctype { C_INT, C_PERCENT, C_BOOL, C_STRING, C_BACKEND };
+enum ctype { C_INT, C_PERCENT, C_BOOL, C_STRING, C_BACKEND, C_PATH, C_SECRET_PATH };
 static const struct {
 	const char *section, *key;
 	enum ctype type;
@@ -25,20 +31,29 @@ static const struct {
 	{"revocation", "backend", C_BACKEND},
 	{"revocation", "two_person", C_BOOL},
 	{"revocation", "batch", C_INT},
-	{"local", "ca_cert", C_STRING},
-	{"local", "ca_key", C_STRING},
+	{"ca", "issuers", C_PATH},
+	{"local", "ca_cert", C_PATH},
+	{"local", "ca_key", C_SECRET_PATH},
 	{"local", "out_dir", C_STRING},
 	{"local", "shard_entries", C_INT},
 	{"local", "crl_url", C_STRING},
 	{"local", "ocsp_url", C_STRING},
 	{"local", "crl_days", C_INT},
+	{"local", "lock_timeout", C_INT},
 	{"acme", "directory", C_STRING},
 	{"acme", "ca_bundle", C_STRING},
-	{"acme", "account_key", C_STRING},
+	{"acme", "account_key", C_SECRET_PATH},
 	{"acme", "concurrency", C_INT},
 	{"acme", "cert_key_dir", C_STRING},
 	{"exec", "command", C_STRING},
 	{"exec", "timeout", C_INT},
+	{"audit", "syslog", C_STRING},
+};
+
+/* The sections that decide who may act and what runs: the policy pinned
+ * in each incident (policy.c). [mre] thresholds and [audit] are not. */
+static const char *const policy_sections[] = {
+	"users", "revocation", "ca", "local", "acme", "exec",
 };
 
 struct entry {
@@ -91,6 +106,8 @@ static int check_value(enum ctype t, const char *v, char *err, size_t errsz)
 		}
 		break;
 	case C_STRING:
+	case C_PATH:
+	case C_SECRET_PATH:
 		if (!*v) {
 			snprintf(err, errsz, "expected a value");
 			return -1;
@@ -176,14 +193,45 @@ static int handler(void *user, const char *section, const char *key, const char 
 
 struct wr_config *wr_config_default(void) { return calloc(1, sizeof(struct wr_config)); }
 
-int wr_config_load(const char *path, struct wr_config **out, char *err, size_t errsz)
+static int parse_file(struct wr_config *c, const char *path, char *err, size_t errsz)
 {
-	struct wr_config *c;
 	FILE *f;
 
+	c->path = strdup(path);
+	if (!c->path)
+		return WR_ENOMEM;
+	if (!(f = fopen(path, "r"))) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return WR_EIO;
+	}
+	int line = ini_parse_file(f, handler, c);
+	fclose(f);
+	if (line != 0) {
+		snprintf(err, errsz, "%s:%d: %s", path, line,
+			 c->err[0] ? c->err : "expected '[section]' or 'key = value'");
+		return WR_EINVAL;
+	}
+	return 0;
+}
+
+int wr_config_load(const char *path, struct wr_config **out, char *err, size_t errsz)
+{
+	char sys[512];
+	struct wr_config *c;
+	int rc;
+
 	*out = NULL;
-	if (!path) {
-		path = getenv("WARROOM_CONFIG");
+	if (wr_priv_installed()) {
+		/* The policy is the administrator's, never the caller's. */
+		if (path) {
+			snprintf(err, errsz,
+				 "--config is not allowed for the installed warroom: its policy is"
+				 " %s", wr_priv_sysconf("warroom.conf", sys, sizeof sys));
+			return WR_EPERM;
+		}
+		path = wr_priv_sysconf("warroom.conf", sys, sizeof sys);
+	} else if (!path) {
+		path = wr_priv_getenv("WARROOM_CONFIG");
 		if (!path || !*path)
 			path = access("warroom.conf", F_OK) == 0 ? "warroom.conf" : NULL;
 	}
@@ -193,22 +241,82 @@ int wr_config_load(const char *path, struct wr_config **out, char *err, size_t e
 		*out = c;
 		return 0;
 	}
-	c->path = strdup(path);
-	if (!(f = fopen(path, "r"))) {
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+	/* Read only what nobody else could have written (StrictModes). */
+	if ((rc = wr_priv_check_file(path, wr_priv_installed() ? WR_CHECK_ROOT : 0, err, errsz)) ||
+	    (rc = parse_file(c, path, err, errsz))) {
 		wr_config_free(c);
-		return WR_EIO;
+		return rc;
 	}
-	int line = ini_parse_file(f, handler, c);
-	fclose(f);
+	*out = c;
+	return 0;
+}
+
+int wr_config_parse_text(const char *text, const char *label, struct wr_config **out,
+			 char *err, size_t errsz)
+{
+	struct wr_config *c = wr_config_default();
+
+	*out = NULL;
+	if (!c || !(c->path = strdup(label))) {
+		wr_config_free(c);
+		return WR_ENOMEM;
+	}
+	int line = ini_parse_string(text, handler, c);
 	if (line != 0) {
-		snprintf(err, errsz, "%s:%d: %s", path, line,
+		snprintf(err, errsz, "%s:%d: %s", label, line,
 			 c->err[0] ? c->err : "expected '[section]' or 'key = value'");
 		wr_config_free(c);
 		return WR_EINVAL;
 	}
 	*out = c;
 	return 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	const struct entry *x = *(const struct entry *const *)a, *y = *(const struct entry *const *)b;
+	int r = strcmp(x->key, y->key);
+	return r ? r : (x->line > y->line) - (x->line < y->line);
+}
+
+char *wr_config_policy_text(const struct wr_config *c)
+{
+	struct wr_buf b = {0};
+	const struct entry **v = NULL;
+
+	if (!wr_buf_put(&b, "", 0))
+		return NULL;
+	for (size_t s = 0; c && s < sizeof policy_sections / sizeof policy_sections[0]; s++) {
+		size_t n = 0;
+		free(v);
+		if (!(v = calloc(c->n + 1, sizeof *v)))
+			goto oom;
+		for (size_t i = 0; i < c->n; i++)
+			if (strcmp(c->e[i].section, policy_sections[s]) == 0)
+				v[n++] = &c->e[i];
+		if (!n)
+			continue;
+		qsort(v, n, sizeof *v, by_key);
+		if (!wr_buf_put(&b, "[", 1) ||
+		    !wr_buf_put(&b, policy_sections[s], strlen(policy_sections[s])) ||
+		    !wr_buf_put(&b, "]\n", 2))
+			goto oom;
+		for (size_t i = 0; i < n; i++) {
+			/* The last assignment of a key wins: skip the earlier. */
+			if (i + 1 < n && strcmp(v[i]->key, v[i + 1]->key) == 0)
+				continue;
+			const char *val = wr_config_get(c, v[i]->section, v[i]->key);
+			if (!wr_buf_put(&b, v[i]->key, strlen(v[i]->key)) || !wr_buf_put(&b, " = ", 3) ||
+			    !wr_buf_put(&b, val, strlen(val)) || !wr_buf_put(&b, "\n", 1))
+				goto oom;
+		}
+	}
+	free(v);
+	return b.p;
+oom:
+	free(v);
+	wr_buf_free(&b);
+	return NULL;
 }
 
 void wr_config_free(struct wr_config *c)
@@ -282,5 +390,18 @@ const char *wr_config_file(const struct wr_config *c, const char *section, const
 		snprintf(buf, bufsz, "%s", v);
 	else
 		snprintf(buf, bufsz, "%.*s/%s", (int)(slash - c->path), c->path, v);
+	return buf;
+}
+
+const char *wr_config_secret_file(const struct wr_config *c, const char *section, const char *key,
+				  char *buf, size_t bufsz, char *err, size_t errsz)
+{
+	if (!wr_config_file(c, section, key, buf, bufsz)) {
+		snprintf(err, errsz, "[%s] %s is not set in %s", section, key,
+			 wr_config_path(c) ? wr_config_path(c) : "the configuration");
+		return NULL;
+	}
+	if (wr_priv_check_file(buf, WR_CHECK_KEY, err, errsz))
+		return NULL;
 	return buf;
 }

@@ -605,7 +605,9 @@ static int tmp_open(struct tmpfile *t, const char *dir, const char *name, char *
 		snprintf(err, errsz, "%s: path too long", dir);
 		return WR_EINVAL;
 	}
-	if ((t->fd = mkostemp(t->tmp, O_CLOEXEC)) < 0) {
+	/* O_CREAT | O_EXCL (mkostemp's own) never follows a link planted in
+	 * the shared directory; O_NOFOLLOW says so twice. */
+	if ((t->fd = mkostemp(t->tmp, O_CLOEXEC | O_NOFOLLOW)) < 0) {
 		snprintf(err, errsz, "%s: %s", t->tmp, strerror(errno));
 		return WR_EIO;
 	}
@@ -621,16 +623,19 @@ static void tmp_abort(struct tmpfile *t)
 	}
 }
 
-/* The files are public (an HTTP server serves them): 0644 whatever the
- * umask, set before the rename so no reader sees them private. No fsync:
- * a crash loses at most this publication, which the next one redoes, and
- * rename keeps the old file whole meanwhile. */
+/* The files are public (an HTTP server serves them) and the team's (any
+ * operator of the group publishes over them): 0664 whatever the umask,
+ * set before the rename so no reader sees them private. rename(2)
+ * replaces a link planted under the final name, never what it points
+ * to. No fsync: a crash loses at most this publication, which the next
+ * one redoes, and rename keeps the old file whole meanwhile. */
+#define PUBLIC_MODE 0664
 static int tmp_commit(struct tmpfile *t, char *err, size_t errsz)
 {
 	int fd = t->fd;
 
 	t->fd = -1;
-	if (fchmod(fd, 0644) != 0 || close(fd) != 0) {
+	if (fchmod(fd, PUBLIC_MODE) != 0 || close(fd) != 0) {
 		snprintf(err, errsz, "%s: %s", t->tmp, strerror(errno));
 		unlink(t->tmp);
 		return WR_EIO;

@@ -115,9 +115,13 @@ int wr_crl_write(const struct wr_crl_params *p, struct wr_crl_list *l,
  * Reissues the local CA's status from its own record: index.txt, the CRL
  * shards and crls.txt, in out_dir_override or [local] out_dir, with
  * thisUpdate now. Reads db (the incident) for the certificates the CA
- * issued. Publications are serialised by a lock file in the directory, so
- * two runs never interleave their files. On error returns a WR_E* code
- * with the reason in wr_db_errmsg(db).
+ * issued. Publications are serialised by a lock file in the directory
+ * (waited for at most [local] lock_timeout seconds; the error names its
+ * holder), so two runs never interleave their files. out_dir_override is
+ * a directory the user named (crl --out): installed setgid, it is made
+ * and written with the user's own rights, never warroom's group's, after
+ * the key and the record are loaded with the group's. On error returns a
+ * WR_E* code with the reason in wr_db_errmsg(db).
  */
 int wr_crl_publish(struct wr_db *db, const struct wr_config *cfg, const char *out_dir_override,
 		   int64_t now, struct wr_crl_stats *st);

@@ -17,15 +17,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "internal.h"
 
 /* "WRrm": PRAGMA application_id tells a warroom database from any other. */
 #define WR_APP_ID 0x5752726d
 #define WR_BUSY_MS 60000
 
-/* Migrations by user_version: entry i takes the schema from i to i+1. */
+/* Migrations by user_version: entry i takes the schema from i to i+1.
+ * Version 1 is released: never edit a migration, add the next one
+ * (data/migrate-NNN.sql, embedded by the Makefile). */
 static const char *const migrations[] = {
-	wr_schema_sql,
+	wr_schema_sql,	 /* 0 -> 1 */
+	wr_migrate_002, /* 1 -> 2: trust boundaries */
 };
 #define WR_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -121,29 +126,48 @@ void wr_hex(const unsigned char *in, size_t n, char *out)
 
 static void default_actor(struct wr_db *db)
 {
-	const char *env = getenv("WARROOM_USER");
+	const char *env = wr_priv_getenv("WARROOM_USER");
 	struct passwd *pw;
 
-	/* Root may act as another user, as with sudo -u; nobody else may. */
-	if (env && *env && geteuid() == 0) {
+	/* The actor is the real uid. Root may act as another user, as with
+	 * sudo -u, outside the installed mode (where no WARROOM_* variable
+	 * counts); nobody else may. */
+	if (env && *env && getuid() == 0) {
 		snprintf(db->actor, sizeof db->actor, "%s", env);
 		return;
 	}
-	pw = getpwuid(geteuid());
+	pw = getpwuid(getuid());
 	if (pw)
 		snprintf(db->actor, sizeof db->actor, "%s", pw->pw_name);
 	else
-		snprintf(db->actor, sizeof db->actor, "uid%ld", (long)geteuid());
+		snprintf(db->actor, sizeof db->actor, "uid%ld", (long)getuid());
 }
 
 static int migrate(struct wr_db *db, int from)
 {
 	int rc;
 
-	if ((rc = wr_tx_begin(db)))
+	/* All pending migrations in one transaction: a failure leaves the
+	 * file as it was. The policy check waits for the new schema. */
+	db->policy_bypass = true;
+	rc = wr_tx_begin(db);
+	db->policy_bypass = false;
+	if (rc)
 		return rc;
 	for (int v = from; v < WR_SCHEMA_VERSION; v++) {
 		if ((rc = wr_exec(db, migrations[v]))) {
+			char why[sizeof db->errmsg];
+			snprintf(why, sizeof why, "%s", db->errmsg);
+			rc = wr_err(db, rc, "%s: upgrading the schema to version %d: %s", db->path,
+				    v + 1, why);
+			wr_tx_rollback(db);
+			return rc;
+		}
+	}
+	if (from > 0) {
+		/* The chain gets a link saying so; its old links stay valid. */
+		json_t *d = json_pack("{s:i, s:i}", "from", from, "to", WR_SCHEMA_VERSION);
+		if ((rc = wr_event_add_json(db, "schema-upgrade", d))) {
 			wr_tx_rollback(db);
 			return rc;
 		}
@@ -162,14 +186,17 @@ static int migrate(struct wr_db *db, int from)
  * SQLite gives the -wal and -shm files the database's mode. */
 static int create_file(struct wr_db *db, const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0664);
+	/* Installed, the directory keeps everyone else out; the file need
+	 * not be readable by others either. */
+	mode_t mode = wr_priv_installed() ? 0660 : 0664;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return wr_err(db, WR_EEXIST, "%s: already exists; refusing to overwrite", path);
 		return wr_err(db, WR_EIO, "%s: %s", path, strerror(errno));
 	}
-	(void)fchmod(fd, 0664);
+	(void)fchmod(fd, mode);
 	close(fd);
 	return 0;
 }
@@ -181,6 +208,67 @@ static void sql_short_lived(sqlite3_context *ctx, int argc, sqlite3_value **argv
 	(void)argc;
 	sqlite3_result_int(ctx, wr_cert_short_lived(sqlite3_value_int64(argv[0]),
 						    sqlite3_value_int64(argv[1])));
+}
+
+static void register_functions(struct wr_db *db)
+{
+	/* The rule lives once, in rules.c; SQL asks it through this function. */
+	sqlite3_create_function(db->sq, "wr_short_lived", 2,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				sql_short_lived, NULL, NULL);
+}
+
+/* Installed: an incident lives in a directory of root's and the warroom
+ * group's that nobody else can enter (as crontab's spool), so no user can
+ * reach the file behind warroom's back, nor hand it a database of their
+ * own making to revoke with the CA's credentials. */
+static int shared_location(struct wr_db *db, const char *path)
+{
+	char *copy = strdup(path), *dir, *slash;
+	struct stat sb;
+	int rc = 0;
+
+	if (!copy)
+		return WR_ENOMEM;
+	slash = strrchr(copy, '/');
+	dir = !slash ? "." : slash == copy ? "/" : (*slash = '\0', copy);
+	if (stat(dir, &sb) != 0)
+		rc = wr_err(db, WR_EIO, "%s: %s", dir, strerror(errno));
+	else if (sb.st_uid != 0 || sb.st_gid != getegid() || (sb.st_mode & 0007) ||
+		 !(sb.st_mode & S_IWGRP))
+		rc = wr_err(db, WR_EPERM,
+			    "%s: the installed warroom keeps incidents only in a directory owned"
+			    " by root and its group, mode 2770 (this one: uid %ld, gid %ld, mode"
+			    " %04o); see warroom(7)", path, (long)sb.st_uid, (long)sb.st_gid,
+			    (unsigned)(sb.st_mode & 07777));
+	free(copy);
+	return rc;
+}
+
+/* Installed: the audit key, 32 random bytes as 64 hex digits, readable by
+ * root and the group alone. */
+static int load_audit_key(struct wr_db *db)
+{
+	char path[512], err[512], hex[80] = "";
+	FILE *f;
+
+	wr_priv_sysconf("audit.key", path, sizeof path);
+	if (wr_priv_check_file(path, WR_CHECK_SECRET | WR_CHECK_ROOT, err, sizeof err))
+		return wr_err(db, WR_EPERM, "the audit key: %s", err);
+	if (!(f = fopen(path, "re")))
+		return wr_err(db, WR_EIO, "%s: %s", path, strerror(errno));
+	size_t n = fread(hex, 1, sizeof hex - 1, f);
+	fclose(f);
+	hex[n] = '\0';
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return wr_err(db, WR_EINVAL, "%s: expected 64 hex digits", path);
+		db->audit_key[i] = (unsigned char)v;
+	}
+	OPENSSL_cleanse(hex, sizeof hex);
+	db->keyed = true;
+	return 0;
 }
 
 int wr_db_open(const char *path, int flags, struct wr_db **out)
@@ -195,6 +283,8 @@ int wr_db_open(const char *path, int flags, struct wr_db **out)
 		return WR_ENOMEM;
 	db->path = strdup(path);
 	default_actor(db);
+	if (wr_priv_installed() && (rc = shared_location(db, path)))
+		return rc;
 	if (flags & WR_OPEN_CREATE) {
 		if ((rc = create_file(db, path)))
 			return rc;
@@ -207,14 +297,15 @@ int wr_db_open(const char *path, int flags, struct wr_db **out)
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, memstatus_off);
 	oflags = (flags & WR_OPEN_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	if (sqlite3_open_v2(path, &db->sq, oflags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+	/* A symlink planted in a shared incident directory is not followed. */
+	if (sqlite3_open_v2(path, &db->sq, oflags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK)
 		return wr_err_sq(db, path);
 	sqlite3_busy_timeout(db->sq, WR_BUSY_MS);
 	sqlite3_extended_result_codes(db->sq, 1);
-	/* The rule lives once, in rules.c; SQL asks it through this function. */
-	sqlite3_create_function(db->sq, "wr_short_lived", 2,
-				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-				sql_short_lived, NULL, NULL);
+	register_functions(db);
+	if (wr_priv_installed() && (rc = load_audit_key(db)))
+		return rc;
 
 	if (wr_query_int(db, "PRAGMA application_id", &app) ||
 	    wr_query_int(db, "PRAGMA user_version", &ver)) {
@@ -227,6 +318,12 @@ int wr_db_open(const char *path, int flags, struct wr_db **out)
 			return rc;
 		if ((rc = migrate(db, 0)))
 			return rc;
+		/* A database made under WARROOM_NOW is a test fixture: only
+		 * such a one (and, later, an exercise) follows that clock. */
+		const char *now = wr_priv_getenv("WARROOM_NOW");
+		if (now && *now &&
+		    (rc = wr_exec(db, "INSERT INTO meta(key, value) VALUES ('clock', 'test')")))
+			return rc;
 	} else {
 		if (app != WR_APP_ID)
 			return wr_err(db, WR_ENOTWR, "%s: not a warroom database", path);
@@ -234,9 +331,25 @@ int wr_db_open(const char *path, int flags, struct wr_db **out)
 			return wr_err(db, WR_ENOTWR,
 				      "%s: schema version %lld is newer than this warroom (%d)", path,
 				      (long long)ver, WR_SCHEMA_VERSION);
-		if (ver < WR_SCHEMA_VERSION && !(flags & WR_OPEN_READONLY) &&
-		    (rc = migrate(db, (int)ver)))
-			return rc;
+		if (ver < WR_SCHEMA_VERSION) {
+			/* Even a reader upgrades: the readers' queries are the
+			 * new schema's. */
+			if ((flags & WR_OPEN_READONLY) &&
+			    (sqlite3_close_v2(db->sq),
+			     sqlite3_open_v2(path, &db->sq,
+					     SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+						     SQLITE_OPEN_NOFOLLOW,
+					     NULL) != SQLITE_OK))
+				return wr_err(db, WR_ENOTWR,
+					      "%s: schema version %lld needs an upgrade to %d, and"
+					      " this user cannot write the file", path,
+					      (long long)ver, WR_SCHEMA_VERSION);
+			sqlite3_busy_timeout(db->sq, WR_BUSY_MS);
+			sqlite3_extended_result_codes(db->sq, 1);
+			register_functions(db);
+			if ((rc = migrate(db, (int)ver)))
+				return rc;
+		}
 	}
 	/* NORMAL is durable in WAL mode up to the last checkpoint's fsync and
 	 * much cheaper than FULL for the import's batches. The counter
@@ -250,6 +363,12 @@ int wr_db_open(const char *path, int flags, struct wr_db **out)
 	int64_t n = 0;
 	if (wr_query_int(db, "SELECT count(*) FROM sqlite_schema", &n))
 		return wr_err(db, WR_EDB, "%s: %s", path, sqlite3_errmsg(db->sq));
+	if (wr_query_int(db, "SELECT count(*) FROM meta WHERE key = 'clock' AND value = 'test'",
+			 &n))
+		return wr_err(db, WR_EDB, "%s: %s", path, sqlite3_errmsg(db->sq));
+	db->test_clock = n > 0;
+	wr_clock_allow_test(db->test_clock);
+	db->errmsg[0] = '\0';
 	return 0;
 }
 
@@ -258,6 +377,9 @@ void wr_db_close(struct wr_db *db)
 	if (!db)
 		return;
 	sqlite3_close_v2(db->sq);
+	OPENSSL_cleanse(db->audit_key, sizeof db->audit_key);
+	free(db->cfg_policy);
+	wr_config_free(db->pinned);
 	free(db->path);
 	free(db);
 }
@@ -278,7 +400,12 @@ void wr_db_set_actor(struct wr_db *db, const char *user)
 
 const char *wr_db_actor(const struct wr_db *db) { return db->actor; }
 
-void wr_db_set_config(struct wr_db *db, const struct wr_config *cfg) { db->cfg = cfg; }
+void wr_db_set_config(struct wr_db *db, const struct wr_config *cfg)
+{
+	db->cfg = cfg;
+	free(db->cfg_policy);
+	db->cfg_policy = NULL;
+}
 
 const struct wr_config *wr_db_config(const struct wr_db *db) { return db->cfg; }
 
@@ -294,6 +421,12 @@ int wr_tx_begin(struct wr_db *db)
 	if (sqlite3_exec(db->sq, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		db->tx_depth = 0;
 		return wr_err_sq(db, "begin");
+	}
+	/* Every write, whatever its command, runs under the pinned policy. */
+	int rc = wr_policy_enforce(db);
+	if (rc) {
+		wr_tx_rollback(db);
+		return rc;
 	}
 	return 0;
 }

@@ -13,6 +13,16 @@
  * operators' writes queue for milliseconds, not for the whole import.
  * A bad file is reported and skipped; only the database failing stops an
  * import. Nothing here prints or exits.
+ *
+ * Provenance: the workers check each certificate's signature against the
+ * issuers the import knows (cert.c, wr_cert_check), so the costly part
+ * runs in parallel; one that does not verify is rejected and never
+ * reaches the database. A certificate is the same as an imported one when
+ * its issuer and serial are, and then its tbsCertificate must be too: the
+ * same bytes re-encoded (BER lengths) are a duplicate, other content under
+ * a genuine serial is a conflict, rejected. Every file the user names is
+ * opened with the user's rights (priv.c), the issuers of the policy with
+ * warroom's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -42,15 +52,23 @@
 
 /* ---- batches -------------------------------------------------------------------- */
 
+/* Rejections and certificates carry their order in the item, so the
+ * consumer reports and stores them as the files have them. */
 struct rej {
 	char *path;
 	int64_t line; /* 0: the whole file; else relative to the item's start */
-	char why[200];
+	uint32_t ord;
+	bool forged; /* a certificate whose signature does not verify */
+	char why[512];
 };
 
 struct parsed {
 	struct wr_cert_info ci;
-	size_t off, len; /* the DER, in the batch's arena */
+	size_t off, len;  /* the DER, in the batch's arena */
+	const char *path; /* borrowed from the batch or its big file */
+	int64_t line;	  /* as rej's */
+	uint32_t ord;
+	bool checked;	  /* its signature verified with a known issuer's key */
 };
 
 /* A big PEM file split into chunks; mapped once, unmapped at the end. */
@@ -77,6 +95,7 @@ struct batch {
 	size_t alen, acap;
 	struct rej *rejs;
 	size_t nrejs, caprejs;
+	uint32_t nord;	     /* rejections and certificates so far */
 	int64_t files;	     /* whole files examined */
 	int64_t newlines;    /* in [start, end), for the next chunk's lines */
 	int64_t cert_blocks; /* CERTIFICATE blocks seen in the chunk */
@@ -99,6 +118,7 @@ struct frame {
 
 struct import {
 	struct wr_db *db;
+	const struct wr_issuers *issuers; /* NULL: none known */
 	const char *const *paths;
 	size_t npaths, pi;
 	struct frame *walk;
@@ -147,6 +167,8 @@ static bool add_rej(struct batch *b, const char *path, int64_t line, const char 
 	if (!(r->path = strdup(path)))
 		return false;
 	r->line = line;
+	r->ord = b->nord++;
+	r->forged = false;
 	va_start(ap, fmt);
 	vsnprintf(r->why, sizeof r->why, fmt, ap);
 	va_end(ap);
@@ -166,6 +188,7 @@ static void batch_reset(struct batch *b)
 	for (size_t i = 0; i < b->nrejs; i++)
 		free(b->rejs[i].path);
 	b->ncerts = b->nrejs = b->alen = 0;
+	b->nord = 0;
 	b->bf = NULL;
 	b->start = b->end = 0;
 	b->last = b->saw_key = false;
@@ -203,6 +226,38 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
+/* stat or lstat with the user's rights: what a path the user named is
+ * must not be learnt with warroom's group's. */
+static int stat_user(const char *path, struct stat *sb, bool follow)
+{
+	int r, e;
+
+	if (wr_priv_user_begin()) {
+		errno = EPERM;
+		return -1;
+	}
+	r = follow ? stat(path, sb) : lstat(path, sb);
+	e = errno;
+	wr_priv_user_end();
+	errno = e;
+	return r;
+}
+
+static DIR *opendir_user(const char *dir)
+{
+	int fd = wr_open_user(dir, O_RDONLY | O_DIRECTORY, 0);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	if (!(d = fdopendir(fd))) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
 static void frame_free(struct frame *f)
 {
 	for (size_t i = 0; i < f->n; i++)
@@ -225,7 +280,7 @@ static bool walk_push(struct import *im, struct batch *b, const char *dir)
 		free(f);
 		return false;
 	}
-	if (!(d = opendir(dir))) {
+	if (!(d = opendir_user(dir))) {
 		bool ok = add_rej(b, dir, 0, "cannot read directory: %s", strerror(errno));
 		frame_free(f);
 		return ok;
@@ -275,7 +330,7 @@ static char *walk_next(struct import *im, struct batch *b, bool *oom)
 		if (type == DT_UNKNOWN || type == DT_LNK) {
 			/* Some filesystems do not fill d_type; links are followed
 			 * to files only. */
-			if (lstat(path, &sb) != 0) {
+			if (stat_user(path, &sb, false) != 0) {
 				if (!add_rej(b, path, 0, "%s", strerror(errno)))
 					*oom = true;
 				free(path);
@@ -284,7 +339,7 @@ static char *walk_next(struct import *im, struct batch *b, bool *oom)
 				continue;
 			}
 			type = S_ISDIR(sb.st_mode) ? DT_DIR : S_ISREG(sb.st_mode) ? DT_REG : DT_LNK;
-			if (type == DT_LNK && stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+			if (type == DT_LNK && stat_user(path, &sb, true) == 0 && S_ISREG(sb.st_mode))
 				type = DT_REG;
 		}
 		if (type == DT_DIR) {
@@ -326,7 +381,7 @@ static int big_open(struct import *im, const char *path)
 	struct stat sb;
 	struct bigfile *bf;
 	void *data;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = wr_open_user(path, O_RDONLY, 0);
 
 	if (fd < 0)
 		return 0;
@@ -391,14 +446,14 @@ static bool next_work(struct import *im, struct batch *b)
 				break;
 			const char *p = im->paths[im->pi];
 			struct stat sb;
-			if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			bool known = stat_user(p, &sb, true) == 0;
+			if (known && S_ISDIR(sb.st_mode)) {
 				im->pi++;
 				if (!walk_push(im, b, p))
 					goto oom;
 				continue;
 			}
-			if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
-			    (size_t)sb.st_size > CHUNK_BYTES) {
+			if (known && S_ISREG(sb.st_mode) && (size_t)sb.st_size > CHUNK_BYTES) {
 				/* A bundle: finish this item, then cut it in chunks. */
 				if (b->npaths || b->nrejs)
 					break;
@@ -444,12 +499,14 @@ struct worker {
 	size_t bufcap;
 };
 
-/* Parses der (already in b's arena at off) into the batch. */
-static bool add_cert(struct batch *b, const char *path, int64_t line, size_t off, size_t len,
-		     bool *oom)
+/* Parses der (already in b's arena at off) into the batch and checks its
+ * signature when its issuer is known. */
+static bool add_cert(struct worker *w, struct batch *b, const char *path, int64_t line,
+		     size_t off, size_t len, bool *oom)
 {
 	const char *why = NULL;
 	struct parsed *pc;
+	bool checked = false;
 	int rc;
 
 	if (!grow((void **)&b->certs, &b->capcerts, b->ncerts + 1, sizeof *b->certs)) {
@@ -468,8 +525,31 @@ static bool add_cert(struct batch *b, const char *path, int64_t line, size_t off
 			*oom = true;
 		return false;
 	}
+	if (w->im->issuers) {
+		char sigwhy[sizeof b->rejs->why];
+		rc = wr_cert_check(w->im->issuers, b->arena + off, len, sigwhy, sizeof sigwhy);
+		if (rc == WR_ENOMEM) {
+			wr_cert_info_clear(&pc->ci);
+			*oom = true;
+			return false;
+		}
+		if (rc < 0) {
+			wr_cert_info_clear(&pc->ci);
+			b->alen = off;
+			if (!add_rej(b, path, line, "%s", sigwhy))
+				*oom = true;
+			else
+				b->rejs[b->nrejs - 1].forged = true;
+			return false;
+		}
+		checked = rc == 1;
+	}
 	pc->off = off;
 	pc->len = len;
+	pc->path = path;
+	pc->line = line;
+	pc->ord = b->nord++;
+	pc->checked = checked;
 	b->ncerts++;
 	return true;
 }
@@ -538,7 +618,7 @@ static bool pem_cert(struct worker *w, struct batch *b, const char *path, int64_
 			len = (size_t)(q - (b->arena + off)) + (size_t)clen;
 	}
 	b->alen = off + len;
-	add_cert(b, path, line, off, len, &oom);
+	add_cert(w, b, path, line, off, len, &oom);
 	return !oom;
 }
 
@@ -598,15 +678,11 @@ static bool pem_scan(struct worker *w, struct batch *b, const char *path,
 			p = e ? (size_t)(e - data) : size;
 			continue;
 		}
-		if (cert) {
-			/* Lines are only counted when something is reported, or
-			 * at the chunk's end; the parse itself never needs them. */
-			size_t before = b->nrejs;
-			if (!pem_cert(w, b, path, -1, body, (size_t)(e - body), trusted))
-				return false;
-			if (b->nrejs > before)
-				b->rejs[before].line = line_at(sc, data, off);
-		}
+		/* Each certificate keeps its line: a conflict with one already
+		 * imported is only found when it is stored. */
+		if (cert && !pem_cert(w, b, path, line_at(sc, data, off), body, (size_t)(e - body),
+				      trusted))
+			return false;
 		p = (size_t)(e - data) + 9 + lablen + 5;
 	}
 	b->newlines = sc->line + count_lines(data + sc->pos, end > sc->pos ? end - sc->pos : 0);
@@ -617,7 +693,7 @@ static bool pem_scan(struct worker *w, struct batch *b, const char *path,
 static int file_load(struct worker *w, const char *path, const unsigned char **data,
 		     size_t *size, bool *mapped)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = wr_open_user(path, O_RDONLY, 0);
 	size_t n = 0;
 	struct stat sb;
 
@@ -727,7 +803,7 @@ static bool do_file(struct worker *w, struct batch *b, const char *path)
 		memcpy(b->arena + b->alen, data, size);
 		size_t off = b->alen;
 		b->alen += size;
-		add_cert(b, path, 0, off, size, &oom);
+		add_cert(w, b, path, 0, off, size, &oom);
 		goto out;
 	}
 	struct pem_scan sc = {0};
@@ -849,7 +925,7 @@ static void *worker_main(void *arg)
 
 struct store {
 	struct wr_db *db;
-	sqlite3_stmt *ins, *der;
+	sqlite3_stmt *ins, *der, *find, *mark;
 	int64_t rows; /* since the last commit */
 	wr_reject_cb reject;
 	void *ctx;
@@ -884,12 +960,117 @@ static void report(struct store *s, const char *path, int64_t line, const char *
 	s->reject(path, why, s->ctx);
 }
 
-static int store_cert(struct store *s, const struct batch *b, const struct parsed *pc)
+/* The tbsCertificate's bytes: what the signature covers, so what makes
+ * two encodings of a certificate the same certificate. */
+static bool tbs_span(const unsigned char *der, size_t len, const unsigned char **tbs, size_t *n)
+{
+	const unsigned char *q = der, *t;
+	long l;
+	int tag, cls, r;
+
+	r = ASN1_get_object(&q, &l, &tag, &cls, (long)len);
+	if ((r & 0x80) || r == 0x21)
+		goto bad;
+	t = q;
+	r = ASN1_get_object(&q, &l, &tag, &cls, (long)(len - (size_t)(q - der)));
+	if ((r & 0x80) || r == 0x21)
+		goto bad;
+	*tbs = t;
+	*n = (size_t)(q - t) + (size_t)l;
+	return true;
+bad:
+	ERR_clear_error();
+	return false;
+}
+
+enum { NEW, SAME, OTHER };
+
+/* Whether the incident holds a certificate with pc's issuer and serial:
+ * NEW none, SAME the same tbsCertificate (*id, *checked: the row), OTHER a
+ * different one (*checked: that row's). Negative: the database failed. A
+ * new serial costs one probe of the serial index, which the insert then
+ * finds in the cache. */
+static int find_same(struct store *s, const struct batch *b, const struct parsed *pc,
+		     int64_t *id, bool *checked)
+{
+	sqlite3_stmt *st = s->find;
+	const unsigned char *tbs = NULL;
+	size_t tbs_len = 0;
+	int found = NEW, rc;
+
+	sqlite3_bind_text(st, 1, pc->ci.serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pc->ci.issuer, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *der = sqlite3_column_blob(st, 3), *t2;
+		size_t len = (size_t)sqlite3_column_bytes(st, 3), n2;
+		const void *sha = sqlite3_column_blob(st, 2);
+		bool same;
+
+		if (!tbs && !tbs_span(b->arena + pc->off, pc->len, &tbs, &tbs_len))
+			tbs_len = 0;
+		same = (sha && sqlite3_column_bytes(st, 2) == 32 && !memcmp(sha, pc->ci.sha256, 32)) ||
+		       (der && tbs_len && tbs_span(der, len, &t2, &n2) && n2 == tbs_len &&
+			!memcmp(t2, tbs, n2));
+		if (same || found == NEW) {
+			*id = sqlite3_column_int64(st, 0);
+			*checked = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		}
+		if (same) {
+			found = SAME;
+			break;
+		}
+		found = OTHER;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return wr_err_sq(s->db, "looking for a certificate's serial");
+	return found;
+}
+
+static int conflict(struct store *s, int64_t base, const struct parsed *pc, bool other_checked)
+{
+	char why[1536];
+
+	s->st->conflicts++;
+	snprintf(why, sizeof why,
+		 "another certificate with issuer %s and serial %s is already imported; this one"
+		 " differs%s",
+		 pc->ci.issuer, pc->ci.serial,
+		 pc->checked && !other_checked
+			 ? " (this one's signature verifies, the imported one's was not checked)"
+		 : !pc->checked && other_checked ? " (the imported one's signature was checked)"
+						 : "");
+	report(s, pc->path, pc->line > 0 ? base + pc->line : 0, why);
+	return 0;
+}
+
+static int store_cert(struct store *s, const struct batch *b, int64_t base, const struct parsed *pc)
 {
 	const struct wr_cert_info *ci = &pc->ci;
 	sqlite3_stmt *st = s->ins;
+	int64_t id = 0;
+	bool checked = false;
 	int rc;
 
+	if ((rc = find_same(s, b, pc, &id, &checked)) < 0)
+		return rc;
+	if (rc == OTHER)
+		return conflict(s, base, pc, checked);
+	s->st->certs++;
+	if (!pc->checked)
+		s->st->unchecked++;
+	if (rc == SAME) {
+		s->st->duplicates++;
+		/* Imported before its issuer was known: checked now. */
+		if (pc->checked && !checked) {
+			sqlite3_bind_int64(s->mark, 1, id);
+			rc = sqlite3_step(s->mark);
+			sqlite3_reset(s->mark);
+			if (rc != SQLITE_DONE)
+				return wr_err_sq(s->db, "marking a certificate checked");
+		}
+		return 0;
+	}
 	sqlite3_bind_blob(st, 1, ci->sha256, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ci->serial, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ci->issuer, -1, SQLITE_STATIC);
@@ -898,11 +1079,14 @@ static int store_cert(struct store *s, const struct batch *b, const struct parse
 	sqlite3_bind_int64(st, 6, ci->not_before);
 	sqlite3_bind_int64(st, 7, ci->not_after);
 	sqlite3_bind_blob(st, 8, ci->spki_sha256, 32, SQLITE_STATIC);
+	if (pc->checked)
+		sqlite3_bind_int(st, 9, 1);
+	else
+		sqlite3_bind_null(st, 9);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return wr_err_sq(s->db, "storing a certificate");
-	s->st->certs++;
 	if (sqlite3_changes(s->db->sq) == 0) {
 		s->st->duplicates++;
 		return 0;
@@ -925,6 +1109,7 @@ static int store_cert(struct store *s, const struct batch *b, const struct parse
 static int store_batch(struct store *s, struct batch *b)
 {
 	int64_t base = 0;
+	size_t i = 0, j = 0;
 	int rc;
 
 	if (b->bf) {
@@ -938,13 +1123,17 @@ static int store_batch(struct store *s, struct batch *b)
 		s->cert_blocks += b->cert_blocks;
 		s->saw_key |= b->saw_key;
 	}
-	for (size_t i = 0; i < b->nrejs; i++) {
-		const struct rej *r = &b->rejs[i];
-		report(s, r->path, r->line > 0 ? base + r->line : 0, r->why);
-	}
-	for (size_t i = 0; i < b->ncerts; i++)
-		if ((rc = store_cert(s, b, &b->certs[i])))
+	/* In the files' order, so that a file's reports stay together. */
+	while (i < b->nrejs || j < b->ncerts) {
+		if (j == b->ncerts || (i < b->nrejs && b->rejs[i].ord < b->certs[j].ord)) {
+			const struct rej *r = &b->rejs[i++];
+			if (r->forged)
+				s->st->forged++;
+			report(s, r->path, r->line > 0 ? base + r->line : 0, r->why);
+		} else if ((rc = store_cert(s, b, base, &b->certs[j++]))) {
 			return rc;
+		}
+	}
 	s->st->files += b->files;
 	if (b->bf && b->last) {
 		s->st->files++;
@@ -1058,12 +1247,59 @@ static int consume(struct import *im, struct store *s)
 	}
 }
 
+/* The issuers known to this import: the user's files, then the policy's
+ * ([ca] issuers, [local] ca_cert). A file that cannot be read stops the
+ * import before anything is stored: importing unchecked what the
+ * operator meant to check would hide forgeries. */
+static int issuers_load(struct wr_db *db, const char *const *files, size_t nfiles,
+			struct wr_issuers **out)
+{
+	static const struct {
+		const char *section, *key;
+	} policy[] = {{"ca", "issuers"}, {"local", "ca_cert"}};
+	const struct wr_config *cfg = wr_db_config(db);
+	struct wr_issuers *is = wr_issuers_new();
+	char err[512], buf[4096];
+	int rc;
+
+	*out = NULL;
+	if (!is)
+		return wr_err(db, WR_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nfiles; i++)
+		if ((rc = wr_issuers_add_file(is, files[i], true, err, sizeof err))) {
+			wr_issuers_free(is);
+			return wr_err(db, rc, "--issuers: %s", err);
+		}
+	for (size_t i = 0; cfg && i < sizeof policy / sizeof policy[0]; i++) {
+		const char *path = wr_config_file(cfg, policy[i].section, policy[i].key, buf, sizeof buf);
+		if (path && (rc = wr_issuers_add_file(is, path, false, err, sizeof err))) {
+			wr_issuers_free(is);
+			return wr_err(db, rc, "[%s] %s: %s",
+				      policy[i].section, policy[i].key, err);
+		}
+	}
+	if (wr_issuers_count(is) == 0) {
+		wr_issuers_free(is);
+		return 0;
+	}
+	*out = is;
+	return 0;
+}
+
 int wr_import_paths(struct wr_db *db, const char *const *paths, size_t npaths, int nthreads,
 		    wr_reject_cb reject, void *ctx, struct wr_import_stats *st)
+{
+	return wr_import_paths_issuers(db, paths, npaths, NULL, 0, nthreads, reject, ctx, st);
+}
+
+int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t npaths,
+			    const char *const *issuers, size_t nissuers, int nthreads,
+			    wr_reject_cb reject, void *ctx, struct wr_import_stats *st)
 {
 	struct wr_import_stats local;
 	struct import im = {.db = db, .paths = paths, .npaths = npaths};
 	struct store s = {.db = db, .reject = reject, .ctx = ctx};
+	struct wr_issuers *known = NULL;
 	struct worker *ws = NULL;
 	struct tuning tu;
 	int rc, started = 0;
@@ -1071,7 +1307,11 @@ int wr_import_paths(struct wr_db *db, const char *const *paths, size_t npaths, i
 	if (!st)
 		st = &local;
 	st->files = st->certs = st->added = st->duplicates = st->rejected = 0;
+	st->unchecked = st->forged = st->conflicts = 0;
 	s.st = st;
+	if ((rc = issuers_load(db, issuers, nissuers, &known)))
+		return rc;
+	im.issuers = known;
 	if (nthreads <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = n > 0 ? (int)n : 1;
@@ -1081,15 +1321,25 @@ int wr_import_paths(struct wr_db *db, const char *const *paths, size_t npaths, i
 	im.window = 2 * (size_t)nthreads + 2;
 
 	tune(db, &tu);
+	/* The serial index finds (issuer, serial); without INDEXED BY the
+	 * planner may pick the issuer index, which every row shares. */
 	if ((rc = wr_prepare(db,
 			     "INSERT INTO cert(sha256, serial, issuer, subject, sans, not_before,"
-			     " not_after, spki_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+			     " not_after, spki_sha256, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 			     " ON CONFLICT(sha256) DO NOTHING",
-			     &s.ins)))
-		return rc;
-	if ((rc = wr_prepare(db, "INSERT INTO cert_der(cert_id, der) VALUES (?, ?)", &s.der))) {
+			     &s.ins)) ||
+	    (rc = wr_prepare(db, "INSERT INTO cert_der(cert_id, der) VALUES (?, ?)", &s.der)) ||
+	    (rc = wr_prepare(db,
+			     "SELECT c.id, c.checked, c.sha256, d.der FROM cert AS c INDEXED BY"
+			     " cert_serial LEFT JOIN cert_der AS d ON d.cert_id = c.id"
+			     " WHERE c.serial = ?1 AND c.issuer = ?2 ORDER BY c.id",
+			     &s.find)) ||
+	    (rc = wr_prepare(db, "UPDATE cert SET checked = 1 WHERE id = ?", &s.mark))) {
 		sqlite3_finalize(s.ins);
+		sqlite3_finalize(s.der);
+		sqlite3_finalize(s.find);
 		untune(db, &tu);
+		wr_issuers_free(known);
 		return rc;
 	}
 	if (!(im.slots = calloc(im.window, sizeof *im.slots)) ||
@@ -1156,15 +1406,21 @@ int wr_import_paths(struct wr_db *db, const char *const *paths, size_t npaths, i
 	if ((rc = wr_tx_commit(db)))
 		goto out;
 	rc = events_json(db, "import",
-			 json_pack("{s:I,s:I,s:I,s:I,s:I}", "files", (json_int_t)st->files,
-				   "certs", (json_int_t)st->certs, "added", (json_int_t)st->added,
-				   "duplicates", (json_int_t)st->duplicates, "rejected",
-				   (json_int_t)st->rejected));
+			 json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "files",
+				   (json_int_t)st->files, "certs", (json_int_t)st->certs, "added",
+				   (json_int_t)st->added, "duplicates", (json_int_t)st->duplicates,
+				   "rejected", (json_int_t)st->rejected, "forged",
+				   (json_int_t)st->forged, "conflicts", (json_int_t)st->conflicts,
+				   "unchecked", (json_int_t)st->unchecked, "issuers",
+				   (json_int_t)wr_issuers_count(known)));
 out:
 	free(ws);
 	free(im.slots);
+	wr_issuers_free(known);
 	sqlite3_finalize(s.ins);
 	sqlite3_finalize(s.der);
+	sqlite3_finalize(s.find);
+	sqlite3_finalize(s.mark);
 	free(s.last_rejected);
 	untune(db, &tu);
 	return rc;
@@ -1324,7 +1580,7 @@ int wr_import_customers(struct wr_db *db, const char *path, wr_reject_cb reject,
 	if (!st)
 		st = &local;
 	st->csv_rows = st->csv_matched = st->csv_unmatched = st->csv_rejected = 0;
-	if (!(c.f = fopen(path, "r")))
+	if (!(c.f = wr_fopen_user(path, "r")))
 		return wr_err(db, errno == ENOENT ? WR_ENOENT : WR_EIO, "%s: %s", path,
 			      strerror(errno));
 	tune(db, &tu);

@@ -106,6 +106,7 @@ int wr_counts_get(struct wr_db *db, int64_t now, struct wr_counts *c)
 		else if (!strcmp(k, "revoked")) c->revoked = n;
 		else if (!strcmp(k, "notified")) c->notified = n;
 		else if (!strcmp(k, "replaced")) c->replaced = n;
+		else if (!strcmp(k, "unchecked")) c->unchecked = n;
 	}
 	sqlite3_finalize(st);
 	/* notAfter is the last second of validity (RFC 5280 4.1.2.5). */

@@ -16,6 +16,14 @@ struct wr_db {
 	char actor[64];
 	const struct wr_config *cfg;
 	int tx_depth; /* wr_tx_begin nests: only the outermost commits */
+	bool test_clock;	     /* created under WARROOM_NOW: honour it */
+	bool keyed;		     /* installed: events carry an HMAC */
+	unsigned char audit_key[32];
+	bool policy_bypass;	     /* migrating, or pinning */
+	char *cfg_policy;	     /* the config's policy text, cached */
+	char cfg_policy_sha[65];
+	struct wr_config *pinned;    /* the newest pin, parsed; NULL: none */
+	char pinned_sha[65];
 	char errmsg[512];
 };
 
@@ -59,8 +67,30 @@ struct wr_buf {
 bool wr_buf_put(struct wr_buf *b, const void *s, size_t n);
 void wr_buf_free(struct wr_buf *b);
 
+/* Config internals (config.c). A config from text (the pinned policy);
+ * the policy sections as canonical text, secrets left out (malloc'd). */
+int wr_config_parse_text(const char *text, const char *label, struct wr_config **out,
+			 char *err, size_t errsz);
+char *wr_config_policy_text(const struct wr_config *cfg);
+/* A key file's path, resolved, that nobody outside its owner and group
+ * can read (WR_CHECK_KEY); NULL with err when unset or exposed. */
+const char *wr_config_secret_file(const struct wr_config *c, const char *section, const char *key,
+				  char *buf, size_t bufsz, char *err, size_t errsz);
+
+/* The policy in force for db: the pinned one when the incident has one,
+ * else the caller's config (policy.c). */
+const struct wr_config *wr_policy_cfg(struct wr_db *db);
+/* Called by wr_tx_begin: refuses a write under a policy other than the
+ * pinned one; pins the first non-empty policy of an unpinned incident. */
+int wr_policy_enforce(struct wr_db *db);
+
+/* Lets WARROOM_NOW count for handle-less callers (clock.c; db.c sets it
+ * from the incident's meta 'clock'). */
+void wr_clock_allow_test(bool allow);
+
 /* Embedded data (build/embedded.c). */
 extern const char wr_schema_sql[];
+extern const char wr_migrate_002[];
 extern const char wr_default_plan[];
 
 /* The plan's content, for incident.c (plan.c). */

@@ -174,7 +174,8 @@ void wr_plan_free(struct wr_plan *p)
 
 static char *slurp(const char *path, size_t *len, char *err, size_t errsz)
 {
-	FILE *f = fopen(path, "rb");
+	/* A user-named plan: read with the user's own rights (installed mode). */
+	FILE *f = wr_fopen_user(path, "rb");
 	char *buf = NULL;
 	size_t cap = 0, n = 0;
 

@@ -161,7 +161,7 @@ fail:
  * (-1: unlimited). 0 when found; WR_EPERM with the reason otherwise. */
 static int find_authorization(struct wr_db *db, int64_t *id, int64_t *room)
 {
-	bool two = wr_config_bool(db->cfg, "revocation", "two_person", false);
+	bool two = wr_config_bool(wr_policy_cfg(db), "revocation", "two_person", false);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -191,6 +191,13 @@ static int find_authorization(struct wr_db *db, int64_t *id, int64_t *room)
 
 /* ---- delays ----------------------------------------------------------------- */
 
+/* The longest word that can be one serial: the 64 octets the cert table
+ * keeps, written "0x01:02:..." with colons. Anything longer is not a
+ * serial, whatever its tail looks like. */
+#define SERIAL_WORD_MAX 200
+/* Bytes of a rejected line shown back: enough to recognise it. */
+#define SERIAL_SHOWN 40
+
 static int hold_serial(struct wr_db *db, sqlite3_stmt *st, const char *serial, int64_t until,
 		       const char *rationale, int64_t *n)
 {
@@ -202,6 +209,58 @@ static int hold_serial(struct wr_db *db, sqlite3_stmt *st, const char *serial, i
 		return wr_err_sq(db, "holding certificates");
 	*n += sqlite3_changes(db->sq);
 	return 0;
+}
+
+/*
+ * One line of a serials file, read whole (len bytes, its newline already
+ * cut): 1 to skip it (blank, a # comment), 0 with the normalised serial,
+ * -1 when it is not exactly one serial in hex. A line is taken or refused
+ * as a whole: a serial inside a longer line is never held.
+ */
+static int serial_line(const char *line, size_t len, char serial[132])
+{
+	const char *p = line, *end = line + len, *word;
+
+	if (memchr(line, '\0', len))
+		return -1; /* a NUL would hide the rest of the line */
+	while (end > p && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p == '#')
+		return 1;
+	word = p;
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;
+	if (p != end || (size_t)(p - word) > SERIAL_WORD_MAX)
+		return -1; /* more than one word, or longer than any serial */
+	char w[SERIAL_WORD_MAX + 1];
+	memcpy(w, word, (size_t)(p - word));
+	w[p - word] = '\0';
+	return wr_serial_normalize(w, serial, 132) ? -1 : 0;
+}
+
+/* Tells reject what a refused line held, shortened and made safe to show:
+ * the callback's why is printed as it is. */
+static void reject_line(wr_reject_cb reject, void *ctx, const char *where, const char *line,
+			size_t len)
+{
+	char shown[SERIAL_SHOWN + 1], why[512];
+
+	if (!reject)
+		return;
+	if (len > 0 && line[len - 1] == '\r')
+		len--; /* a CRLF file's CR is no part of what was written */
+	size_t n = len < SERIAL_SHOWN ? len : SERIAL_SHOWN;
+	memcpy(shown, line, n);
+	shown[n] = '\0';
+	/* Raw bytes: the caller escapes for its edge (terminal, JSON). */
+	if (len > SERIAL_SHOWN)
+		snprintf(why, sizeof why, "expected one serial in hex, got '%s...' (%zu bytes)", shown,
+			 len);
+	else
+		snprintf(why, sizeof why, "expected one serial in hex, got '%s'", shown);
+	reject(where, why, ctx);
 }
 
 int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, int64_t until,
@@ -221,7 +280,8 @@ int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, i
 			      " per subscriber)");
 	if (until <= wr_clock_now(db))
 		return wr_err(db, WR_EINVAL, "--until must be in the future");
-	if (serials_file && !(f = fopen(serials_file, "r")))
+	/* The user's file: read with the user's own rights (installed mode). */
+	if (serials_file && !(f = wr_fopen_user(serials_file, "r")))
 		return wr_err(db, WR_EIO, "%s: %s", serials_file, strerror(errno));
 	if ((rc = wr_auth_team(db, "management")))
 		goto out;
@@ -233,22 +293,24 @@ int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, i
 		if (!rc)
 			rc = hold_serial(db, st, customer, until, rationale, &n);
 	} else {
-		char line[512], serial[132], where[600];
-		int lineno = 0;
+		/* Whole lines, however long: a fixed-size read would split a
+		 * long line and take its tail for a serial. */
+		char *line = NULL, serial[132], where[4096 + 24];
+		size_t cap = 0;
+		ssize_t len;
+		long long lineno = 0;
 		rc = wr_prepare(db, "UPDATE cert SET hold_until = ?1, hold_reason = ?2"
 				    " WHERE serial = ?3 AND revoked_at IS NULL", &st);
-		while (!rc && fgets(line, sizeof line, f)) {
+		while (!rc && (len = getline(&line, &cap, f)) >= 0) {
 			lineno++;
-			line[strcspn(line, "\r\n")] = '\0';
-			char *p = line;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (!*p || *p == '#')
+			if (len > 0 && line[len - 1] == '\n')
+				line[--len] = '\0';
+			int kind = serial_line(line, (size_t)len, serial);
+			if (kind > 0)
 				continue;
-			snprintf(where, sizeof where, "%s:%d", serials_file, lineno);
-			if (wr_serial_normalize(p, serial, sizeof serial)) {
-				if (reject)
-					reject(where, "expected a serial number in hex", ctx);
+			snprintf(where, sizeof where, "%s:%lld", serials_file, lineno);
+			if (kind < 0) {
+				reject_line(reject, ctx, where, line, (size_t)len);
 				unknown++;
 				continue;
 			}
@@ -260,6 +322,10 @@ int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, i
 				unknown++;
 			}
 		}
+		if (!rc && ferror(f))
+			rc = wr_err(db, errno == ENOMEM ? WR_ENOMEM : WR_EIO, "%s: %s", serials_file,
+				    strerror(errno));
+		free(line);
 	}
 	sqlite3_finalize(st);
 	if (rc)

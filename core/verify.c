@@ -12,8 +12,17 @@
  * world reads. Everything fetched is untrusted: parsed by OpenSSL only,
  * capped in size before it is kept, and sanitized before any of it goes
  * into a message. The database is never written while a transfer runs.
+ *
+ * The imported certificates are untrusted too: anyone can write a
+ * certificate with the issuer's name and a CRL Distribution Point or OCSP
+ * URL of their choosing, and have verify request it from inside the CA.
+ * So a URL is taken from a certificate only when the certificate's
+ * signature verifies with the issuer's key, and only an http:// one (BR
+ * 7.1.2: these URLs are plain HTTP); the operator's --crl-url and
+ * --ocsp-url are always used as given.
  */
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -26,6 +35,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "verify.h"
@@ -543,6 +553,8 @@ struct run {
 	bool cdp_mode;	      /* no URL given: each certificate's own CDP */
 	bool scan_table;      /* many revoked: read the table, not the index */
 	struct strvec fetched; /* CRL URLs fetched (CDP mode) */
+	int64_t cdp_forged;    /* certificates whose CDP was refused: signature */
+	int64_t cdp_not_http;  /* ... whose CDP names no http:// URL */
 	int64_t crl_failures;  /* CRLs that could not be fetched or verified */
 	bool cdp_capped;
 	json_t *crls, *problems; /* for the publication row's details */
@@ -580,6 +592,24 @@ static void problem(struct run *R, int kind, const char *serial, const char *url
 static bool http_url(const char *u)
 {
 	return strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0;
+}
+
+/* What verify fetches on a certificate's word: http:// on any host, never
+ * file://, ftp://, ldap:// or anything else curl might speak. */
+static bool cert_url_ok(const char *u)
+{
+	return strncasecmp(u, "http://", 7) == 0;
+}
+
+/* A certificate's URLs are the issuer's word only when the issuer signed
+ * it: the same name on another key is anyone's. */
+static bool signed_by_issuer(X509 *x, X509 *issuer)
+{
+	EVP_PKEY *pk = issuer ? X509_get0_pubkey(issuer) : NULL;
+	bool ok = pk && X509_verify(x, pk) == 1;
+
+	ERR_clear_error();
+	return ok;
 }
 
 struct sink {
@@ -836,12 +866,13 @@ static int crl_list_fetch(struct run *R, const char *base)
 	return rc;
 }
 
-/* The http(s) URIs of a certificate's CRL Distribution Points. */
-static int cert_cdp_urls(X509 *x, char urls[MAX_CDP_PER_CERT][1024], int *n)
+/* The http:// URIs of a certificate's CRL Distribution Points; *others
+ * counts the URIs of any other kind, which are never fetched. */
+static int cert_cdp_urls(X509 *x, char urls[MAX_CDP_PER_CERT][1024], int *n, int *others)
 {
 	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
 
-	*n = 0;
+	*n = *others = 0;
 	for (int i = 0; dps && i < sk_DIST_POINT_num(dps); i++) {
 		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
 		if (!dp->distpoint || dp->distpoint->type != 0)
@@ -854,12 +885,16 @@ static int cert_cdp_urls(X509 *x, char urls[MAX_CDP_PER_CERT][1024], int *n)
 			const ASN1_IA5STRING *s = gn->d.uniformResourceIdentifier;
 			int len = ASN1_STRING_length(s);
 			const char *d = (const char *)ASN1_STRING_get0_data(s);
-			if (len <= 0 || len >= 1024 || memchr(d, 0, (size_t)len))
+			if (len <= 0 || len >= 1024 || memchr(d, 0, (size_t)len)) {
+				(*others)++;
 				continue;
+			}
 			memcpy(urls[*n], d, (size_t)len);
 			urls[*n][len] = '\0';
-			if (http_url(urls[*n]))
+			if (cert_url_ok(urls[*n]))
 				(*n)++;
+			else
+				(*others)++;
 		}
 	}
 	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
@@ -895,7 +930,7 @@ static X509 *cert_load(struct run *R, int64_t id)
 static int cdp_fetch_for(struct run *R, int64_t id, bool *fetched_new, char *why, size_t whysz)
 {
 	char urls[MAX_CDP_PER_CERT][1024];
-	int n = 0, rc = 0;
+	int n = 0, others = 0, rc = 0;
 	X509 *x = cert_load(R, id);
 
 	*fetched_new = false;
@@ -903,10 +938,25 @@ static int cdp_fetch_for(struct run *R, int64_t id, bool *fetched_new, char *why
 		snprintf(why, whysz, "its DER could not be read to find its CRL");
 		return 0;
 	}
-	cert_cdp_urls(x, urls, &n);
+	cert_cdp_urls(x, urls, &n, &others);
+	bool forged = (n || others) && !signed_by_issuer(x, R->issuer);
 	X509_free(x);
-	if (n == 0) {
+	if (n == 0 && others == 0) {
 		snprintf(why, whysz, "it has no http(s) CRL Distribution Point and no CRL URL was given");
+		return 0;
+	}
+	if (forged) {
+		R->cdp_forged++;
+		snprintf(why, whysz,
+			 "its signature does not verify with the issuer's key, so its CRL"
+			 " Distribution Point is not trusted: give --crl-url");
+		return 0;
+	}
+	if (n == 0) {
+		R->cdp_not_http++;
+		snprintf(why, whysz,
+			 "its CRL Distribution Point is no http:// URL, the only kind taken from a"
+			 " certificate: give --crl-url");
 		return 0;
 	}
 	char *u = clean(urls[0], 200);
@@ -1005,6 +1055,13 @@ static int check_revoked(struct run *R)
 				wr_time_format(date, b1), wr_time_format(revoked_at, b2));
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE && R->cdp_mode && R->fetched.n == 0 &&
+	    (R->cdp_forged || R->cdp_not_http))
+		problem(R, WR_VP_SOURCE, NULL, NULL,
+			"no certificate's CRL Distribution Point can be used (%lld do not verify"
+			" with the issuer's key, %lld name no http:// URL): give --crl-url",
+			(long long)R->cdp_forged, (long long)R->cdp_not_http);
+	r->crl_urls_refused = R->cdp_forged + R->cdp_not_http;
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc > 0)
@@ -1023,14 +1080,17 @@ struct sample {
 	char *url; /* the certificate's AIA OCSP URL when none was given */
 };
 
-static char *cert_ocsp_url(X509 *x)
+/* The certificate's first http:// AIA OCSP URL (malloc'd), or NULL;
+ * *any says whether it names an OCSP URL at all. */
+static char *cert_ocsp_url(X509 *x, bool *any)
 {
 	STACK_OF(OPENSSL_STRING) *s = X509_get1_ocsp(x);
 	char *u = NULL;
 
+	*any = s && sk_OPENSSL_STRING_num(s) > 0;
 	for (int i = 0; s && i < sk_OPENSSL_STRING_num(s) && !u; i++) {
 		const char *v = sk_OPENSSL_STRING_value(s, i);
-		if (http_url(v) && strlen(v) < 1024)
+		if (cert_url_ok(v) && strlen(v) < 1024)
 			u = strdup(v);
 	}
 	X509_email_free(s);
@@ -1156,6 +1216,7 @@ static int check_ocsp(struct run *R, const char *url)
 	size_t n = 0, cap = 0;
 	sqlite3_stmt *st;
 	int rc, fails = 0;
+	int64_t forged = 0, not_http = 0;
 
 	if (want == 0)
 		return 0;
@@ -1197,8 +1258,16 @@ static int check_ocsp(struct run *R, const char *url)
 			const unsigned char *p = sqlite3_column_blob(st, 3);
 			int len = sqlite3_column_bytes(st, 3);
 			X509 *x = p && len > 0 ? d2i_X509(NULL, &p, len) : NULL;
+			bool any = false;
 			if (x) {
-				s->url = cert_ocsp_url(x);
+				s->url = cert_ocsp_url(x, &any);
+				if (any && !signed_by_issuer(x, R->issuer)) {
+					forged++;
+					free(s->url);
+					s->url = NULL;
+				} else if (any && !s->url) {
+					not_http++;
+				}
 				X509_free(x);
 			}
 			ERR_clear_error();
@@ -1214,6 +1283,18 @@ static int check_ocsp(struct run *R, const char *url)
 		goto out;
 	}
 	rc = 0;
+	r->ocsp_urls_refused = forged + not_http;
+	if (n == 0 && (forged || not_http))
+		problem(R, WR_VP_SOURCE, NULL, NULL,
+			"no sampled certificate's OCSP URL can be used (%lld do not verify with"
+			" the issuer's key, %lld name no http:// URL): give --ocsp-url",
+			(long long)forged, (long long)not_http);
+	else if (forged)
+		problem(R, WR_VP_SOURCE, NULL, NULL,
+			"%lld sampled certificates were not asked: their signature does not"
+			" verify with the issuer's key, so their OCSP URL is not trusted"
+			" (give --ocsp-url to ask about them)",
+			(long long)forged);
 	if (n && !r->ocsp_url[0]) {
 		char *u = clean(url ? url : v[0].url, sizeof r->ocsp_url - 8);
 		snprintf(r->ocsp_url, sizeof r->ocsp_url, "%s", u ? u : "");
@@ -1249,11 +1330,15 @@ out:
 
 /* ---- setup and record ------------------------------------------------------ */
 
-static int load_issuer(struct run *R, const char *path)
+static int load_issuer(struct run *R, const char *path, bool user_named)
 {
-	BIO *b = BIO_new_file(path, "rb");
+	/* --issuer is the user's path: read with the user's own rights. */
+	int fd = user_named ? wr_open_user(path, O_RDONLY, 0) : open(path, O_RDONLY | O_CLOEXEC);
+	BIO *b = fd >= 0 ? BIO_new_fd(fd, BIO_CLOSE) : NULL;
 	X509 *x = NULL;
 
+	if (!b && fd >= 0)
+		close(fd);
 	if (!b)
 		return wr_err(R->db, WR_EINVAL, "%s: cannot read the issuer certificate", path);
 	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
@@ -1300,14 +1385,23 @@ static int update_ids(struct run *R, const char *col, int64_t val, const struct 
 
 static json_t *figures(const struct wr_verify_result *r)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "crls_fetched",
-			 (json_int_t)r->crls_fetched, "crls_valid", (json_int_t)r->crls_valid,
-			 "crl_entries", (json_int_t)r->crl_entries, "revoked",
-			 (json_int_t)r->revoked, "on_crl", (json_int_t)r->on_crl, "wrong_reason",
-			 (json_int_t)r->wrong_reason, "missing", (json_int_t)r->missing,
-			 "expired_absent", (json_int_t)r->expired_absent, "ocsp_sampled",
-			 (json_int_t)r->ocsp_sampled, "ocsp_confirmed",
-			 (json_int_t)r->ocsp_confirmed, "problems", (json_int_t)r->problems);
+	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			      "crls_fetched", (json_int_t)r->crls_fetched, "crls_valid",
+			      (json_int_t)r->crls_valid, "crl_entries", (json_int_t)r->crl_entries,
+			      "revoked", (json_int_t)r->revoked, "on_crl", (json_int_t)r->on_crl,
+			      "wrong_reason", (json_int_t)r->wrong_reason, "missing",
+			      (json_int_t)r->missing, "expired_absent",
+			      (json_int_t)r->expired_absent, "ocsp_sampled",
+			      (json_int_t)r->ocsp_sampled, "ocsp_confirmed",
+			      (json_int_t)r->ocsp_confirmed, "problems", (json_int_t)r->problems);
+
+	/* Only when it happened: the figures of a run with trusted URLs
+	 * stay as they were. */
+	if (j && r->crl_urls_refused)
+		json_object_set_new(j, "crl_urls_refused", json_integer(r->crl_urls_refused));
+	if (j && r->ocsp_urls_refused)
+		json_object_set_new(j, "ocsp_urls_refused", json_integer(r->ocsp_urls_refused));
+	return j;
 }
 
 static int record(struct run *R)
@@ -1445,7 +1539,7 @@ int wr_verify(struct wr_db *db, const struct wr_verify_opts *o, struct wr_verify
 	} else {
 		snprintf(r->crl_source, sizeof r->crl_source, "CRL Distribution Points");
 	}
-	if ((rc = load_issuer(&R, issuer)))
+	if ((rc = load_issuer(&R, issuer, o->issuer != NULL)))
 		goto out_nocurl;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		rc = wr_err(db, WR_ERROR, "libcurl failed to initialize");

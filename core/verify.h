@@ -25,10 +25,13 @@
 struct wr_verify_opts {
 	/* A URL ending in ".crl" is one CRL; any other is a base URL whose
 	 * crls.txt lists the CRL files, one name a line. NULL: [local]
-	 * crl_url, else each revoked certificate's CRL Distribution Point. */
+	 * crl_url, else each revoked certificate's CRL Distribution Point,
+	 * when it is http:// and the certificate's signature verifies with
+	 * the issuer's key. */
 	const char *crl_url;
 	/* NULL: [local] ocsp_url, else each sampled certificate's AIA OCSP
-	 * URL; none at all skips OCSP (optional since 2024, BR 4.9.9). */
+	 * URL, trusted as the CRL Distribution Point is; none at all skips
+	 * OCSP (optional since 2024, BR 4.9.9). */
 	const char *ocsp_url;
 	/* The issuer's certificate, PEM or DER. NULL: [local] ca_cert. */
 	const char *issuer;
@@ -51,7 +54,8 @@ enum wr_verify_kind {
 	WR_VP_REASON,	 /* listed with another reason */
 	WR_VP_DATE,	 /* listed with a revocation date far from ours */
 	WR_VP_OCSP,	 /* OCSP did not answer "revoked" (or badly) */
-	WR_VP_SOURCE,	 /* nowhere to look: no CRL Distribution Point */
+	WR_VP_SOURCE,	 /* nowhere to look: no CRL Distribution Point, or
+			  * none from a certificate the issuer signed */
 };
 const char *wr_verify_kind_name(int kind); /* "missing", "reason", ... */
 
@@ -78,6 +82,10 @@ struct wr_verify_result {
 	int64_t expired_absent; /* revoked, expired, no longer listed: allowed */
 	int64_t ocsp_sampled, ocsp_confirmed;
 	int64_t problems;      /* every problem reported through the callback */
+	/* Certificates whose CRL Distribution Point / OCSP URL verify did not
+	 * use: their signature does not verify with the issuer's key, or the
+	 * URL is not http://. Give --crl-url / --ocsp-url then. */
+	int64_t crl_urls_refused, ocsp_urls_refused;
 	char crl_source[512];  /* what was fetched: a URL or "CRL Distribution Points" */
 	char ocsp_url[512];    /* "" when OCSP was not checked */
 };

@@ -36,7 +36,10 @@ const char *wr_strerror(int code);
 /* Times are UTC seconds. RFC 3339 at the edges: "2026-11-25T07:53:34Z". */
 #define WR_TIME_BUFSZ 32
 struct wr_db;
-int64_t wr_clock_now(struct wr_db *db); /* $WARROOM_NOW overrides, for tests */
+/* $WARROOM_NOW overrides, for a database created under it (a test
+ * fixture) only; an incident on the real clock ignores it. */
+int64_t wr_clock_now(struct wr_db *db);
+bool wr_clock_simulated(struct wr_db *db); /* WARROOM_NOW moves db's clock */
 int wr_time_parse(const char *s, int64_t *out);	  /* RFC 3339, or "now" */
 const char *wr_time_format(int64_t t, char buf[WR_TIME_BUFSZ]);
 int wr_duration_parse(const char *s, int64_t *out); /* "90m", "24h", "5d" */
@@ -111,6 +114,35 @@ void wr_hex(const unsigned char *in, size_t n, char *out);
 /* Display width of an already escaped string (wide characters count 2). */
 int wr_str_width(const char *s);
 
+/* ---- shared-machine mode (core/priv.c) ---------------------------------- */
+/*
+ * Installed setgid to a group users are not members of (make install
+ * SHARED_GROUP=...), warroom takes its policy only from the root-owned
+ * SYSCONFDIR/warroom/warroom.conf, ignores WARROOM_* variables, and opens
+ * the paths a user names with the user's own rights. Elsewhere (the demo,
+ * one operator, an exercise on a laptop) these are the plain calls.
+ */
+bool wr_priv_installed(void);
+/* getenv, but NULL in the installed mode (secure_getenv). */
+const char *wr_priv_getenv(const char *name);
+/* SYSCONFDIR/warroom/FILE into buf. */
+const char *wr_priv_sysconf(const char *file, char *buf, size_t bufsz);
+/* Opens with the real user's rights, never the group's (O_CLOEXEC added). */
+int wr_open_user(const char *path, int flags, unsigned mode);
+FILE *wr_fopen_user(const char *path, const char *mode);
+/* Between begin and end, every open in the process has the user's rights
+ * (for a walk over a directory the user named). Nests; 0 or WR_EPERM. */
+int wr_priv_user_begin(void);
+void wr_priv_user_end(void);
+/* StrictModes, as ssh: the file and every directory above it are owned by
+ * root or the caller (root alone with WR_CHECK_ROOT) and writable by
+ * nobody else; with WR_CHECK_SECRET (a password, an API key) the file is
+ * readable by its owner alone (and the warroom group, installed); with
+ * WR_CHECK_KEY (a CA or account key, which a team shares through its
+ * group) by nobody outside its group. err says what and how to fix. */
+enum { WR_CHECK_SECRET = 1 << 0, WR_CHECK_ROOT = 1 << 1, WR_CHECK_KEY = 1 << 2 };
+int wr_priv_check_file(const char *path, unsigned how, char *err, size_t errsz);
+
 /* ---- config (core/config.c) ---------------------------------------------- */
 struct wr_config;
 /*
@@ -161,6 +193,21 @@ int wr_auth_team(struct wr_db *db, const char *team);
 /* The actor's teams, comma-separated ("*" for everyone when no [users]). */
 const char *wr_auth_teams(struct wr_db *db);
 
+/* ---- the pinned policy (core/policy.c) ---------------------------------- */
+/* The incident pins its policy ([users], [revocation], [ca], the backends'
+ * sections; never secrets) as an audit event. A write under a config whose
+ * policy differs is refused (WR_EPERM) until Management, judged by the
+ * pinned [users], pins the new one. *changed: false when already pinned. */
+int wr_policy_pin(struct wr_db *db, bool *changed);
+struct wr_policy_info {
+	char pinned_sha256[65]; /* "" when nothing is pinned */
+	char pinned_by[64];
+	int64_t pinned_at;
+	char config_sha256[65]; /* the policy of the config in force */
+	bool matches;		/* writes are allowed */
+};
+int wr_policy_get(struct wr_db *db, struct wr_policy_info *pi);
+
 /* ---- plan (core/plan.c) -------------------------------------------------- */
 struct wr_plan;
 /* path NULL: the built-in default plan (data/plan.ini). Errors as config. */
@@ -178,6 +225,7 @@ int wr_incident_init(struct wr_db *db, const char *name, int64_t active_total,
 struct wr_counts {
 	int64_t affected, revoked, pending, expired, replaced, notified;
 	int64_t held; /* "delayed": held past now, neither revoked nor expired */
+	int64_t unchecked; /* imported with no known issuer: signature unchecked */
 };
 /* Counts at instant now: expired = not revoked and notAfter < now;
  * pending = neither revoked, expired nor held. */
@@ -266,11 +314,30 @@ void wr_cert_info_clear(struct wr_cert_info *ci);
 /* Upper-case, even-length hex without separators or leading zero bytes. */
 int wr_serial_normalize(const char *in, char *out, size_t outsz);
 
+/* Provenance: the CA certificates whose signatures imports check. */
+struct wr_issuers;
+struct wr_issuers *wr_issuers_new(void); /* NULL when out of memory */
+void wr_issuers_free(struct wr_issuers *is);
+size_t wr_issuers_count(const struct wr_issuers *is);
+/* Adds the certificates of a PEM bundle (or one DER certificate); user:
+ * a path the user named, opened with the user's rights. err says why. */
+int wr_issuers_add_file(struct wr_issuers *is, const char *path, bool user, char *err,
+			size_t errsz);
+/* 1: an issuer whose subject is the certificate's issuer (byte for byte)
+ * signed it; 0: no issuer of that name is known; WR_EINVAL: it does not
+ * verify (why names the issuer). Callable from several threads at once. */
+int wr_cert_check(const struct wr_issuers *is, const unsigned char *der, size_t len,
+		  char *why, size_t whysz);
+
 /* rejected counts files; the reject callback fires once per problem (a
- * bundle with two bad blocks: two calls, one rejected file). */
+ * bundle with two bad blocks: two calls, one rejected file). unchecked:
+ * certificates read whose issuer is not known; forged: rejected, their
+ * signature does not verify; conflicts: rejected, another certificate
+ * with their issuer and serial is imported. */
 struct wr_import_stats {
 	int64_t files, certs, added, duplicates, rejected;
 	int64_t csv_rows, csv_matched, csv_unmatched, csv_rejected;
+	int64_t unchecked, forged, conflicts;
 };
 /* Called for each rejected file or CSV row: where is "FILE" or "FILE:LINE". */
 typedef void (*wr_reject_cb)(const char *where, const char *why, void *ctx);
@@ -279,6 +346,16 @@ typedef void (*wr_reject_cb)(const char *where, const char *why, void *ctx);
 int wr_import_paths(struct wr_db *db, const char *const *paths, size_t npaths,
 		    int nthreads, wr_reject_cb reject, void *ctx,
 		    struct wr_import_stats *st);
+/* Both check signatures against the CA certificates of [ca] issuers and
+ * [local] ca_cert, this one also of the files issuers[0..nissuers) (the
+ * user's: opened with the user's rights). A certificate whose signature
+ * does not verify, or whose issuer and serial are imported with another
+ * tbsCertificate, is rejected; one whose issuer is not known is stored
+ * unchecked; one with the tbsCertificate of an imported one is a
+ * duplicate, whatever its encoding. */
+int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t npaths,
+			    const char *const *issuers, size_t nissuers, int nthreads,
+			    wr_reject_cb reject, void *ctx, struct wr_import_stats *st);
 /* CSV serial,customer,contact (serial in hex; a header row is allowed). */
 int wr_import_customers(struct wr_db *db, const char *csv, wr_reject_cb reject,
 			void *ctx, struct wr_import_stats *st);
@@ -360,9 +437,25 @@ typedef int (*wr_event_cb)(const struct wr_event *e, void *ctx);
  * newest first when newest_first. */
 int wr_event_foreach(struct wr_db *db, int64_t limit, bool newest_first, const char *match,
 		     wr_event_cb cb, void *ctx);
-/* Verifies the chain. 0: it holds; WR_ECORRUPT: *bad_id is the first broken
- * link and the message says why. *count is the number of links checked. */
-int wr_audit_verify(struct wr_db *db, int64_t *count, int64_t *bad_id);
+struct wr_audit_result {
+	int64_t count;		   /* links checked */
+	int64_t bad_id;		   /* the first broken link, or 0 */
+	unsigned char head[32];	   /* the newest link's hash */
+	int64_t head_id;	   /* the event whose hash is the head asked for */
+	int64_t macs;		   /* links carrying an HMAC */
+	bool macs_checked;	   /* the installed warroom's key checked them */
+	int64_t backwards_id;	   /* the first event dated before its predecessor */
+	int64_t backwards_by;	   /* by this many seconds */
+	bool test_clock;	   /* a WARROOM_NOW fixture: backwards is no error */
+};
+/* Verifies the chain (and, installed, each link's HMAC). 0: it holds;
+ * WR_ECORRUPT: r->bad_id is the first broken link, or time runs
+ * backwards on a real clock, or head (32 bytes, NULL: none) is not a link
+ * of the chain; the message says which. */
+int wr_audit_verify(struct wr_db *db, const unsigned char *head, struct wr_audit_result *r);
+/* Verifies, then writes the head (count and hash) to syslog: [audit]
+ * syslog = HOST:PORT or a socket path, else syslog(3). */
+int wr_audit_anchor(struct wr_db *db, struct wr_audit_result *r);
 
 /* ---- transactions (for callers composing several changes) --------------- */
 int wr_tx_begin(struct wr_db *db); /* BEGIN IMMEDIATE, waits for writers */

@@ -179,6 +179,9 @@ issue() {
 		i=$((i + 1))
 	done
 	key=$(find "$dir/lego/accounts" -name '*.key' -path '*/keys/*' | head -1)
+	# lego leaves its account key world-readable; warroom refuses a key
+	# that others can read.
+	[ -n "$key" ] && chmod 600 "$key"
 	grep -v '^ACME_ACCOUNT_KEY=' "$dir/env" >"$dir/env.new" || true
 	echo "ACME_ACCOUNT_KEY=$key" >>"$dir/env.new"
 	mv "$dir/env.new" "$dir/env"

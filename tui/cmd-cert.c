@@ -8,6 +8,7 @@
 
 static const struct option import_opts[] = {
 	{"customers", required_argument, NULL, 'c'},
+	{"issuers", required_argument, NULL, 'i'},
 	{"threads", required_argument, NULL, 't'},
 	{0},
 };
@@ -22,55 +23,104 @@ static void on_reject(const char *where, const char *why, void *arg)
 	free(y);
 }
 
+static const char *plural(int64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 static int import_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
 	const char *csv = NULL;
+	const char **issuers;
+	size_t nissuers = 0;
 	int64_t threads = 0;
 	struct wr_import_stats st = {0};
-	int o, rc;
+	int o, rc, status;
 
+	/* At most one --issuers per argument. */
+	if (!(issuers = calloc((size_t)argc + 1, sizeof *issuers)))
+		return cmd_error(ctx, EXIT_FAIL, "import: out of memory");
 	while ((o = getopt_long(argc, argv, "", import_opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': csv = optarg; break;
+		case 'i': issuers[nissuers++] = optarg; break;
 		case 't':
-			if (parse_int(optarg, &threads) || threads < 0 || threads > 64)
-				return cmd_error(ctx, EXIT_USAGE,
-						 "import: --threads takes 0 to 64, not '%s'", optarg);
+			if (parse_int(optarg, &threads) || threads < 0 || threads > 64) {
+				char *m = wr_esc_term(optarg);
+				status = cmd_error(ctx, EXIT_USAGE,
+						   "import: --threads takes 0 to 64, not '%s'",
+						   m ? m : "?");
+				free(m);
+				goto out;
+			}
 			break;
-		default: return cmd_bad_option(ctx, &cmd_import, argv);
+		default: status = cmd_bad_option(ctx, &cmd_import, argv); goto out;
 		}
 	}
 	if (optind == argc && !csv) {
 		cmd_usage(ctx, &cmd_import, ctx->err);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
-	if ((rc = wr_auth_team(ctx->db, "revocation")))
-		return cmd_fail(ctx, rc);
+	if (optind == argc && nissuers) {
+		status = cmd_error(ctx, EXIT_USAGE,
+				   "import: --issuers checks the certificates imported: give PATH...");
+		goto out;
+	}
+	if ((rc = wr_auth_team(ctx->db, "revocation"))) {
+		status = cmd_fail(ctx, rc);
+		goto out;
+	}
 	if (optind < argc) {
-		rc = wr_import_paths(ctx->db, (const char *const *)argv + optind,
-				     (size_t)(argc - optind), (int)threads, on_reject, ctx, &st);
-		if (rc)
-			return cmd_fail(ctx, rc);
+		rc = wr_import_paths_issuers(ctx->db, (const char *const *)argv + optind,
+					     (size_t)(argc - optind), issuers, nissuers,
+					     (int)threads, on_reject, ctx, &st);
+		if (rc) {
+			status = cmd_fail(ctx, rc);
+			goto out;
+		}
 		fprintf(ctx->out,
 			"imported %lld certificates from %lld files: %lld added, %lld already"
 			" present, %lld files rejected\n",
 			(long long)st.certs, (long long)st.files, (long long)st.added,
 			(long long)st.duplicates, (long long)st.rejected);
+		if (st.forged)
+			fprintf(ctx->out,
+				"%lld %s rejected: the signature does not verify with the issuer's"
+				" key\n",
+				(long long)st.forged, plural(st.forged, "certificate", "certificates"));
+		if (st.conflicts)
+			fprintf(ctx->out,
+				"%lld %s rejected: another certificate with the same issuer and"
+				" serial is imported\n",
+				(long long)st.conflicts,
+				plural(st.conflicts, "certificate", "certificates"));
+		if (st.unchecked)
+			fprintf(ctx->out,
+				"%lld %s could not be checked: no issuer known (use --issuers or"
+				" [ca] issuers)\n",
+				(long long)st.unchecked,
+				plural(st.unchecked, "certificate", "certificates"));
 	}
 	if (csv) {
-		if ((rc = wr_import_customers(ctx->db, csv, on_reject, ctx, &st)))
-			return cmd_fail(ctx, rc);
+		if ((rc = wr_import_customers(ctx->db, csv, on_reject, ctx, &st))) {
+			status = cmd_fail(ctx, rc);
+			goto out;
+		}
 		fprintf(ctx->out,
 			"customers: %lld rows, %lld matched, %lld matched no certificate,"
 			" %lld rejected\n",
 			(long long)st.csv_rows, (long long)st.csv_matched,
 			(long long)st.csv_unmatched, (long long)st.csv_rejected);
 	}
-	return st.rejected || st.csv_rejected ? EXIT_FAIL : EXIT_OK;
+	status = st.rejected || st.csv_rejected ? EXIT_FAIL : EXIT_OK;
+out:
+	free(issuers);
+	return status;
 }
 
 const struct wr_cmd cmd_import = {
-	"import", "[--customers CSV] [--threads N] PATH...",
+	"import", "[--customers CSV] [--issuers FILE]... [--threads N] PATH...",
 	"import affected certificates (PEM, DER, directories) and their customers",
 	"", import_opts, CMD_NEEDS_DB, import_exec,
 };

@@ -4,6 +4,13 @@
  * BR 4.9.7: CRLs are reissued at least every 7 days even without new
  * revocations; this is how, for the local CA (a revocation run publishes
  * by itself). The work is core/backend-local.c's wr_crl_publish.
+ *
+ * --out names a directory of the user's choosing, so installed setgid it
+ * is written with the user's own rights (the core loads the key and the
+ * CA's record with warroom's group first, then writes the files between
+ * wr_priv_user_begin and wr_priv_user_end): nobody can have warroom write
+ * into a directory only its group may write. [local] out_dir, from the
+ * administrator's config, is written with the group's rights.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -27,10 +27,14 @@ static int init_exec(struct wr_ctx *ctx, int argc, char **argv)
 		case 'n': name = optarg; break;
 		case 'p': plan_path = optarg; break;
 		case 'a':
-			if (parse_int(optarg, &active) || active < 0)
-				return cmd_error(ctx, EXIT_USAGE,
-						 "init: --active-total takes a whole number, not '%s'",
-						 optarg);
+			if (parse_int(optarg, &active) || active < 0) {
+				char *m = wr_esc_term(optarg);
+				cmd_error(ctx, 0,
+					  "init: --active-total takes a whole number, not '%s'",
+					  m ? m : "?");
+				free(m);
+				return EXIT_USAGE;
+			}
 			break;
 		default: return cmd_bad_option(ctx, &cmd_init, argv);
 		}
@@ -41,11 +45,20 @@ static int init_exec(struct wr_ctx *ctx, int argc, char **argv)
 	}
 	/* From an open console the database exists: init would only fail, and
 	 * its clean-up must never remove a live database. */
-	if (ctx->db)
-		return cmd_error(ctx, EXIT_USAGE, "init: %s is open already; init creates a new"
-				 " database", ctx->db_path);
-	if ((rc = wr_plan_load(plan_path, &plan, err, sizeof err)))
-		return cmd_error(ctx, EXIT_USAGE, "%s", err);
+	if (ctx->db) {
+		char *m = wr_esc_term(ctx->db_path);
+		cmd_error(ctx, 0, "init: %s is open already; init creates a new database",
+			  m ? m : "the database");
+		free(m);
+		return EXIT_USAGE;
+	}
+	if ((rc = wr_plan_load(plan_path, &plan, err, sizeof err))) {
+		/* The message quotes the plan's name and line: anything at all. */
+		char *m = wr_esc_term(err);
+		cmd_error(ctx, 0, "%s", m ? m : "cannot load the plan");
+		free(m);
+		return EXIT_USAGE;
+	}
 	if ((rc = cmd_db(ctx, WR_OPEN_CREATE))) {
 		wr_plan_free(plan);
 		return rc;
@@ -60,7 +73,9 @@ static int init_exec(struct wr_ctx *ctx, int argc, char **argv)
 		remove(ctx->db_path);
 		return st;
 	}
-	fprintf(ctx->out, "created %s: ", ctx->db_path);
+	fputs("created ", ctx->out);
+	out_term(ctx->out, ctx->db_path);
+	fputs(": ", ctx->out);
 	out_term(ctx->out, name);
 	fprintf(ctx->out, "\nplan: ");
 	out_term(ctx->out, wr_plan_name(plan));
@@ -202,10 +217,14 @@ static int declare_exec(struct wr_ctx *ctx, int argc, char **argv)
 			fprintf(ctx->err, "  %s\n", wr_reason_at(i)->code);
 		return EXIT_USAGE;
 	}
-	if (wr_time_parse(disc, &discovered))
-		return cmd_error(ctx, EXIT_USAGE,
-				 "declare: --discovered wants an RFC 3339 time such as "
-				 "2026-11-25T06:00:00Z, not '%s'", disc);
+	if (wr_time_parse(disc, &discovered)) {
+		char *m = wr_esc_term(disc);
+		cmd_error(ctx, 0,
+			  "declare: --discovered wants an RFC 3339 time such as "
+			  "2026-11-25T06:00:00Z, not '%s'", m ? m : "?");
+		free(m);
+		return EXIT_USAGE;
+	}
 	if ((rc = wr_incident_declare(ctx->db, reason, discovered, flags, note, crit)))
 		return cmd_fail(ctx, rc);
 	int met = 0;
@@ -301,7 +320,7 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 				: json_pack("{s:I, s:I, s:n}", "on_crl", (json_int_t)0,
 					    "ocsp_confirmed", (json_int_t)0, "checked_at");
 		out_json(ctx->out,
-			 json_pack("{s:o, s:{s:b, s:i, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
+			 json_pack("{s:o, s:{s:b, s:i, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 				   " s:o, s:o}",
 				   "incident", inc, "mre", "declared", declared, "criteria_met", met,
 				   "criteria", criteria_json(crit), "counts", "affected",
@@ -309,7 +328,8 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 				   "pending", (json_int_t)c->pending, "expired",
 				   (json_int_t)c->expired, "replaced", (json_int_t)c->replaced,
 				   "notified", (json_int_t)c->notified, "delayed",
-				   (json_int_t)c->held, "published", published, "teams", ta));
+				   (json_int_t)c->held, "unchecked", (json_int_t)c->unchecked,
+				   "published", published, "teams", ta));
 		free(teams);
 		return EXIT_OK;
 	}
@@ -317,11 +337,17 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 	FILE *f = ctx->out;
 	fprintf(f, "Incident   ");
 	out_term(f, s.name);
-	fprintf(f, "\nState      %s, %s\n", s.state, wr_phase_title(s.phase));
+	/* State and reason are read back from the database, which anyone
+	 * with write access to the file may have edited. */
+	fprintf(f, "\nState      ");
+	out_term(f, s.state);
+	fprintf(f, ", %s\n", wr_phase_title(s.phase));
 	if (s.reason[0]) {
 		const struct wr_reason *r = wr_reason_find(s.reason);
-		fprintf(f, "Reason     %s (BR %s), CRLReason %s\n", s.reason,
-			r ? r->section : "?", wr_crl_reason_name(s.crl_reason));
+		fprintf(f, "Reason     ");
+		out_term(f, s.reason);
+		fprintf(f, " (BR %s), CRLReason %s\n", r ? r->section : "?",
+			wr_crl_reason_name(s.crl_reason));
 		fprintf(f, "Discovered %s\n", wr_time_format(s.discovered, t1));
 		fprintf(f, "Deadline   %s  (%s %s)\n", wr_time_format(s.deadline, t1),
 			wr_duration_format(s.deadline - s.now, t2),
@@ -340,12 +366,14 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		(long long)c->expired, (long long)c->replaced, (long long)c->notified);
 	fprintf(f, "  delayed  %10lld   ", (long long)c->held);
 	if (pub.checked_at)
-		fprintf(f, "published: %lld on CRLs, %lld/%lld OCSP revoked, %lld problems at %s\n\n",
+		fprintf(f, "published: %lld on CRLs, %lld/%lld OCSP revoked, %lld problems at %s\n",
 			(long long)pub.on_crl, (long long)pub.ocsp_confirmed,
 			(long long)pub.ocsp_sampled, (long long)pub.problems,
 			wr_time_format(pub.checked_at, t1));
 	else
-		fprintf(f, "published: not verified yet (warroom verify)\n\n");
+		fprintf(f, "published: not verified yet (warroom verify)\n");
+	fprintf(f, "  unchecked %9lld%s\n\n", (long long)c->unchecked,
+		c->unchecked ? "   signatures not checked at import: no issuer known" : "");
 	print_criteria(ctx, crit, met);
 	fprintf(f, "\nTeams\n");
 	for (size_t i = 0; i < nteams; i++) {

@@ -1,6 +1,7 @@
 /*
  * cmd-log.c: log (the timeline) and audit verify.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,48 +85,116 @@ const struct wr_cmd cmd_log = {
 	"", log_opts, CMD_NEEDS_DB | CMD_READONLY, log_exec,
 };
 
-struct head {
-	int64_t id;
-	char hex[65];
-};
-
-static int head_cb(const struct wr_event *e, void *arg)
+static int parse_head(const char *s, unsigned char out[32])
 {
-	struct head *h = arg;
-	h->id = e->id;
-	wr_hex(e->hash, 32, h->hex);
+	/* "HASH" or "COUNT:HASH", as audit anchor prints it. */
+	const char *colon = strchr(s, ':');
+	if (colon)
+		s = colon + 1;
+	if (strlen(s) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
+		    sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
 	return 0;
+}
+
+static void print_result(struct wr_ctx *ctx, const struct wr_audit_result *r)
+{
+	char hex[65];
+
+	wr_hex(r->head, 32, hex);
+	fprintf(ctx->out, "OK: %lld events, chain intact\n", (long long)r->count);
+	if (r->macs_checked)
+		fprintf(ctx->out, "MACs: %lld events carry the installed warroom's HMAC, all valid\n",
+			(long long)r->macs);
+	else if (r->macs)
+		fprintf(ctx->out, "MACs: %lld events carry an HMAC that only the installed warroom"
+				  " can check\n", (long long)r->macs);
+	if (r->backwards_id)
+		fprintf(ctx->out, "note: event %lld is dated %lld s before the one ahead of it"
+				  " (a test clock, WARROOM_NOW)\n",
+			(long long)r->backwards_id, (long long)r->backwards_by);
+	/* Deleting the newest events leaves a shorter chain that still holds:
+	 * the head is what an auditor writes down (or anchors) to catch that. */
+	if (r->count)
+		fprintf(ctx->out, "head: event %lld, sha256 %s\n", (long long)r->count, hex);
 }
 
 static int verify_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
-	int64_t count = 0, bad = 0;
-	int rc;
+	static const struct option opts[] = {{"head", required_argument, NULL, 'H'}, {0}};
+	unsigned char head[32];
+	bool have_head = false;
+	struct wr_audit_result r;
+	int c, rc;
 
-	(void)argv;
-	if (argc != 1) {
-		cmd_usage(ctx, &cmd_audit_verify, ctx->err);
-		return EXIT_USAGE;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'H')
+			return cmd_bad_option(ctx, &cmd_audit_verify, argv);
+		if (parse_head(optarg, head)) {
+			char *m = wr_esc_term(optarg);
+			cmd_error(ctx, 0, "audit verify: --head: expected 64 hex digits (or"
+					  " COUNT:HASH, as 'audit anchor' prints), got '%s'", m ? m : "?");
+			free(m);
+			return EXIT_USAGE;
+		}
+		have_head = true;
 	}
-	rc = wr_audit_verify(ctx->db, &count, &bad);
+	if (optind < argc)
+		return cmd_stray(ctx, &cmd_audit_verify, argv[optind]);
+	rc = wr_audit_verify(ctx->db, have_head ? head : NULL, &r);
 	if (rc == WR_ECORRUPT) {
-		cmd_error(ctx, 0, "%s", wr_db_errmsg(ctx->db));
-		fprintf(ctx->out, "BROKEN at event %lld (%lld events before it verified)\n",
-			(long long)bad, (long long)count);
+		cmd_fail(ctx, rc);
+		if (r.bad_id)
+			fprintf(ctx->out, "BROKEN at event %lld (%lld events before it verified)\n",
+				(long long)r.bad_id, (long long)r.count);
+		else
+			fprintf(ctx->out, "BROKEN: %s\n", wr_db_errmsg(ctx->db));
 		return EXIT_FAIL;
 	}
 	if (rc)
 		return cmd_fail(ctx, rc);
-	/* Deleting the newest events leaves a shorter chain that still holds:
-	 * the head printed here is what an auditor writes down to catch that. */
-	struct head h = {0, ""};
-	fprintf(ctx->out, "OK: %lld events, chain intact\n", (long long)count);
-	if (count && wr_event_foreach(ctx->db, 1, true, NULL, head_cb, &h) == 0)
-		fprintf(ctx->out, "head: event %lld, sha256 %s\n", (long long)h.id, h.hex);
+	print_result(ctx, &r);
+	if (have_head)
+		fprintf(ctx->out, "anchored head found: event %lld of %lld\n", (long long)r.head_id,
+			(long long)r.count);
 	return EXIT_OK;
 }
 
+static int anchor_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	struct wr_audit_result r;
+	char hex[65];
+	int rc;
+
+	if (argc > 1)
+		return cmd_stray(ctx, &cmd_audit_anchor, argv[1]);
+	if ((rc = wr_audit_anchor(ctx->db, &r))) {
+		if (rc == WR_ECORRUPT && r.bad_id)
+			fprintf(ctx->out, "BROKEN at event %lld: nothing anchored\n",
+				(long long)r.bad_id);
+		return cmd_fail(ctx, rc);
+	}
+	wr_hex(r.head, 32, hex);
+	fprintf(ctx->out, "anchored: %lld:%s\n", (long long)r.count, hex);
+	fprintf(ctx->out, "check later with: warroom audit verify --head %lld:%s\n",
+		(long long)r.count, hex);
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_audit_anchor = {
+	"audit anchor", "",
+	"write the audit trail's head (count and hash) to syslog and print it",
+	"", NULL, CMD_NEEDS_DB | CMD_READONLY, anchor_exec,
+};
+
 const struct wr_cmd cmd_audit_verify = {
-	"audit verify", "", "check the audit trail's hash chain; names the first broken link",
+	"audit verify", "[--head [COUNT:]HASH]",
+	"check the audit trail's hash chain; names the first broken link",
 	"", NULL, CMD_NEEDS_DB | CMD_READONLY, verify_exec,
 };

@@ -182,9 +182,10 @@ static const struct option delay_opts[] = {
 static void on_reject(const char *where, const char *why, void *arg)
 {
 	struct wr_ctx *ctx = arg;
-	char *w = wr_esc_term(where);
-	fprintf(ctx->err, "warroom: %s: %s\n", w ? w : "?", why);
+	char *w = wr_esc_term(where), *y = wr_esc_term(why);
+	fprintf(ctx->err, "warroom: %s: %s\n", w ? w : "?", y ? y : "?");
 	free(w);
+	free(y);
 }
 
 static int delay_exec(struct wr_ctx *ctx, int argc, char **argv)

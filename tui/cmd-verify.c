@@ -72,6 +72,11 @@ static void summary_text(FILE *f, const struct wr_verify_result *r)
 		" %lld wrong reason, %lld missing, %lld expired and no longer listed\n",
 		(long long)r->revoked, (long long)r->on_crl, (long long)r->wrong_reason,
 		(long long)r->missing, (long long)r->expired_absent);
+	if (r->crl_urls_refused)
+		fprintf(f,
+			"          %lld certificates' CRL Distribution Points not used: not"
+			" signed by the issuer, or not http:// (give --crl-url)\n",
+			(long long)r->crl_urls_refused);
 	if (r->ocsp_url[0]) {
 		fprintf(f, "OCSP:     %lld sampled, %lld confirmed revoked (", (long long)r->ocsp_sampled,
 			(long long)r->ocsp_confirmed);
@@ -80,6 +85,11 @@ static void summary_text(FILE *f, const struct wr_verify_result *r)
 	} else {
 		fputs("OCSP:     not checked (no OCSP URL, or --sample 0)\n", f);
 	}
+	if (r->ocsp_urls_refused)
+		fprintf(f,
+			"          %lld sampled certificates' OCSP URLs not used: not signed by"
+			" the issuer, or not http:// (give --ocsp-url)\n",
+			(long long)r->ocsp_urls_refused);
 	if (r->problems)
 		fprintf(f, "NOT PROVEN: %lld problems\n", (long long)r->problems);
 	else
@@ -88,17 +98,19 @@ static void summary_text(FILE *f, const struct wr_verify_result *r)
 
 static json_t *summary_json(const struct wr_verify_result *r)
 {
-	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I,"
-			 " s:b}",
+	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I,"
+			 " s:I, s:I, s:b}",
 			 "checked_at", jtime(r->checked_at), "crl_source", jstr(r->crl_source),
 			 "crls_fetched", (json_int_t)r->crls_fetched, "crls_valid",
 			 (json_int_t)r->crls_valid, "crl_entries", (json_int_t)r->crl_entries,
+			 "crl_urls_refused", (json_int_t)r->crl_urls_refused,
 			 "revoked", (json_int_t)r->revoked, "on_crl", (json_int_t)r->on_crl,
 			 "wrong_reason", (json_int_t)r->wrong_reason, "missing",
 			 (json_int_t)r->missing, "expired_absent", (json_int_t)r->expired_absent,
 			 "ocsp_url", r->ocsp_url[0] ? jstr(r->ocsp_url) : json_null(),
 			 "ocsp_sampled", (json_int_t)r->ocsp_sampled, "ocsp_confirmed",
-			 (json_int_t)r->ocsp_confirmed, "problems", (json_int_t)r->problems,
+			 (json_int_t)r->ocsp_confirmed, "ocsp_urls_refused",
+			 (json_int_t)r->ocsp_urls_refused, "problems", (json_int_t)r->problems,
 			 "proven", r->problems == 0);
 }
 

@@ -11,18 +11,13 @@
 
 #include "cmd.h"
 
-/* Commands still being written are weak: NULL until their file exists. */
-#define WEAK_CMD(n) extern const struct wr_cmd n __attribute__((weak))
-WEAK_CMD(cmd_crl);
-WEAK_CMD(cmd_verify);
-
 const struct wr_cmd *const wr_cmds[] = {
 	&cmd_init,	&cmd_import,	  &cmd_reasons,	    &cmd_declare,
 	&cmd_status,	&cmd_certs,	  &cmd_task_list,   &cmd_task_done,
 	&cmd_task_reopen, &cmd_task_assign, &cmd_task_note, &cmd_task_add,
 	&cmd_phase,	&cmd_close,	  &cmd_authorize,   &cmd_revoke,
 	&cmd_delay,	&cmd_crl,	  &cmd_verify,	    &cmd_log,
-	&cmd_audit_verify,
+	&cmd_audit_verify, &cmd_audit_anchor, &cmd_policy_pin, &cmd_policy_show,
 };
 const size_t wr_ncmds = sizeof wr_cmds / sizeof wr_cmds[0];
 

@@ -95,5 +95,8 @@ CMD_DECLARE(cmd_crl);
 CMD_DECLARE(cmd_verify);
 CMD_DECLARE(cmd_log);
 CMD_DECLARE(cmd_audit_verify);
+CMD_DECLARE(cmd_audit_anchor);
+CMD_DECLARE(cmd_policy_pin);
+CMD_DECLARE(cmd_policy_show);
 
 #endif

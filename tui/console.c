@@ -435,12 +435,7 @@ void console_message_text(struct console *c, enum role role, const char *text)
 	c->msg_role = role;
 }
 
-bool console_simulated(void)
-{
-	const char *s = getenv("WARROOM_NOW");
-	int64_t t;
-	return s && *s && wr_time_parse(s, &t) == 0;
-}
+bool console_simulated(struct wr_db *db) { return wr_clock_simulated(db); }
 
 /* ---- panes ------------------------------------------------------------------ */
 
@@ -924,8 +919,8 @@ static void loop(struct console *c)
 int console_main(struct wr_ctx *ctx, int argc, char **argv)
 {
 	struct console con, *c = &con;
-	const char *team = NULL, *script = getenv("WARROOM_SCRIPT"),
-		   *bench_env = getenv("WARROOM_BENCH_REDRAW");
+	const char *team = NULL, *script = wr_priv_getenv("WARROOM_SCRIPT"),
+		   *bench_env = wr_priv_getenv("WARROOM_BENCH_REDRAW");
 	char err[512] = "";
 	int rc = EXIT_OK, bench_n = 0;
 

@@ -136,7 +136,7 @@ void console_message(struct console *c, enum role role, const char *fmt, ...)
 /* The status line from text a command already escaped (its output):
  * drawn as is, draw_text still turning any control into '?'. */
 void console_message_text(struct console *c, enum role role, const char *text);
-bool console_simulated(void); /* $WARROOM_NOW moves the clock */
+bool console_simulated(struct wr_db *db); /* $WARROOM_NOW moves the clock */
 double console_ms(void);       /* the monotonic clock, in ms */
 /* Asks for a frame at the monotonic instant at_ms, even if nothing changes. */
 void console_wake(struct console *c, double at_ms);

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 	int i, rc;
 
 	setlocale(LC_ALL, "");
-	ctx.db_path = getenv("WARROOM_DB");
+	ctx.db_path = wr_priv_getenv("WARROOM_DB"); /* NULL when installed setgid */
 	if (!ctx.db_path || !*ctx.db_path)
 		ctx.db_path = "warroom.db";
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
@@ -61,7 +61,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if ((rc = wr_config_load(ctx.config_path, &ctx.cfg, err, sizeof err))) {
-		fprintf(stderr, "warroom: %s\n", err);
+		/* The message quotes the file's name and line: anything at all. */
+		char *m = wr_esc_term(err);
+		fprintf(stderr, "warroom: %s\n", m ? m : "cannot load the configuration");
+		free(m);
 		return EXIT_USAGE;
 	}
 	if (i < argc && argv[i][0] != '-') {

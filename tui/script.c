@@ -52,7 +52,8 @@ static void sleep_ms(long ms)
 
 int screen_save(const char *path)
 {
-	FILE *f = fopen(path, "w");
+	/* Paths the user names are opened with the user's own rights. */
+	FILE *f = wr_fopen_user(path, "w");
 	char *line;
 	size_t cap = (size_t)COLS * 8 + 2;
 
@@ -113,7 +114,7 @@ static int wait_change(struct console *c, double secs)
 
 int script_run(struct console *c, const char *path, char *err, size_t errsz)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = wr_fopen_user(path, "r");
 	char buf[4096];
 	int ln = 0, rc = 0;
 

@@ -8,7 +8,9 @@
 no_plan
 
 fixtures
-W init --name "Expiry" >/dev/null 2>&1 || bail_out "init failed"
+# A fixture: created under WARROOM_NOW, the only kind of incident whose
+# clock WARROOM_NOW moves afterwards.
+WARROOM_NOW=2026-06-01T00:00:00Z W init --name "Expiry" >/dev/null 2>&1 || bail_out "init failed"
 run W import "$FX/dated.pem" "$FX/late.pem"
 is "$RC" 0 "two certificates with known dates import"
 
@@ -63,7 +65,7 @@ run W certs --limit -1
 is "$RC" 2 "certs --limit -1 exits 2"
 
 # ---- short-lived certificates are exempt from the deadlines ----------------------------------------
-"$WARROOM" --db "$WORK/short.db" init --name Short >/dev/null 2>&1
+WARROOM_NOW=2026-11-20T00:00:00Z "$WARROOM" --db "$WORK/short.db" init --name Short >/dev/null 2>&1
 "$WARROOM" --db "$WORK/short.db" import "$FX/short.pem" >/dev/null 2>&1
 WARROOM_NOW=2026-11-22T00:00:00Z "$WARROOM" --db "$WORK/short.db" declare --reason key-compromise \
 	--discovered 2026-11-21T00:00:00Z >/dev/null 2>&1

@@ -103,8 +103,19 @@ run "$WARROOM" --db "$DB" log --json
 actors=$(perl -MJSON::PP -e 'local $/; my %a; $a{$_->{actor}}++ for @{decode_json(<STDIN>)}; print join ",", sort keys %a' <"$OUT_FILE")
 is "$actors" "alice,bob,carol,root" "the log names who acted (init ran as root)"
 
-# ---- no [users]: everyone may do everything -----------------------------------------------------
+# ---- the pinned policy: no config is not "no [users]" ------------------------------------------
+# The incident pinned CONF's [users] when it was first used with it: a run
+# without that config is refused, so dropping --config lifts no role.
+_n=$(events)
 run env WARROOM_USER=bob "$WARROOM" --db "$DB" task done "$(first_of compliance-legal)"
+is "$RC" 1 "without the pinned config, bob's write is refused"
+like "$ERR" "differs from the one pinned" "... the refusal says the policy differs from the pinned one"
+is "$(events)" "$_n" "... and records nothing"
+
+# ---- no [users]: everyone may do everything -----------------------------------------------------
+OPEN_DB=$WORK/open.db
+"$WARROOM" --db "$OPEN_DB" init --name "Open" >/dev/null 2>&1 || bail_out "init open.db failed"
+run env WARROOM_USER=bob "$WARROOM" --db "$OPEN_DB" task done "$(first_of compliance-legal)"
 is "$RC" 0 "without [users], bob may tick any task"
 
 done_testing

@@ -181,6 +181,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/wr-e2e.XXXXXX") || bail_out "mktemp -d failed"
 _wr_cleanup() {
 	stop_servers
 	cd / 2>/dev/null
+	for _u in $_WR_OSUSERS; do userdel "$_u" >/dev/null 2>&1; done
+	for _g in $_WR_OSGROUPS; do groupdel "$_g" >/dev/null 2>&1; done
 	if [ "${WR_KEEP:-0}" = 1 ]; then
 		echo "# kept $WORK" >&2
 	else
@@ -278,3 +280,26 @@ json_valid() {
 }
 
 [ -x "$WARROOM" ] || bail_out "no warroom binary at $WARROOM (run make)"
+
+# ---- OS users, for the multi-user tests (root only) --------------------------
+# os_group NAME and os_user NAME GROUP create a group, and a user without a
+# home whose primary group is GROUP; both are removed when the test ends
+# (one left by an aborted run is replaced). as_user NAME CMD... runs CMD as
+# NAME with umask 022 from the current directory, the environment kept.
+_WR_OSUSERS=
+_WR_OSGROUPS=
+os_group() {
+	groupdel "$1" >/dev/null 2>&1
+	groupadd "$1" || bail_out "groupadd $1 failed"
+	_WR_OSGROUPS="$_WR_OSGROUPS $1"
+}
+os_user() {
+	userdel "$1" >/dev/null 2>&1
+	useradd -M -N -g "$2" -s /bin/sh "$1" || bail_out "useradd $1 failed"
+	_WR_OSUSERS="$1 $_WR_OSUSERS"
+}
+as_user() {
+	_u=$1
+	shift
+	setpriv --reuid="$_u" --regid="$(id -g "$_u")" --init-groups -- sh -c 'umask 022; exec "$@"' sh "$@"
+}

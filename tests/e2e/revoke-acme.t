@@ -186,6 +186,12 @@ is "$(pebble_status "$SOWN4")" "Revoked" "pebble: own4 revoked"
 is "$(counts "$DB2" revoked)" 4 "own keys: status counts 4 revoked"
 
 # ---- configuration errors --------------------------------------------------------
+# Each on an incident of its own: an incident runs only under the config
+# whose policy it pinned, and these configs are what it pins.
+errdb() { # CONFIG: a fresh incident under CONFIG, in $EDB
+	EDB=$WORK/err-$(basename "$1" .conf).db
+	newdb "$EDB" "$1" "$WORK/acct" key-compromise || bail_out "init/import/declare for $1 failed"
+}
 cat >"$WORK/nokey.conf" <<EOF
 [revocation]
 backend = acme
@@ -193,21 +199,25 @@ backend = acme
 directory = $ACME_DIR
 ca_bundle = $PEBBLE_CA
 EOF
-run "$WARROOM" --db "$DB" --config "$WORK/nokey.conf" revoke --yes
+errdb "$WORK/nokey.conf"
+run "$WARROOM" --db "$EDB" --config "$WORK/nokey.conf" revoke --yes
 isnt "$RC" 0 "neither account_key nor cert_key_dir: an error"
 like "$ERR" 'account_key.*cert_key_dir' "the error names both settings"
 sed "s#^ca_bundle = .*#ca_bundle = /etc/ssl/certs/ca-certificates.crt#" "$WORK/acct.conf" >"$WORK/badca.conf"
-run "$WARROOM" --db "$DB" --config "$WORK/badca.conf" revoke --yes
+errdb "$WORK/badca.conf"
+run "$WARROOM" --db "$EDB" --config "$WORK/badca.conf" revoke --yes
 isnt "$RC" 0 "a ca_bundle that does not trust the server: an error"
 like "$ERR" 'certificate' "the error is about the server's certificate"
 openssl genpkey -algorithm ed25519 -out "$WORK/ed.key" 2>/dev/null
 sed "s#^account_key = .*#account_key = $WORK/ed.key#" "$WORK/acct.conf" >"$WORK/ed.conf"
-run "$WARROOM" --db "$DB" --config "$WORK/ed.conf" revoke --yes
+errdb "$WORK/ed.conf"
+run "$WARROOM" --db "$EDB" --config "$WORK/ed.conf" revoke --yes
 isnt "$RC" 0 "an Ed25519 account key: an error"
 like "$ERR" 'unsupported key' "the error says the key is unsupported"
 openssl genpkey -algorithm ec -pkeyopt ec_paramgen_curve:P-256 -out "$WORK/stranger.key" 2>/dev/null
 sed "s#^account_key = .*#account_key = $WORK/stranger.key#" "$WORK/acct.conf" >"$WORK/stranger.conf"
-run "$WARROOM" --db "$DB" --config "$WORK/stranger.conf" revoke --yes
+errdb "$WORK/stranger.conf"
+run "$WARROOM" --db "$EDB" --config "$WORK/stranger.conf" revoke --yes
 isnt "$RC" 0 "an account key without an account: an error"
 like "$ERR" 'no account' "the error says the key has no account"
 

@@ -212,6 +212,12 @@ no_control_bytes "$ERR_FILE" "... in a clean message"
 
 needs_root
 { cat warroom.conf; printf '[users]\nroot = management\ncarol = customer-relations\nbob = revocation\n'; } >teams.conf
+# The incident pinned warroom.conf's policy: Management pins the new one.
+run env WARROOM_USER=carol "$WARROOM" --db "$WORK/wr.db" --config "$WORK/teams.conf" crl
+is "$RC" 1 "a config with another policy is refused until it is pinned"
+like "$ERR" "differs from the one pinned" "... saying so"
+run env WARROOM_USER=root "$WARROOM" --db "$WORK/wr.db" --config "$WORK/teams.conf" policy pin
+is "$RC" 0 "Management pins the policy with [users]"
 run env WARROOM_USER=carol "$WARROOM" --db "$WORK/wr.db" --config "$WORK/teams.conf" crl
 is "$RC" 1 "crl needs the revocation team"
 like "$ERR" "revocation" "... and says which"

@@ -13,6 +13,7 @@
  * A fixture tool: it prints and exits freely; it never talks to a network.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <getopt.h>
@@ -316,17 +317,23 @@ static void mkdir_p(const char *path)
 		die("%s: %s", buf, strerror(errno));
 }
 
+/* mode 0: 0666 less the umask. A key gets 0600: created so (never a
+ * moment readable by others), and set again when the file was there
+ * already with another mode; warroom refuses a CA key others can read. */
 static FILE *open_out(const char *dir, const char *name, mode_t mode)
 {
 	char path[4096];
 	FILE *f;
+	int fd;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode ? mode : 0666);
+	if (fd < 0)
 		die("%s: %s", path, strerror(errno));
-	if (mode)
-		fchmod(fileno(f), mode);
+	if (mode && fchmod(fd, mode) != 0)
+		die("%s: %s", path, strerror(errno));
+	if (!(f = fdopen(fd, "w")))
+		die("%s: %s", path, strerror(errno));
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	return f;
 }

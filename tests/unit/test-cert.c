@@ -416,7 +416,10 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof f->dir, "/tmp/wr-test-cert.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+	/* A fixture: created under WARROOM_NOW, so the tests may move its clock. */
+	setenv("WARROOM_NOW", "2026-11-25T06:00:00Z", 1);
 	assert_int_equal(wr_db_open(f->path, WR_OPEN_CREATE, &f->db), 0);
+	unsetenv("WARROOM_NOW");
 	*state = f;
 	return 0;
 }

@@ -3,19 +3,25 @@
  * issuer, critical Issuing Distribution Point, CRL number, AKI, entries,
  * reasons including privilegeWithdrawn and an omitted one, serial mod n
  * sharding); the local CA's revoke (idempotent: ALREADY with the first
- * date, safe with two processes at once), its index.txt, and its settings'
- * errors. The test CA is made here with the OpenSSL API. */
+ * date, safe with two processes at once; only what the CA key signed),
+ * its index.txt, its settings' errors, and what several operators of one
+ * group need: group-writable files whatever the umask, a lock that
+ * times out naming its holder, planted links refused, the key's mode.
+ * The test CA is made here with the OpenSSL API. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -105,6 +111,9 @@ static void write_pem(const char *path, X509 *x, EVP_PKEY *k)
 		assert_true(PEM_write_X509(f, x));
 	if (k)
 		assert_true(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL));
+	/* A key is a secret: warroom refuses one others can read. */
+	if (k)
+		assert_int_equal(fchmod(fileno(f), 0600), 0);
 	fclose(f);
 }
 
@@ -177,7 +186,10 @@ static int setup(void **state)
 	snprintf(p, sizeof p, "%s/other.key", f->dir);
 	write_pem(p, NULL, f->other_key);
 	assert_int_equal(wr_plan_load(NULL, &plan, err, sizeof err), 0);
+	/* A fixture: created under WARROOM_NOW, so the tests may move its clock. */
+	setenv("WARROOM_NOW", "2026-11-25T06:00:00Z", 1);
 	assert_int_equal(wr_db_open(f->db_path, WR_OPEN_CREATE, &f->db), 0);
+	unsetenv("WARROOM_NOW");
 	wr_db_set_actor(f->db, "tester");
 	assert_int_equal(wr_incident_init(f->db, "CRL unit", 100, plan), 0);
 	wr_plan_free(plan);
@@ -525,11 +537,11 @@ static void test_write_and_verify(void **state)
 		snprintf(path, sizeof path, "%s/shard-%d.pem", f->out, k);
 		assert_int_equal(access(path, F_OK), -1);
 	}
-	/* Public files, and no temporary file left behind. */
+	/* Public files the team may replace, whatever the umask. */
 	struct stat sb;
 	snprintf(path, sizeof path, "%s/shard-0.crl", f->out);
 	assert_int_equal(stat(path, &sb), 0);
-	assert_int_equal(sb.st_mode & 0777, 0644);
+	assert_int_equal(sb.st_mode & 0777, 0664);
 	wr_crl_list_free(l);
 }
 
@@ -913,6 +925,322 @@ static void test_local_settings(void **state)
 	assert_null(b);
 }
 
+/* The CA key decides, not the issuer's name: a certificate that copies
+ * the CA's name but another key signed is refused, and so is one the key
+ * signed under another name, or a DER whose serial is not the item's.
+ * Bytes that are no certificate at all (benchmark placeholders) leave the
+ * serial alone to count, as no DER does. */
+static void test_local_revoke_signature(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	struct wr_rv_item it[5];
+	struct wr_cert_info ci;
+	char err[512] = "", path[256];
+	static const unsigned char placeholder[] = {0x30, 0x00};
+
+	EVP_PKEY *leaf_key = EVP_EC_gen("P-256");
+	X509 *forged = make_cert("forged.example", "5E5E", leaf_key, f->ca, f->other_key,
+				 NOW + 86400);
+	X509 *renamed_ca = make_cert("Renamed CA", "03", f->key, NULL, NULL, NOW + 86400);
+	X509 *renamed = make_cert("renamed.example", "6F6F", leaf_key, renamed_ca, f->key,
+				  NOW + 86400);
+	X509 *mine = make_cert("mine.example", "7A7A", leaf_key, f->ca, f->key, NOW + 86400);
+	size_t forged_len, renamed_len, mine_len;
+	unsigned char *forged_der = der_of(forged, &forged_len);
+	unsigned char *renamed_der = der_of(renamed, &renamed_len);
+	unsigned char *mine_der = der_of(mine, &mine_len);
+
+	/* As the incident has it, the forged one names this very CA. */
+	assert_int_equal(wr_cert_parse(forged_der, forged_len, &ci, NULL), 0);
+	assert_string_equal(ci.issuer, CA_NAME);
+	wr_cert_info_clear(&ci);
+
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	item(&it[0], "5E5E", 1);
+	it[0].der = forged_der;
+	it[0].der_len = forged_len;
+	item(&it[1], "6F6F", 1);
+	it[1].der = renamed_der;
+	it[1].der_len = renamed_len;
+	item(&it[2], "7A7B", 1); /* mine's DER, another serial */
+	it[2].der = mine_der;
+	it[2].der_len = mine_len;
+	item(&it[3], "7A7A", 1);
+	it[3].der = mine_der;
+	it[3].der_len = mine_len;
+	item(&it[4], "0808", 1);
+	it[4].der = placeholder;
+	it[4].der_len = sizeof placeholder;
+	assert_int_equal(wr_backend_local.revoke(b, it, 5, err, sizeof err), 0);
+	assert_int_equal(it[0].status, WR_RV_FAILED);
+	assert_non_null(strstr(it[0].error, "not issued by this CA: its signature does not verify"
+					    " with the CA key"));
+	assert_int_equal(it[1].status, WR_RV_FAILED);
+	assert_non_null(strstr(it[1].error, "not issued by this CA"));
+	assert_non_null(strstr(it[1].error, "Renamed CA"));
+	assert_int_equal(it[2].status, WR_RV_FAILED);
+	assert_non_null(strstr(it[2].error, "7A7B"));
+	assert_int_equal(it[3].status, WR_RV_REVOKED);
+	assert_int_equal(it[4].status, WR_RV_REVOKED);
+	wr_backend_local.close(b);
+
+	/* The CA's record holds the two it revoked, none of the others. */
+	sqlite3 *sq;
+	sqlite3_stmt *st;
+	snprintf(path, sizeof path, "%s/localca.db", f->out);
+	assert_int_equal(sqlite3_open_v2(path, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(sq, "SELECT group_concat(serial) FROM"
+						" (SELECT serial FROM revoked ORDER BY serial)",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "0808,7A7A");
+	sqlite3_finalize(st);
+	sqlite3_close(sq);
+
+	OPENSSL_free(forged_der);
+	OPENSSL_free(renamed_der);
+	OPENSSL_free(mine_der);
+	X509_free(forged);
+	X509_free(renamed);
+	X509_free(renamed_ca);
+	X509_free(mine);
+	EVP_PKEY_free(leaf_key);
+}
+
+/* A batch large enough to be checked on several threads: each item
+ * gets its own verdict. */
+static void test_local_revoke_many(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 300 };
+	struct wr_backend *b = NULL;
+	struct wr_rv_item *it = calloc(N, sizeof *it);
+	unsigned char *der[N];
+	char err[512] = "", serial[16];
+
+	EVP_PKEY *leaf_key = EVP_EC_gen("P-256");
+	assert_non_null(it);
+	for (int i = 0; i < N; i++) {
+		size_t len;
+		snprintf(serial, sizeof serial, "%04X", 0x1000 + i);
+		/* Every third one forged: the CA's name, another key. */
+		X509 *x = make_cert("many.example", serial, leaf_key, f->ca,
+				    i % 3 == 1 ? f->other_key : f->key, NOW + 86400);
+		der[i] = der_of(x, &len);
+		X509_free(x);
+		item(&it[i], serial, 4);
+		it[i].der = der[i];
+		it[i].der_len = len;
+	}
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.revoke(b, it, N, err, sizeof err), 0);
+	for (int i = 0; i < N; i++) {
+		if (i % 3 == 1) {
+			assert_int_equal(it[i].status, WR_RV_FAILED);
+			assert_non_null(strstr(it[i].error, "does not verify with the CA key"));
+		} else {
+			assert_int_equal(it[i].status, WR_RV_REVOKED);
+		}
+		OPENSSL_free(der[i]);
+	}
+	wr_backend_local.close(b);
+	free(it);
+	EVP_PKEY_free(leaf_key);
+}
+
+/* The key is a secret: refused when others may read it; its group may
+ * (a team shares the CA key through its group). */
+static void test_local_key_mode(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	char err[512] = "", key[160];
+
+	snprintf(key, sizeof key, "%s/ca.key", f->dir);
+	assert_int_equal(chmod(key, 0644), 0);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EINVAL);
+	assert_null(b);
+	assert_non_null(strstr(err, "[local] ca_key"));
+	assert_non_null(strstr(err, "others can read it"));
+	assert_int_equal(chmod(key, 0640), 0);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	wr_backend_local.close(b);
+}
+
+static mode_t mode_of(const char *dir, const char *name)
+{
+	char path[320];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(lstat(path, &sb), 0);
+	return sb.st_mode & 07777;
+}
+
+/* Several OS users of one group, each with umask 022: whatever warroom
+ * makes in out_dir is theirs to write, and directories it makes pass
+ * their group on (setgid). */
+static void test_local_group_writable(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	struct wr_rv_item it[1];
+	char err[512] = "", deep[160];
+	mode_t old = umask(022);
+
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	assert_int_equal(mode_of(f->dir, "pub"), 02775);
+	assert_int_equal(mode_of(f->out, "localca.db"), 0664);
+	item(&it[0], "0A", 4);
+	assert_int_equal(wr_backend_local.revoke(b, it, 1, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.publish(b, NOW, err, sizeof err), 0);
+	wr_backend_local.close(b);
+	assert_int_equal(mode_of(f->out, ".publish.lock"), 0664);
+	static const char *const files[] = {"index.txt", "index.txt.attr", "crls.txt",
+					    "shard-0.crl", "shard-0.pem"};
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		assert_int_equal(mode_of(f->out, files[i]), 0664);
+	/* The lock names no holder once released. */
+	char path[256];
+	struct stat sb;
+	snprintf(path, sizeof path, "%s/.publish.lock", f->out);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+
+	/* --out, several levels down: each directory made is 02775. */
+	snprintf(deep, sizeof deep, "%s/a/b", f->dir);
+	struct wr_crl_stats st;
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, deep, NOW, &st), 0);
+	assert_int_equal(mode_of(f->dir, "a"), 02775);
+	assert_int_equal(mode_of(f->dir, "a/b"), 02775);
+	assert_int_equal(mode_of(deep, "crls.txt"), 0664);
+	umask(old);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A lock held elsewhere: waited for lock_timeout seconds, then an error
+ * naming the holder the file records (escaped: the group can write it). */
+static void test_local_lock_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct wr_crl_stats st;
+	char path[256], want[512];
+
+	write_conf(f, "lock_timeout = 1\n");
+	assert_int_equal(mkdir(f->out, 0775), 0);
+	snprintf(path, sizeof path, "%s/.publish.lock", f->out);
+	int fd = open(path, O_RDWR | O_CREAT, 0664);
+	assert_true(fd >= 0);
+	static const char who[] = "alice (pid 1234 on ca-host, since 2026-11-25T07:53:34Z)\n";
+	assert_int_equal(write(fd, who, sizeof who - 1), (ssize_t)(sizeof who - 1));
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+
+	double t0 = now_s();
+	assert_int_not_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	double waited = now_s() - t0;
+	assert_true(waited >= 0.9 && waited < 5);
+	snprintf(want, sizeof want, "%s is held by alice (pid 1234 on ca-host, since "
+				    "2026-11-25T07:53:34Z): waited 1 s", path);
+	assert_string_equal(wr_db_errmsg(f->db), want);
+
+	/* A holder line written to fool the terminal comes out escaped. */
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(pwrite(fd, "mallory\x1b[2J\n", 12, 0), 12);
+	write_conf(f, "lock_timeout = 0\n");
+	t0 = now_s();
+	assert_int_not_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	assert_true(now_s() - t0 < 1);
+	assert_null(strchr(wr_db_errmsg(f->db), '\x1b'));
+	assert_non_null(strstr(wr_db_errmsg(f->db), "held by mallory"));
+
+	/* Released: the next publication goes through. */
+	assert_int_equal(flock(fd, LOCK_UN), 0);
+	close(fd);
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+}
+
+static void write_victim(const char *path)
+{
+	write_file(path, "precious\n");
+	assert_int_equal(chmod(path, 0600), 0);
+}
+
+static void victim_intact(const char *path)
+{
+	size_t len;
+	char *v = (char *)slurp(path, &len);
+	assert_non_null(v);
+	assert_string_equal(v, "precious\n");
+	free(v);
+	struct stat sb;
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0600);
+}
+
+/* Symbolic links planted in out_dir, where anyone of the group can
+ * write: refused by name, never followed. */
+static void test_local_links_refused(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	struct wr_crl_stats st;
+	char err[512] = "", victim[160], link[256], want[400], nowhere[160];
+
+	snprintf(victim, sizeof victim, "%s/victim", f->dir);
+	write_victim(victim);
+	assert_int_equal(mkdir(f->out, 0775), 0);
+
+	snprintf(link, sizeof link, "%s/.publish.lock", f->out);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_not_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	snprintf(want, sizeof want, "%s is a symbolic link: refusing to follow it", link);
+	assert_non_null(strstr(wr_db_errmsg(f->db), want));
+	victim_intact(victim);
+	assert_int_equal(unlink(link), 0);
+
+	/* The record the first attempt made, replaced by a link. */
+	snprintf(link, sizeof link, "%s/localca.db", f->out);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(symlink(victim, link), 0);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EPERM);
+	snprintf(want, sizeof want, "%s is a symbolic link: refusing to follow it", link);
+	assert_non_null(strstr(err, want));
+	victim_intact(victim);
+	assert_int_equal(unlink(link), 0);
+
+	/* So are SQLite's own files beside the record. */
+	char side[280];
+	snprintf(side, sizeof side, "%s/localca.db-wal", f->out);
+	assert_int_equal(symlink(victim, side), 0);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EPERM);
+	snprintf(want, sizeof want, "%s is a symbolic link: refusing to follow it", side);
+	assert_non_null(strstr(err, want));
+	victim_intact(victim);
+	assert_int_equal(unlink(side), 0);
+	snprintf(link, sizeof link, "%s/localca.db", f->out);
+	assert_int_equal(unlink(link), 0);
+
+	/* A dangling link would have the file made where it points. */
+	snprintf(nowhere, sizeof nowhere, "%s/made-through-a-link", f->dir);
+	assert_int_equal(symlink(nowhere, link), 0);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EPERM);
+	assert_int_equal(access(nowhere, F_OK), -1);
+	assert_int_equal(unlink(link), 0);
+	snprintf(link, sizeof link, "%s/.publish.lock", f->out);
+	assert_int_equal(symlink(nowhere, link), 0);
+	assert_int_not_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	assert_int_equal(access(nowhere, F_OK), -1);
+	assert_null(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -925,6 +1253,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_local_revoke_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_publish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_settings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_revoke_signature, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_revoke_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_key_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_group_writable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_lock_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_links_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -607,7 +607,10 @@ static int db_setup(void **state)
 	snprintf(d->path, sizeof d->path, "%s/t.db", d->dir);
 	snprintf(d->issuer, sizeof d->issuer, "%s/ca.pem", d->dir);
 	assert_int_equal(wr_plan_load(NULL, &plan, err, sizeof err), 0);
+	/* A fixture: created under WARROOM_NOW, so the tests may move its clock. */
+	setenv("WARROOM_NOW", "2026-11-25T06:00:00Z", 1);
 	assert_int_equal(wr_db_open(d->path, WR_OPEN_CREATE, &d->db), 0);
+	unsetenv("WARROOM_NOW");
 	wr_db_set_actor(d->db, "tester");
 	assert_int_equal(wr_incident_init(d->db, "Verify unit", 1000, plan), 0);
 	wr_plan_free(plan);
@@ -717,8 +720,8 @@ static void test_verify_records(void **state)
 	assert_int_equal(wr_query_int(d->db, "SELECT count(*) FROM cert WHERE on_crl IS NOT NULL",
 				      &n), 0);
 	assert_int_equal(n, 0);
-	int64_t count, bad;
-	assert_int_equal(wr_audit_verify(d->db, &count, &bad), 0);
+	struct wr_audit_result ar;
+	assert_int_equal(wr_audit_verify(d->db, NULL, &ar), 0);
 }
 
 int main(void)
