@@ -103,6 +103,10 @@ static int handler(void *user, const char *section, const char *key, const char 
 			snprintf(p->err, sizeof p->err, "unknown key '%s' in [plan] (name, version)", key);
 			return 0;
 		}
+		if (!*value) {
+			snprintf(p->err, sizeof p->err, "[plan] %s needs a value", key);
+			return 0;
+		}
 		free(*dst);
 		*dst = strdup(value);
 		return *dst != NULL;

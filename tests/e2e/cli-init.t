@@ -168,6 +168,8 @@ badplan k.plan 5 "foo" "an unknown key in a team" \
 	'[plan]\nname = X\n[team a]\nname = A\nfoo = bar\n'
 badplan pk.plan 3 "owner" "an unknown key in [plan]" \
 	'[plan]\nname = X\nowner = me\n[team a]\nname = A\n'
+badplan en.plan 2 "name needs a value" "an empty plan name" \
+	'[plan]\nname =\n[team a]\nname = A\n'
 badplan s.plan 5 "" "a line that is not key = value" \
 	'[plan]\nname = X\n[team a]\nname = A\nthis is not ini\n'
 badplan d.plan 5 "deadline" "a due time relative to the deadline with +" \
