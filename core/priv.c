@@ -26,7 +26,8 @@
 /* Set by core/paths.c, which the install compiles with its PREFIX. */
 extern const char wr_sysconfdir[];
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+/* Recursive: wr_open_user inside a begin/end window of the same thread. */
+static pthread_mutex_t mu = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static int user_depth;
 
 bool wr_priv_installed(void)
