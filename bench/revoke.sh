@@ -35,4 +35,4 @@ $(tail -n 1 "$work/time")
 EOF
 echo "revoke, 1,000,000 pending, local backend: $secs s, peak $((kb / 1024)) MB (goal < 30 s)"
 sed 's/^/  /' "$work/run.out"
-echo "  CRL shards: $(wc -l < "$work/crl/crls.txt" 2>/dev/null || echo 0), $(du -sh "$work/crl" 2>/dev/null | cut -f1) in out_dir"
+echo "  CRLs: $(wc -l < "$work/crl/crls.txt" 2>/dev/null || echo 0) (the shards and the ARL), $(du -sh "$work/crl" 2>/dev/null | cut -f1) in out_dir"

@@ -3,20 +3,42 @@
  * environments (never for live certificates).
  *
  * [local] names the CA's certificate and key and a directory, out_dir.
- * The CA's own record of what it revoked is out_dir/localca.db, a small
- * SQLite database apart from the incident's, as a real CA's database
- * would be: revoke() writes it, one transaction per batch, and a serial
- * already there is answered "already revoked" with its first date, so a
- * batch retried after a crash changes nothing. Publication writes, each
- * through a temporary file and rename(2):
+ * The CA's own record is out_dir/localca.db, a small SQLite database
+ * apart from the incident's, as a real CA's database would be. It is the
+ * CA's, not an incident's: several incidents (several databases) on one
+ * CA and out_dir add to it, and every publication writes all it holds.
+ *   - revoked: what the CA revoked, and for some entries the CRL each
+ *     stays on. revoke() writes it, one transaction per batch, and a
+ *     serial already there is answered "already revoked" with its first
+ *     date, so a batch retried after a crash changes nothing.
+ *   - issued: the certificates the CA has seen in the incidents that
+ *     published (serial, expiry, subject), for index.txt; source: up to
+ *     which certificate each incident was read.
+ *   - meta: the CRL number, and the shard count, fixed at the first
+ *     publication.
+ * Publication writes, each through a temporary file and rename(2):
  *   - index.txt (and index.txt.attr) in OpenSSL's format, so that
  *     `openssl ocsp -index` answers for the CA;
- *   - the CRL shards and crls.txt, built by core/crl.c.
+ *   - the CRL shards, the ARL and crls.txt, built by core/crl.c.
  * A publication holds out_dir/.publish.lock, reads the CA's record in one
  * snapshot, and writes index.txt on one thread while the others build
  * CRL shards (a million revocations: about a second on two cores).
- * This file reads the incident only to list the certificates the CA
+ * This file reads the incident only to learn the certificates the CA
  * issued; it never writes the incident and never prints.
+ *
+ * A certificate's shard never moves. Its CRL Distribution Point names
+ * one shard's URL for its whole life, and a relying party that finds the
+ * serial missing there takes it for unrevoked (`openssl verify
+ * -crl_check` passes it). So the shard count is the CA's, recorded at
+ * its first publication ([local] shards, else derived once from
+ * shard_entries and the certificates seen), a serial's shard is serial
+ * mod that count, as Let's Encrypt does, and a config asking for another
+ * count is refused until `warroom crl --reshard`, which pins every entry
+ * already in the record to the shard it was published on before new
+ * revocations take the new count. A revocation whose certificate names a
+ * shard of crl_url in its CRL Distribution Point is pinned to that shard
+ * from the start; one of a CA certificate goes on the ARL (BR 4.9.1.2:
+ * the shards cover end-entity certificates only).
  *
  * Several operators, one directory. The revocation team may be several
  * OS users of one group, each with umask 022, all publishing into out_dir.
@@ -67,7 +89,8 @@
 /* Room in a path for "/.index.txt.attr.XXXXXX" and the like. */
 #define DIR_MAX (PATH_MAX - 64)
 
-static const char lca_schema[] =
+/* The first warroom's record had no user_version: version 1. */
+static const char lca_schema_v1[] =
 	"CREATE TABLE IF NOT EXISTS revoked ("
 	"  serial TEXT PRIMARY KEY,"    /* upper-case hex, as the cert table */
 	"  revoked_at INTEGER NOT NULL,"
@@ -78,6 +101,28 @@ static const char lca_schema[] =
 	"  value INTEGER NOT NULL"
 	") WITHOUT ROWID;"
 	"INSERT OR IGNORE INTO meta(key, value) VALUES ('crl_number', 0);";
+/* Version 2: the CRL an entry stays on, the certificates the CA has seen
+ * (every incident's), and the shard count (meta 'shards', set at the
+ * first publication). An older warroom still revokes into it: its rows
+ * have no shard, as a new one's often do not. */
+#define LCA_VERSION 2
+static const char lca_schema_v2[] =
+	/* NULL: serial mod the CA's shard count; 0..: that shard; -1: the ARL. */
+	"ALTER TABLE revoked ADD COLUMN shard INTEGER;"
+	"CREATE TABLE issued ("
+	"  serial TEXT PRIMARY KEY,"
+	"  not_after INTEGER NOT NULL,"
+	"  subject TEXT NOT NULL"	/* RFC 2253, as the cert table */
+	") WITHOUT ROWID;"
+	"CREATE TABLE source ("
+	"  incident TEXT PRIMARY KEY,"	/* its database's real path */
+	"  created INTEGER NOT NULL,"	/* its incident row's: another file there resets */
+	"  last_cert INTEGER NOT NULL"	/* the highest cert id read */
+	") WITHOUT ROWID;"
+	"PRAGMA user_version = 2;";
+
+/* A revocation without a CRL of its own: serial mod the count. */
+#define PLACE_NONE INT_MIN
 
 struct wr_backend {
 	struct wr_db *db; /* the incident: read only */
@@ -85,6 +130,11 @@ struct wr_backend {
 	char record_dir[DIR_MAX]; /* [local] out_dir: localca.db */
 	char out_dir[DIR_MAX];	  /* where this publication goes */
 	char *crl_url;
+	char crl_file[256];   /* crl_url names one CRL: its file, else empty */
+	char *shard_prefix;   /* crl_url's directory, with '/': a shard's URL is it + shard-K.crl */
+	int shards_cfg;	      /* [local] shards; 0: unset */
+	int shards;	      /* the record's count; 0: never published */
+	bool reshard;	      /* WR_CRL_RESHARD */
 	int64_t shard_entries;
 	int crl_days;
 	int lock_timeout; /* seconds to wait for out_dir/.publish.lock */
@@ -96,7 +146,7 @@ struct wr_backend {
 	EVP_PKEY *key;
 	char *issuer; /* the CA's name as the incident's issuer column has it */
 	sqlite3 *lca;
-	sqlite3_stmt *ins, *get, *upgrade;
+	sqlite3_stmt *ins, *get, *upgrade, *to_arl;
 };
 
 /* ---- settings and the CA's files ------------------------------------------- */
@@ -279,11 +329,13 @@ static void local_close(struct wr_backend *b)
 	sqlite3_finalize(b->ins);
 	sqlite3_finalize(b->get);
 	sqlite3_finalize(b->upgrade);
+	sqlite3_finalize(b->to_arl);
 	sqlite3_close_v2(b->lca);
 	X509_free(b->ca);
 	EVP_PKEY_free(b->key);
 	free(b->issuer);
 	free(b->crl_url);
+	free(b->shard_prefix);
 	free(b);
 }
 
@@ -344,16 +396,46 @@ static int record_create(const char *path, char *err, size_t errsz)
 	return 0;
 }
 
-/* The record has its tables and its CRL number. */
-static bool lca_ready(sqlite3 *db)
+static int lca_version(sqlite3 *db)
 {
 	sqlite3_stmt *q = NULL;
-	bool ready = sqlite3_prepare_v2(db, "SELECT 1 FROM meta WHERE key = 'crl_number' AND"
-					    " EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table'"
-					    " AND name = 'revoked')", -1, &q, NULL) == SQLITE_OK &&
-		     sqlite3_step(q) == SQLITE_ROW;
+	int v = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+			sqlite3_step(q) == SQLITE_ROW
+		? sqlite3_column_int(q, 0)
+		: -1;
 	sqlite3_finalize(q);
-	return ready;
+	return v;
+}
+
+/* Brings the record to LCA_VERSION, inside the caller's write
+ * transaction: another run may have done it since we looked. */
+static int lca_migrate(sqlite3 *db)
+{
+	int v = lca_version(db);
+
+	if (v < 0)
+		return SQLITE_ERROR;
+	if (v < 1 && sqlite3_exec(db, lca_schema_v1, NULL, NULL, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	if (v < 2 && sqlite3_exec(db, lca_schema_v2, NULL, NULL, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return SQLITE_OK;
+}
+
+/* The shard count recorded at the first publication; 0: none yet. */
+static int lca_shards(sqlite3 *db, int *shards)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*shards = 0;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'shards'", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return WR_EDB;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		*shards = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : WR_EDB;
 }
 
 static int lca_open(struct wr_backend *b, char *err, size_t errsz)
@@ -394,10 +476,10 @@ static int lca_open(struct wr_backend *b, char *err, size_t errsz)
 	 * that has it takes no write lock, so a run queues for the record
 	 * only where it writes it (and waits for a publication in
 	 * lock_take, where the wait has an end and names the holder). */
-	if (lca_ready(b->lca))
+	if (lca_version(b->lca) >= LCA_VERSION)
 		return 0;
 	if (sqlite3_exec(b->lca, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(b->lca, lca_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    lca_migrate(b->lca) != SQLITE_OK ||
 	    sqlite3_exec(b->lca, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 	fail:
 		snprintf(err, errsz, "%s: %s", path, sqlite3_errmsg(b->lca));
@@ -407,10 +489,42 @@ static int lca_open(struct wr_backend *b, char *err, size_t errsz)
 	return 0;
 }
 
+/* The count the config asks for, 0 when it leaves it to the CA. */
+static int shards_wanted(const struct wr_backend *b)
+{
+	return b->shards_cfg ? b->shards_cfg : b->crl_file[0] ? 1 : 0;
+}
+
+/* A CA that has published keeps its shard count (see the top of the
+ * file): a config asking for another is refused, before anything is
+ * revoked, unless a re-shard was asked for. */
+static int shards_check(const struct wr_backend *b, int have, char *err, size_t errsz)
+{
+	int want = shards_wanted(b);
+
+	if (!have || !want || want == have || b->reshard)
+		return 0;
+	if (b->shards_cfg)
+		snprintf(err, errsz,
+			 "[local] shards = %d, but this CA publishes its CRLs in %d shards since its"
+			 " first publication (%s/localca.db): each certificate names its shard's URL,"
+			 " so the count stays. Set shards = %d again, or run `warroom crl --reshard`"
+			 " to take %d for new revocations (every entry already published stays on"
+			 " its shard)", b->shards_cfg, have, b->record_dir, have, b->shards_cfg);
+	else
+		snprintf(err, errsz,
+			 "[local] crl_url names one CRL (%s), but this CA publishes its CRLs in %d"
+			 " shards since its first publication (%s/localca.db): each certificate"
+			 " names its shard's URL, so the count stays. Name the shards' directory"
+			 " again, or run `warroom crl --reshard`", b->crl_file, have, b->record_dir);
+	return WR_EINVAL;
+}
+
 /* Reads [local]; out_dir_override, when set, is where the files go (the
- * CA's record stays in [local] out_dir when that is set). */
+ * CA's record stays in [local] out_dir when that is set). flags:
+ * WR_CRL_RESHARD. */
 static int local_open_dir(struct wr_db *db, const struct wr_config *cfg, const char *override,
-			  struct wr_backend **out, char *err, size_t errsz)
+			  unsigned flags, struct wr_backend **out, char *err, size_t errsz)
 {
 	struct wr_backend *b = calloc(1, sizeof *b);
 	const char *v;
@@ -421,6 +535,7 @@ static int local_open_dir(struct wr_db *db, const struct wr_config *cfg, const c
 	if (!b)
 		return WR_ENOMEM;
 	b->db = db;
+	b->reshard = flags & WR_CRL_RESHARD;
 	if (!wr_config_file(cfg, "local", "ca_cert", b->ca_cert, sizeof b->ca_cert)) {
 		snprintf(err, errsz, "[local] ca_cert is not set in %s", cfg_where(cfg));
 		rc = WR_EINVAL;
@@ -491,6 +606,35 @@ static int local_open_dir(struct wr_db *db, const struct wr_config *cfg, const c
 			rc = WR_ENOMEM;
 			goto fail;
 		}
+		int named = wr_crl_url_file(v, b->crl_file, sizeof b->crl_file);
+		if (named < 0 || (named && strcmp(b->crl_file, WR_CRL_ARL_FILE) == 0)) {
+			snprintf(err, errsz, "[local] crl_url names a CRL file warroom cannot publish"
+					     " (a plain name ending in .crl, not %s)", WR_CRL_ARL_FILE);
+			rc = WR_EINVAL;
+			goto fail;
+		}
+		size_t n = strlen(v);
+		if (!named && asprintf(&b->shard_prefix, "%s%s", v,
+				       n && v[n - 1] == '/' ? "" : "/") < 0) {
+			b->shard_prefix = NULL;
+			rc = WR_ENOMEM;
+			goto fail;
+		}
+	}
+	int64_t shards = wr_config_int(cfg, "local", "shards", 0);
+	if (wr_config_get(cfg, "local", "shards") &&
+	    (shards < 1 || shards > WR_CRL_MAX_SHARDS)) {
+		snprintf(err, errsz, "[local] shards must be 1 to %d, not %lld", WR_CRL_MAX_SHARDS,
+			 (long long)shards);
+		rc = WR_EINVAL;
+		goto fail;
+	}
+	b->shards_cfg = (int)shards;
+	if (b->crl_file[0] && b->shards_cfg > 1) {
+		snprintf(err, errsz, "[local] crl_url names one CRL (%s), so shards must be 1, not %d",
+			 b->crl_file, b->shards_cfg);
+		rc = WR_EINVAL;
+		goto fail;
 	}
 	if (!(b->ca = load_cert(b->ca_cert, err, errsz)) ||
 	    !(b->key = load_key(b->ca_key, err, errsz))) {
@@ -528,10 +672,13 @@ static int local_open_dir(struct wr_db *db, const struct wr_config *cfg, const c
 	if ((rc = rights_begin(b->user_record, b->record_dir, err, errsz)))
 		goto fail;
 	if (!(rc = mkdirs(b->record_dir, b->user_record ? "output directory" : "[local] out_dir",
-			  err, errsz)))
-		rc = lca_open(b, err, errsz);
+			  err, errsz)) &&
+	    !(rc = lca_open(b, err, errsz)) && lca_shards(b->lca, &b->shards)) {
+		snprintf(err, errsz, "%s/localca.db: %s", b->record_dir, sqlite3_errmsg(b->lca));
+		rc = WR_EDB;
+	}
 	rights_end(b->user_record);
-	if (rc)
+	if (rc || (rc = shards_check(b, b->shards, err, errsz)))
 		goto fail;
 	*out = b;
 	return 0;
@@ -543,7 +690,7 @@ fail:
 static int local_open(struct wr_db *db, const struct wr_config *cfg, struct wr_backend **out,
 		      char *err, size_t errsz)
 {
-	return local_open_dir(db, cfg, NULL, out, err, errsz);
+	return local_open_dir(db, cfg, NULL, 0, out, err, errsz);
 }
 
 /* ---- revoking ----------------------------------------------------------------- */
@@ -563,6 +710,53 @@ static int rv_fail(struct wr_rv_item *it, const char *fmt, const char *a)
 	return 0;
 }
 
+/* The shard a certificate's CRL Distribution Point names among crl_url's
+ * (".../shard-K.crl", K as crl.c writes it), else PLACE_NONE. */
+static int cdp_shard(const struct wr_backend *b, X509 *x)
+{
+	STACK_OF(DIST_POINT) *dps = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
+	size_t pl = strlen(b->shard_prefix);
+	int place = PLACE_NONE;
+
+	for (int i = 0; dps && place == PLACE_NONE && i < sk_DIST_POINT_num(dps); i++) {
+		DIST_POINT *dp = sk_DIST_POINT_value(dps, i);
+		if (!dp->distpoint || dp->distpoint->type != 0)
+			continue;
+		GENERAL_NAMES *gns = dp->distpoint->name.fullname;
+		for (int g = 0; place == PLACE_NONE && g < sk_GENERAL_NAME_num(gns); g++) {
+			GENERAL_NAME *gn = sk_GENERAL_NAME_value(gns, g);
+			if (gn->type != GEN_URI)
+				continue;
+			const char *u = (const char *)ASN1_STRING_get0_data(gn->d.ia5);
+			size_t n = (size_t)ASN1_STRING_length(gn->d.ia5);
+			char tail[32];
+			int k, used = 0;
+			if (n <= pl || n - pl >= sizeof tail || memcmp(u, b->shard_prefix, pl) != 0)
+				continue;
+			memcpy(tail, u + pl, n - pl);
+			tail[n - pl] = '\0';
+			/* Exactly "shard-K.crl": digits as %d writes them. */
+			if (sscanf(tail, "shard-%d.crl%n", &k, &used) == 1 && (size_t)used == n - pl &&
+			    k >= 0 && k < WR_CRL_MAX_SHARDS && (tail[6] != '0' || tail[7] == '.') &&
+			    tail[6] >= '0' && tail[6] <= '9')
+				place = k;
+		}
+	}
+	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
+	ERR_clear_error();
+	return place;
+}
+
+/* Which CRL a revocation goes on (see the top of the file). */
+static int cert_place(const struct wr_backend *b, X509 *x)
+{
+	/* As OpenSSL's scope check tells them apart (EXFLAG_CA: basic
+	 * constraints cA). */
+	if (X509_get_extension_flags(x) & EXFLAG_CA)
+		return WR_CRL_ARL;
+	return b->shard_prefix ? cdp_shard(b, x) : PLACE_NONE;
+}
+
 /*
  * Why the CA cannot revoke this item, into why (NULL: it can). The
  * signature decides, never the issuer's name, which anyone can copy: a
@@ -578,13 +772,14 @@ static int rv_fail(struct wr_rv_item *it, const char *fmt, const char *a)
  * remove it.
  */
 static const char *not_ours(struct wr_backend *b, const struct wr_rv_item *it,
-			    const char *serial, char *why, size_t whysz)
+			    const char *serial, int *place, char *why, size_t whysz)
 {
 	const unsigned char *p = it->der;
 	struct wr_cert_info ci;
 	char s[sizeof it->serial];
 	X509 *x;
 
+	*place = PLACE_NONE;
 	if (!it->der || it->der_len == 0)
 		return NULL;
 	bool parsed = wr_cert_parse(it->der, it->der_len, &ci, NULL) == 0;
@@ -615,25 +810,29 @@ static const char *not_ours(struct wr_backend *b, const struct wr_rv_item *it,
 			 serial, parsed ? ci.serial : "?");
 	else
 		why = NULL;
+	if (!why)
+		*place = cert_place(b, x);
 	X509_free(x);
 	wr_cert_info_clear(&ci);
 	return why;
 }
 
 /* The checks that need no record: they run before the batch's
- * transaction, which then stays short (a signature per certificate). */
-static void check_one(struct wr_backend *b, struct wr_rv_item *it)
+ * transaction, which then stays short (a signature per certificate).
+ * *place: the CRL the revocation goes on. */
+static void check_one(struct wr_backend *b, struct wr_rv_item *it, int *place)
 {
 	char serial[sizeof it->serial], why[sizeof it->error];
 
 	it->status = WR_RV_TODO;
 	it->error[0] = '\0';
+	*place = PLACE_NONE;
 	if (wr_serial_normalize(it->serial, serial, sizeof serial) != 0)
 		rv_fail(it, "not a serial number: '%.64s'", it->serial);
 	else if (!reason_allowed(it->crl_reason))
 		rv_fail(it, "CRLReason %s is not allowed (BR 7.2.2, 4.9.13)",
 			wr_crl_reason_name(it->crl_reason));
-	else if (not_ours(b, it, serial, why, sizeof why))
+	else if (not_ours(b, it, serial, place, why, sizeof why))
 		rv_fail(it, "%s", why);
 }
 
@@ -646,6 +845,7 @@ static void check_one(struct wr_backend *b, struct wr_rv_item *it)
 struct checker {
 	struct wr_backend *b;
 	struct wr_rv_item *items;
+	int *place;
 	size_t n;
 	bool own_thread;
 };
@@ -655,13 +855,13 @@ static void *check_slice(void *arg)
 	struct checker *c = arg;
 
 	for (size_t i = 0; i < c->n; i++)
-		check_one(c->b, &c->items[i]);
+		check_one(c->b, &c->items[i], &c->place[i]);
 	if (c->own_thread)
 		OPENSSL_thread_stop(); /* its error queue */
 	return NULL;
 }
 
-static void check_all(struct wr_backend *b, struct wr_rv_item *items, size_t n)
+static void check_all(struct wr_backend *b, struct wr_rv_item *items, int *place, size_t n)
 {
 	struct checker c[CHECK_THREADS_MAX];
 	pthread_t tid[CHECK_THREADS_MAX];
@@ -673,7 +873,7 @@ static void check_all(struct wr_backend *b, struct wr_rv_item *items, size_t n)
 	if (nt > CHECK_THREADS_MAX)
 		nt = CHECK_THREADS_MAX;
 	if (nt < 2) {
-		struct checker one = {b, items, n, false};
+		struct checker one = {b, items, place, n, false};
 		check_slice(&one);
 		return;
 	}
@@ -681,7 +881,7 @@ static void check_all(struct wr_backend *b, struct wr_rv_item *items, size_t n)
 	(void)X509_NAME_cmp(X509_get_subject_name(b->ca), X509_get_subject_name(b->ca));
 	for (size_t t = 0; t < nt; t++) {
 		size_t from = n * t / nt, to = n * (t + 1) / nt;
-		c[t] = (struct checker){b, items + from, to - from, t > 0};
+		c[t] = (struct checker){b, items + from, place + from, to - from, t > 0};
 	}
 	for (size_t t = 1; t < nt; t++) {
 		if (pthread_create(&tid[t], NULL, check_slice, &c[t]) != 0)
@@ -698,8 +898,8 @@ static void check_all(struct wr_backend *b, struct wr_rv_item *items, size_t n)
 	}
 }
 
-/* Records a checked item. */
-static int revoke_one(struct wr_backend *b, struct wr_rv_item *it, int64_t now)
+/* Records a checked item, on the CRL place says. */
+static int revoke_one(struct wr_backend *b, struct wr_rv_item *it, int place, int64_t now)
 {
 	char serial[sizeof it->serial];
 	int rc;
@@ -713,6 +913,10 @@ static int revoke_one(struct wr_backend *b, struct wr_rv_item *it, int64_t now)
 		sqlite3_bind_null(b->ins, 3);
 	else
 		sqlite3_bind_int(b->ins, 3, it->crl_reason);
+	if (place == PLACE_NONE)
+		sqlite3_bind_null(b->ins, 4);
+	else
+		sqlite3_bind_int(b->ins, 4, place);
 	if (sqlite3_step(b->ins) != SQLITE_DONE)
 		return -1;
 	if (sqlite3_changes(b->lca) == 1) {
@@ -735,6 +939,15 @@ static int revoke_one(struct wr_backend *b, struct wr_rv_item *it, int64_t now)
 		if (sqlite3_step(b->upgrade) != SQLITE_DONE)
 			return -1;
 	}
+	/* A CA certificate revoked before the ARL existed sat on a shard,
+	 * whose scope does not cover it: it moves to the ARL. */
+	if (place == WR_CRL_ARL) {
+		sqlite3_reset(b->to_arl);
+		sqlite3_bind_text(b->to_arl, 1, serial, -1, SQLITE_STATIC);
+		if (sqlite3_step(b->to_arl) != SQLITE_DONE)
+			return -1;
+		sqlite3_reset(b->to_arl);
+	}
 	return 0;
 }
 
@@ -742,10 +955,14 @@ static int local_revoke(struct wr_backend *b, struct wr_rv_item *items, size_t n
 			size_t errsz)
 {
 	int64_t now = wr_clock_now(NULL);
+	int *place;
 
 	if ((!b->ins &&
-	     sqlite3_prepare_v2(b->lca, "INSERT OR IGNORE INTO revoked(serial, revoked_at, reason)"
-					" VALUES (?, ?, ?)", -1, &b->ins, NULL) != SQLITE_OK) ||
+	     sqlite3_prepare_v2(b->lca, "INSERT OR IGNORE INTO revoked(serial, revoked_at, reason,"
+					" shard) VALUES (?, ?, ?, ?)", -1, &b->ins, NULL) != SQLITE_OK) ||
+	    (!b->to_arl &&
+	     sqlite3_prepare_v2(b->lca, "UPDATE revoked SET shard = -1 WHERE serial = ?"
+					" AND shard IS NOT -1", -1, &b->to_arl, NULL) != SQLITE_OK) ||
 	    (!b->get &&
 	     sqlite3_prepare_v2(b->lca, "SELECT revoked_at FROM revoked WHERE serial = ?", -1,
 				&b->get, NULL) != SQLITE_OK) ||
@@ -755,23 +972,31 @@ static int local_revoke(struct wr_backend *b, struct wr_rv_item *items, size_t n
 		snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(b->lca));
 		return WR_EDB;
 	}
-	check_all(b, items, n);
+	if (!(place = malloc((n ? n : 1) * sizeof *place))) {
+		snprintf(err, errsz, "out of memory");
+		return WR_ENOMEM;
+	}
+	check_all(b, items, place, n);
 	/* One transaction per batch; IMMEDIATE takes the write lock at once,
 	 * so two runs queue (busy_timeout) instead of failing half-way. */
 	if (sqlite3_exec(b->lca, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(b->lca));
+		free(place);
 		return WR_EDB;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (revoke_one(b, &items[i], now) != 0) {
+		if (revoke_one(b, &items[i], place[i], now) != 0) {
 			snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(b->lca));
 			sqlite3_reset(b->ins);
 			sqlite3_reset(b->get);
 			sqlite3_reset(b->upgrade);
+			sqlite3_reset(b->to_arl);
 			sqlite3_exec(b->lca, "ROLLBACK", NULL, NULL, NULL);
+			free(place);
 			return WR_EDB;
 		}
 	}
+	free(place);
 	sqlite3_reset(b->ins);
 	if (sqlite3_exec(b->lca, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(b->lca));
@@ -936,80 +1161,19 @@ static int write_attr(const char dir[DIR_MAX], char *err, size_t errsz)
 
 #define INDEX_BATCH 64
 
-/* Serials the incident holds more than once (a precertificate and its
- * certificate, say): usually none. Sorted, from the serial index alone. */
-struct dups {
-	char **s;
-	bool *seen;
-	size_t n;
-};
-
-static void dups_free(struct dups *d)
-{
-	for (size_t i = 0; i < d->n; i++)
-		free(d->s[i]);
-	free(d->s);
-	free(d->seen);
-	memset(d, 0, sizeof *d);
-}
-
-static int dups_load(sqlite3 *inc, struct dups *d)
-{
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc;
-
-	memset(d, 0, sizeof *d);
-	if (sqlite3_prepare_v2(inc, "SELECT serial FROM cert GROUP BY serial HAVING count(*) > 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (d->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			char **s = realloc(d->s, cap * sizeof *s);
-			if (!s)
-				break;
-			d->s = s;
-		}
-		if (!(d->s[d->n] = strdup(wr_col_text(st, 0) ? wr_col_text(st, 0) : "")))
-			break;
-		d->n++;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE || !(d->seen = calloc(d->n + 1, sizeof *d->seen))) {
-		dups_free(d);
-		return -1;
-	}
-	return 0;
-}
-
-/* True the second time a duplicated serial comes by. */
-static bool dups_skip(struct dups *d, const char *serial)
-{
-	size_t lo = 0, hi = d->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(d->s[mid], serial);
-		if (c == 0) {
-			bool seen = d->seen[mid];
-			d->seen[mid] = true;
-			return seen;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
-/* One line per certificate the CA issued in the incident, one per serial
- * (OpenSSL indexes the file by serial and refuses duplicates). The order
- * is the incident's: a full scan, since an ORDER BY serial would visit
- * the table through the serial index, a random read per row. */
-static int write_index(struct wr_backend *b, sqlite3 *inc, const struct wr_crl_list *l,
-		       struct dups *dups, int64_t now, int64_t *lines, char *err, size_t errsz)
+/*
+ * One line per certificate the CA has seen (the record's issued table,
+ * every incident's), in serial order, one per serial (OpenSSL indexes the
+ * file by serial and refuses duplicates): R for a revocation of the
+ * record, else V, also after expiry. `openssl ocsp -index` answers
+ * "good" for V and "revoked" for R whatever the expiry column says, but
+ * for E (expired) it adds no status at all, and the client reports "No
+ * Status found" (OpenSSL 3.0's apps/ocsp.c): an expired, unrevoked
+ * certificate gets a definite answer only as V. The expiry column keeps
+ * the certificate's notAfter.
+ */
+static int write_index(struct wr_backend *b, sqlite3 *rec, const struct wr_crl_list *l,
+		       int64_t *lines, char *err, size_t errsz)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	struct obuf o = {.cap = 1 << 20, .fd = -1};
@@ -1036,13 +1200,12 @@ static int write_index(struct wr_backend *b, sqlite3 *inc, const struct wr_crl_l
 		free(o.p);
 		return o.p ? WR_EIO : WR_ENOMEM;
 	}
-	if (sqlite3_prepare_v2(inc, "SELECT serial, not_after, subject FROM cert WHERE issuer = ?",
-			       -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errsz, "reading certificates: %s", sqlite3_errmsg(inc));
+	if (sqlite3_prepare_v2(rec, "SELECT serial, not_after, subject FROM issued", -1, &st,
+			       NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(rec));
 		rc = WR_EDB;
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, b->issuer, -1, SQLITE_STATIC);
 	/* Rows go in batches, looked up together (wr_crl_list_find_batch). */
 	do {
 		size_t m = 0;
@@ -1051,8 +1214,7 @@ static int write_index(struct wr_backend *b, sqlite3 *inc, const struct wr_crl_l
 			const char *serial = wr_col_text(st, 0), *subject = wr_col_text(st, 2);
 			/* OpenSSL's index holds no negative serial. */
 			if (!serial || !*serial || serial[0] == '-' ||
-			    strlen(serial) >= sizeof rows[0].serial ||
-			    (dups->n && dups_skip(dups, serial)))
+			    strlen(serial) >= sizeof rows[0].serial)
 				continue;
 			strcpy(rows[m].serial, serial);
 			rows[m].not_after = sqlite3_column_int64(st, 1);
@@ -1070,7 +1232,7 @@ static int write_index(struct wr_backend *b, sqlite3 *inc, const struct wr_crl_l
 		for (size_t i = 0; i < m; i++) {
 			char t[16];
 			size_t tl = index_time(rows[i].not_after, t);
-			ob_put(&o, found[i] ? "R\t" : rows[i].not_after < now ? "E\t" : "V\t", 2);
+			ob_put(&o, found[i] ? "R\t" : "V\t", 2);
 			ob_put(&o, t, tl);
 			ob_put(&o, "\t", 1);
 			if (found[i]) {
@@ -1087,7 +1249,7 @@ static int write_index(struct wr_backend *b, sqlite3 *inc, const struct wr_crl_l
 		}
 	} while (rc == SQLITE_ROW);
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errsz, "reading certificates: %s", sqlite3_errmsg(inc));
+		snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(rec));
 		rc = WR_EDB;
 		goto out;
 	}
@@ -1139,7 +1301,7 @@ static void *load_range(void *arg)
 	int rc;
 
 	ld->rc = 0;
-	if (sqlite3_prepare_v2(ld->db, "SELECT serial, revoked_at, reason FROM revoked"
+	if (sqlite3_prepare_v2(ld->db, "SELECT serial, revoked_at, reason, shard FROM revoked"
 				       " WHERE (?1 IS NULL OR serial >= ?1)"
 				       " AND (?2 IS NULL OR serial < ?2)", -1, &st, NULL) != SQLITE_OK) {
 		snprintf(ld->err, sizeof ld->err, "localca.db: %s", sqlite3_errmsg(ld->db));
@@ -1154,7 +1316,12 @@ static void *load_range(void *arg)
 		int reason = sqlite3_column_type(st, 2) == SQLITE_NULL ? WR_CRL_OMIT
 								       : sqlite3_column_int(st, 2);
 		const char *serial = wr_col_text(st, 0);
-		if ((ld->rc = wr_crl_list_add(ld->l, serial, sqlite3_column_int64(st, 1), reason))) {
+		int64_t at = sqlite3_column_int64(st, 1);
+		/* Kept on its CRL, or serial mod the count. */
+		if ((ld->rc = sqlite3_column_type(st, 3) == SQLITE_NULL
+				      ? wr_crl_list_add(ld->l, serial, at, reason)
+				      : wr_crl_list_add_to(ld->l, serial, at, reason,
+							   sqlite3_column_int(st, 3)))) {
 			snprintf(ld->err, sizeof ld->err, "localca.db: %s %.64s",
 				 ld->rc == WR_ENOMEM ? "out of memory at" : "bad entry", serial);
 			break;
@@ -1174,8 +1341,8 @@ static void *load_range(void *arg)
  * the write lock, so both see the same committed record. (Serials are
  * hex: "8" splits random ones about evenly; an uneven split costs only
  * time.) */
-static int load_revocations(struct wr_backend *b, struct wr_crl_list *l, int64_t *number,
-			    char *err, size_t errsz)
+static int load_revocations(struct wr_backend *b, struct wr_crl_list *l, int nshards,
+			    int64_t *number, char *err, size_t errsz)
 {
 	char path[PATH_MAX + 16];
 	sqlite3_stmt *st = NULL;
@@ -1204,7 +1371,7 @@ static int load_revocations(struct wr_backend *b, struct wr_crl_list *l, int64_t
 			    NULL) ==
 		    SQLITE_OK &&
 	    sqlite3_exec(db2, "BEGIN; SELECT count(*) FROM meta", NULL, NULL, NULL) == SQLITE_OK &&
-	    (l2 = wr_crl_list_new(wr_crl_list_shards(l)))) {
+	    (l2 = wr_crl_list_new(nshards))) {
 		hi.db = db2;
 		hi.l = l2;
 		threaded = pthread_create(&tid, NULL, load_range, &hi) == 0;
@@ -1243,21 +1410,11 @@ out:
  * keeps both cores busy. */
 struct index_job {
 	struct wr_backend *b;
-	sqlite3 *inc;
+	sqlite3 *rec;		 /* the record, read-only, in a snapshot */
 	struct wr_crl_list *l;
-	int64_t now;
 	int64_t lines;
 	double seconds;
-	struct dups dups; /* found while the revocations load */
-	int dups_rc;
 };
-
-static void *dups_thread(void *arg)
-{
-	struct index_job *ij = arg;
-	ij->dups_rc = dups_load(ij->inc, &ij->dups);
-	return NULL;
-}
 
 static int index_job_run(void *ctx, char *err, size_t errsz)
 {
@@ -1268,14 +1425,33 @@ static int index_job_run(void *ctx, char *err, size_t errsz)
 	if (rc)
 		snprintf(err, errsz, "out of memory indexing the revocations");
 	else
-		rc = write_index(ij->b, ij->inc, ij->l, &ij->dups, ij->now, &ij->lines, err, errsz);
+		rc = write_index(ij->b, ij->rec, ij->l, &ij->lines, err, errsz);
 	/* Done with both: their memory goes before the remaining shards,
 	 * when both threads build CRLs and memory peaks. */
 	wr_crl_list_unindex(ij->l);
-	sqlite3_close(ij->inc);
-	ij->inc = NULL;
+	sqlite3_close(ij->rec);
+	ij->rec = NULL;
 	ij->seconds = mono() - t0;
 	return rc;
+}
+
+/* A read-only connection to the record, its snapshot begun now (with the
+ * rights of where the record lives: later reads need none). */
+static int record_reader(struct wr_backend *b, sqlite3 **rec, char *err, size_t errsz)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof path, "%s/localca.db", b->record_dir);
+	if (sqlite3_open_v2(path, rec,
+			    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_exec(*rec, "BEGIN; SELECT count(*) FROM meta", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "%s: %s", path, *rec ? sqlite3_errmsg(*rec) : "out of memory");
+		sqlite3_close(*rec);
+		*rec = NULL;
+		return WR_EDB;
+	}
+	return 0;
 }
 
 /* A connection of our own to the incident, read-only: publication only
@@ -1297,7 +1473,7 @@ static int incident_open(struct wr_backend *b, sqlite3 **inc, char *err, size_t 
 }
 
 /* Counts the certificates the CA issued in the incident, on inc inside
- * the read transaction that index.txt will use too. */
+ * the read transaction that the merge into the record will use too. */
 static int count_issued(struct wr_backend *b, sqlite3 *inc, int64_t *issued, char *err,
 			size_t errsz)
 {
@@ -1315,6 +1491,227 @@ static int count_issued(struct wr_backend *b, sqlite3 *inc, int64_t *issued, cha
 	*issued = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	return 0;
+}
+
+/* The first column of a single-row query on db, with an optional text
+ * bound (NULL: none). SQLITE_ROW, SQLITE_DONE or an error. */
+static int one_int(sqlite3 *db, const char *sql, const char *t, int64_t *v)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL)) != SQLITE_OK)
+		return rc;
+	if (t)
+		sqlite3_bind_text(q, 1, t, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		*v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * The incident's certificates of this CA join the ones the record has
+ * seen, inside the caller's write transaction on the record: index.txt
+ * answers for every incident that ever published on this CA, not only
+ * the one publishing now. Read from the last certificate merged on (the
+ * cert table only grows), so a publication after the first costs a
+ * probe. In serial order: inserted in key order, a million certificates
+ * go into the record in about 2 s rather than 11 (random serials would
+ * touch B-tree pages all over a file larger than the page cache). A
+ * serial already there keeps its first certificate, as a
+ * precertificate and its certificate share one.
+ */
+static int merge_issued(struct wr_backend *b, sqlite3 *inc, char *err, size_t errsz)
+{
+	char real[PATH_MAX];
+	const char *key = realpath(wr_db_path(b->db), real) ? real : wr_db_path(b->db);
+	sqlite3_stmt *sel = NULL, *ins = NULL;
+	int64_t created = 0, seen_created = -1, from = 0, last = 0;
+	int rc;
+
+	if (one_int(inc, "SELECT created FROM incident", NULL, &created) != SQLITE_ROW)
+		created = 0;
+	if ((rc = sqlite3_prepare_v2(b->lca, "SELECT created, last_cert FROM source"
+					     " WHERE incident = ?", -1, &sel, NULL)) != SQLITE_OK)
+		goto fail_rec;
+	sqlite3_bind_text(sel, 1, key, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		seen_created = sqlite3_column_int64(sel, 0);
+		from = sqlite3_column_int64(sel, 1);
+	}
+	sqlite3_finalize(sel);
+	sel = NULL;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto fail_rec;
+	/* Another incident in that file since: read it whole. */
+	if (seen_created != created)
+		from = 0;
+	last = from;
+	if (sqlite3_prepare_v2(inc, "SELECT id, serial, not_after, subject FROM cert"
+				    " WHERE issuer = ? AND id > ? ORDER BY serial, id", -1, &sel, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errsz, "reading certificates: %s", sqlite3_errmsg(inc));
+		return WR_EDB;
+	}
+	sqlite3_bind_text(sel, 1, b->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(sel, 2, from);
+	if ((rc = sqlite3_prepare_v2(b->lca, "INSERT OR IGNORE INTO issued(serial, not_after,"
+					     " subject) VALUES (?, ?, ?)", -1, &ins, NULL)) !=
+	    SQLITE_OK)
+		goto fail_rec;
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		const char *serial = wr_col_text(sel, 1), *subject = wr_col_text(sel, 3);
+		if (sqlite3_column_int64(sel, 0) > last)
+			last = sqlite3_column_int64(sel, 0);
+		if (!serial || !*serial)
+			continue;
+		sqlite3_bind_text(ins, 1, serial, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 2, sqlite3_column_int64(sel, 2));
+		sqlite3_bind_text(ins, 3, subject ? subject : "", -1, SQLITE_STATIC);
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			rc = SQLITE_ERROR;
+			goto fail_rec;
+		}
+		sqlite3_reset(ins);
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errsz, "reading certificates: %s", sqlite3_errmsg(inc));
+		sqlite3_finalize(sel);
+		sqlite3_finalize(ins);
+		return WR_EDB;
+	}
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	sel = ins = NULL;
+	if (last == from && seen_created == created)
+		return 0;
+	if ((rc = sqlite3_prepare_v2(b->lca, "INSERT OR REPLACE INTO source(incident, created,"
+					     " last_cert) VALUES (?, ?, ?)", -1, &ins, NULL)) !=
+	    SQLITE_OK)
+		goto fail_rec;
+	sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 2, created);
+	sqlite3_bind_int64(ins, 3, last);
+	rc = sqlite3_step(ins);
+	sqlite3_finalize(ins);
+	ins = NULL;
+	if (rc == SQLITE_DONE)
+		return 0;
+fail_rec:
+	snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(b->lca));
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return WR_EDB;
+}
+
+/* wr_shard(serial, n): the shard serial mod n (crl.c's arithmetic), for
+ * pinning entries in SQL. */
+static void sql_shard(sqlite3_context *c, int argc, sqlite3_value **v)
+{
+	(void)argc;
+	const char *serial = (const char *)sqlite3_value_text(v[0]);
+	int k = serial ? wr_crl_shard_of(serial, sqlite3_value_int(v[1])) : -1;
+	if (k < 0)
+		sqlite3_result_null(c);
+	else
+		sqlite3_result_int(c, k);
+}
+
+/*
+ * The shard count of this publication, in the caller's write transaction
+ * on the record (see the top of the file). basis: the certificates to
+ * derive a first count from; the record's count, after the merge, when
+ * it is larger (other incidents'). A re-shard pins every entry without a
+ * shard of its own to serial mod the old count, where it was published,
+ * in the same transaction as the new count.
+ */
+static int shards_decide(struct wr_backend *b, int64_t basis, int *nshards,
+			 struct wr_crl_stats *st, char *err, size_t errsz)
+{
+	int have, want = shards_wanted(b), n, rc;
+	sqlite3_stmt *q = NULL;
+
+	if (lca_shards(b->lca, &have))
+		goto fail;
+	/* Checked at open too; another run may have published since. */
+	if ((rc = shards_check(b, have, err, errsz)))
+		return rc;
+	if (have && !b->reshard) {
+		b->shards = *nshards = have;
+		return 0;
+	}
+	n = want;
+	if (!n) {
+		int64_t seen = 0;
+		if (one_int(b->lca, "SELECT count(*) FROM issued", NULL, &seen) != SQLITE_ROW)
+			goto fail;
+		if (seen < basis)
+			seen = basis;
+		n = wr_crl_shard_count(seen, b->shard_entries);
+		/* Nothing to derive from yet (a publication before any import):
+		 * one CRL now, the count decided when there are certificates. No
+		 * certificate of the CA's has been seen to name a shard. */
+		if (!seen && !have) {
+			b->shards = *nshards = n;
+			return 0;
+		}
+	}
+	if (n == have) {
+		b->shards = *nshards = n;
+		return 0;
+	}
+	if (have) {
+		if (sqlite3_create_function(b->lca, "wr_shard", 2,
+					    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_shard,
+					    NULL, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(b->lca, "UPDATE revoked SET shard = wr_shard(serial, ?)"
+					       " WHERE shard IS NULL", -1, &q, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_int(q, 1, have);
+		rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+		if (rc != SQLITE_DONE)
+			goto fail;
+		st->kept = sqlite3_changes(b->lca);
+		st->reshard_from = have;
+	}
+	if (sqlite3_prepare_v2(b->lca, "INSERT OR REPLACE INTO meta(key, value)"
+				       " VALUES ('shards', ?)", -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int(q, 1, n);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	b->shards = *nshards = n;
+	return 0;
+fail:
+	snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(b->lca));
+	return WR_EDB;
+}
+
+/* The record's side of a publication, one write transaction: the
+ * incident's certificates merged (inc, NULL: none) and the shard count
+ * (basis: the incident's certificates, or those the caller names). */
+static int record_prepare(struct wr_backend *b, sqlite3 *inc, int64_t basis, int *nshards,
+			  struct wr_crl_stats *st, char *err, size_t errsz)
+{
+	int rc;
+
+	if (sqlite3_exec(b->lca, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(b->lca));
+		return WR_EDB;
+	}
+	if (!(rc = inc ? merge_issued(b, inc, err, errsz) : 0) &&
+	    !(rc = shards_decide(b, basis, nshards, st, err, errsz)) &&
+	    sqlite3_exec(b->lca, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(b->lca));
+		rc = WR_EDB;
+	}
+	if (rc)
+		sqlite3_exec(b->lca, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
 
 /* ---- the publication lock ---------------------------------------------------- */
@@ -1430,19 +1827,20 @@ static void lock_drop(int fd)
 
 /* ---- publishing, continued ------------------------------------------------------ */
 
-/* issued > 0: CRLs only, for that many certificates, without reading the
- * incident or writing index.txt. The steps take the rights of where they
- * write: an out_dir the user named (user_out) with the user's, the
- * config's paths, the incident and the record with warroom's. */
+/* issued > 0: CRLs only, for that many certificates (the basis of a
+ * first shard count), without reading the incident or writing index.txt.
+ * The steps take the rights of where they write: an out_dir the user
+ * named (user_out) with the user's, the config's paths, the incident and
+ * the record with warroom's. */
 static int publish(struct wr_backend *b, int64_t now, int64_t issued, struct wr_crl_stats *st,
 		   char *err, size_t errsz)
 {
 	struct wr_crl_list *l = NULL;
-	struct index_job ij = {.b = b, .now = now};
-	bool with_index = issued <= 0, threaded = false;
+	struct index_job ij = {.b = b};
+	bool with_index = issued <= 0;
 	double t0 = mono();
-	pthread_t tid;
-	int fd = -1, rc;
+	sqlite3 *inc = NULL;
+	int fd = -1, nshards = 0, rc;
 
 	memset(st, 0, sizeof *st);
 	snprintf(st->out_dir, sizeof st->out_dir, "%s", b->out_dir);
@@ -1457,18 +1855,12 @@ static int publish(struct wr_backend *b, int64_t now, int64_t issued, struct wr_
 	rights_end(b->user_out);
 	if (rc)
 		return rc;
-	/* The incident is read inside one transaction that index.txt uses
-	 * too, begun here with warroom's rights: later reads on the open
-	 * connection need none. */
-	if (with_index && ((rc = incident_open(b, &ij.inc, err, errsz)) ||
-			   (rc = count_issued(b, ij.inc, &issued, err, errsz))))
+	/* The incident is read inside one transaction, begun here with
+	 * warroom's rights. */
+	if (with_index && ((rc = incident_open(b, &inc, err, errsz)) ||
+			   (rc = count_issued(b, inc, &issued, err, errsz))))
 		goto out;
 	st->issued = issued;
-	if (!(l = ij.l = wr_crl_list_new(wr_crl_shard_count(issued, b->shard_entries)))) {
-		rc = WR_ENOMEM;
-		snprintf(err, errsz, "out of memory");
-		goto out;
-	}
 	struct wr_crl_params p = {
 		.ca = b->ca,
 		.key = b->key,
@@ -1479,21 +1871,24 @@ static int publish(struct wr_backend *b, int64_t now, int64_t issued, struct wr_
 		.side_job = with_index ? index_job_run : NULL,
 		.side_ctx = &ij,
 	};
-	/* The incident's duplicate serials, on the incident's connection (the
-	 * same snapshot as the count and index.txt), while the CA's record
-	 * loads. */
-	if (with_index && !(threaded = pthread_create(&tid, NULL, dups_thread, &ij) == 0))
-		dups_thread(&ij);
+	/* The record: the incident's certificates and the shard count
+	 * committed first, then the CRL number and the revocations in one
+	 * snapshot, and index.txt's snapshot begun. */
 	if (!(rc = rights_begin(b->user_record, b->record_dir, err, errsz))) {
-		rc = load_revocations(b, l, &p.crl_number, err, errsz);
+		if (!(rc = record_prepare(b, inc, issued, &nshards, st, err, errsz))) {
+			if (!(l = ij.l = wr_crl_list_new(nshards))) {
+				rc = WR_ENOMEM;
+				snprintf(err, errsz, "out of memory");
+			} else if (!(rc = load_revocations(b, l, nshards, &p.crl_number, err,
+							   errsz)) &&
+				   with_index) {
+				rc = record_reader(b, &ij.rec, err, errsz);
+			}
+		}
 		rights_end(b->user_record);
 	}
-	if (threaded)
-		pthread_join(tid, NULL);
-	if (!rc && ij.dups_rc) {
-		snprintf(err, errsz, "reading certificates: %s", sqlite3_errmsg(ij.inc));
-		rc = WR_EDB;
-	}
+	sqlite3_close(inc);
+	inc = NULL;
 	st->load_seconds = mono() - t0;
 	/* Everything is read and the key loaded: the files go out with the
 	 * rights of the directory's origin. */
@@ -1504,9 +1899,9 @@ static int publish(struct wr_backend *b, int64_t now, int64_t issued, struct wr_
 	st->index_lines = ij.lines;
 	st->index_seconds = ij.seconds;
 out:
-	dups_free(&ij.dups);
 	wr_crl_list_free(l);
-	sqlite3_close(ij.inc); /* NULL when the index job closed it */
+	sqlite3_close(inc);
+	sqlite3_close(ij.rec); /* NULL when the index job closed it */
 	lock_drop(fd);
 	st->seconds = mono() - t0;
 	return rc;
@@ -1518,21 +1913,28 @@ static int local_publish(struct wr_backend *b, int64_t now, char *err, size_t er
 	return publish(b, now, 0, &st, err, errsz);
 }
 
-int wr_crl_publish(struct wr_db *db, const struct wr_config *cfg, const char *out_dir_override,
-		   int64_t now, struct wr_crl_stats *st)
+int wr_crl_publish_flags(struct wr_db *db, const struct wr_config *cfg,
+			 const char *out_dir_override, int64_t now, unsigned flags,
+			 struct wr_crl_stats *st)
 {
 	struct wr_backend *b;
 	char err[1024] = "";
 	int rc;
 
 	memset(st, 0, sizeof *st);
-	if ((rc = local_open_dir(db, cfg, out_dir_override, &b, err, sizeof err)))
+	if ((rc = local_open_dir(db, cfg, out_dir_override, flags, &b, err, sizeof err)))
 		return wr_err(db, rc, "%s", err[0] ? err : wr_strerror(rc));
 	rc = publish(b, now, 0, st, err, sizeof err);
 	local_close(b);
 	if (rc)
 		return wr_err(db, rc, "%s", err[0] ? err : wr_strerror(rc));
 	return 0;
+}
+
+int wr_crl_publish(struct wr_db *db, const struct wr_config *cfg, const char *out_dir_override,
+		   int64_t now, struct wr_crl_stats *st)
+{
+	return wr_crl_publish_flags(db, cfg, out_dir_override, now, 0, st);
 }
 
 int wr_crl_publish_crls(const struct wr_config *cfg, const char *out_dir_override,
@@ -1547,7 +1949,7 @@ int wr_crl_publish_crls(const struct wr_config *cfg, const char *out_dir_overrid
 		snprintf(err, errsz, "issued must be at least 1");
 		return WR_EINVAL;
 	}
-	if ((rc = local_open_dir(NULL, cfg, out_dir_override, &b, err, errsz)))
+	if ((rc = local_open_dir(NULL, cfg, out_dir_override, 0, &b, err, errsz)))
 		return rc;
 	rc = publish(b, now, issued, st, err, errsz);
 	local_close(b);

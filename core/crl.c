@@ -2,16 +2,29 @@
  * crl.c: building and signing the local test CA's CRLs, split into shards.
  *
  * Owns the in-memory list of revocations to publish and the files
- * out_dir/shard-K.crl, shard-K.pem and crls.txt. Knows nothing of the
- * databases or of the settings (core/backend-local.c reads both), never
- * prints, and writes every file through a temporary file and rename(2), so
- * a reader (an HTTP server, `openssl crl`, verify) sees the old file or
- * the new one, never half of one.
+ * out_dir/shard-K.crl, shard-K.pem, arl.crl, arl.pem and crls.txt (for a
+ * CA whose certificates name one CRL URL, that file instead of the
+ * shards). Knows nothing of the databases or of the settings
+ * (core/backend-local.c reads both), never prints, and writes every file
+ * through a temporary file and rename(2), so a reader (an HTTP server,
+ * `openssl crl`, verify) sees the old file or the new one, never half of
+ * one.
  *
  * Everything ASN.1 goes through OpenSSL's API: X509_REVOKED entries with a
  * reasonCode extension, AKI, CRL number and a critical Issuing
  * Distribution Point, signed by X509_CRL_sign. OpenSSL 3.0's `openssl ca`
  * refuses privilegeWithdrawn (9), which the BRs need; the API does not.
+ *
+ * Scope (RFC 5280 5.2.5, BR 7.2.2.1). A relying party accepts a CRL for a
+ * certificate only when the CRL's Issuing Distribution Point names a URL
+ * the certificate's CRL Distribution Point names and its scope covers the
+ * certificate: `openssl verify -crl_check` says "different CRL scope"
+ * otherwise. So each shard names its own URL and holds end-entity
+ * certificates only (onlyContainsUserCerts); CA certificates go on the
+ * ARL, arl.crl, whose IDP names its URL and onlyContainsCACerts. A CA of
+ * one shard publishes a full CRL instead, without IDP (BR 7.2.2.1: NOT
+ * RECOMMENDED on a full CRL), which covers every certificate whatever
+ * URL it names: it carries the ARL's entries too.
  *
  * Speed and memory (BR 4.9.7: reissue within 24 hours of any revocation;
  * a million revocations should take seconds, not minutes, and not the
@@ -31,6 +44,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -104,7 +118,7 @@ int wr_crl_shard_count(int64_t issued, int64_t shard_entries)
 	if (shard_entries < 1)
 		return 0;
 	int64_t n = issued <= 0 ? 1 : (issued + shard_entries - 1) / shard_entries;
-	return n > INT_MAX ? INT_MAX : (int)n;
+	return n > WR_CRL_MAX_SHARDS ? WR_CRL_MAX_SHARDS : (int)n;
 }
 
 static int shard_of_bytes(BIGNUM *bn, const unsigned char *b, size_t len, int nshards)
@@ -156,28 +170,33 @@ struct shard {
 	bool sorted;
 };
 
+/* all[0] is the ARL, all[1 + k] shard k: the ARL is shard WR_CRL_ARL
+ * (-1), so loops over every CRL run over all[0 .. nshards]. */
 struct wr_crl_list {
-	int nshards;
-	struct shard *s;
+	int mod;	   /* an entry added without a shard goes to serial mod this */
+	int nshards;	   /* mod, or more: entries kept on an earlier count's shards */
+	struct shard *all;
 	int64_t count;
 	BIGNUM *bn;
 	/* wr_crl_list_index: open addressing over every entry, a slot holding
-	 * 1 + the entry's place in shard order (base[k] + i). */
+	 * 1 + the entry's place in all[]'s order (base[i] + j). */
 	uint32_t *hash;
 	size_t hmask;
 	size_t *base;
 };
+#define SHARD(l, k) (&(l)->all[(k) + 1])
+#define NALL(l) ((l)->nshards + 1)
 
 struct wr_crl_list *wr_crl_list_new(int nshards)
 {
 	struct wr_crl_list *l;
 
-	if (nshards < 1 || !(l = calloc(1, sizeof *l)))
+	if (nshards < 1 || nshards > WR_CRL_MAX_SHARDS || !(l = calloc(1, sizeof *l)))
 		return NULL;
-	l->nshards = nshards;
-	l->s = calloc((size_t)nshards, sizeof *l->s);
+	l->mod = l->nshards = nshards;
+	l->all = calloc((size_t)nshards + 1, sizeof *l->all);
 	l->bn = BN_new();
-	if (!l->s || !l->bn) {
+	if (!l->all || !l->bn) {
 		wr_crl_list_free(l);
 		return NULL;
 	}
@@ -195,9 +214,9 @@ void wr_crl_list_free(struct wr_crl_list *l)
 {
 	if (!l)
 		return;
-	for (int i = 0; l->s && i < l->nshards; i++)
-		shard_clear(&l->s[i]);
-	free(l->s);
+	for (int i = 0; l->all && i < NALL(l); i++)
+		shard_clear(&l->all[i]);
+	free(l->all);
 	BN_free(l->bn);
 	free(l->hash);
 	free(l->base);
@@ -208,12 +227,34 @@ int64_t wr_crl_list_count(const struct wr_crl_list *l) { return l ? l->count : 0
 
 int wr_crl_list_shards(const struct wr_crl_list *l) { return l ? l->nshards : 0; }
 
+/* Room for shards up to n - 1. Places in all[] move: the hash goes. */
+static int list_grow(struct wr_crl_list *l, int n)
+{
+	if (n <= l->nshards)
+		return 0;
+	if (n > WR_CRL_MAX_SHARDS)
+		return WR_EINVAL;
+	struct shard *a = realloc(l->all, ((size_t)n + 1) * sizeof *a);
+	if (!a)
+		return WR_ENOMEM;
+	memset(a + NALL(l), 0, (size_t)(n - l->nshards) * sizeof *a);
+	l->all = a;
+	l->nshards = n;
+	free(l->hash);
+	l->hash = NULL;
+	return 0;
+}
+
 int wr_crl_list_merge(struct wr_crl_list *dst, struct wr_crl_list *src)
 {
-	if (dst->nshards != src->nshards)
+	int rc;
+
+	if (dst->mod != src->mod)
 		return WR_EINVAL;
-	for (int k = 0; k < dst->nshards; k++) {
-		struct shard *d = &dst->s[k], *s = &src->s[k];
+	if ((rc = list_grow(dst, src->nshards)))
+		return rc;
+	for (int k = 0; k < NALL(src); k++) {
+		struct shard *d = &dst->all[k], *s = &src->all[k];
 		if (!s->n)
 			continue;
 		if (d->n + s->n > d->cap) {
@@ -276,19 +317,24 @@ static void ent_bytes(const struct shard *s, const struct ent *e, unsigned char 
 		memcpy(out + INLINE_BYTES, s->b + e->off, e->len - INLINE_BYTES);
 }
 
-int wr_crl_list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_at,
-		    int crl_reason)
+/* Adds to shard k (WR_CRL_ARL: the ARL), or to serial mod l->mod when k
+ * is below WR_CRL_ARL. */
+static int list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_at,
+		    int crl_reason, int k)
 {
 	unsigned char b[SERIAL_MAX];
 	size_t len;
 	bool neg;
-	int k;
+	int rc;
 
-	if (serial_bytes(serial, b, &len, &neg) || !reason_ok(crl_reason))
+	if (serial_bytes(serial, b, &len, &neg) || !reason_ok(crl_reason) ||
+	    k >= WR_CRL_MAX_SHARDS)
 		return WR_EINVAL;
-	if ((k = shard_of_bytes(l->bn, b, len, l->nshards)) < 0)
+	if (k < WR_CRL_ARL && (k = shard_of_bytes(l->bn, b, len, l->mod)) < 0)
 		return WR_ENOMEM;
-	struct shard *s = &l->s[k];
+	if (k >= l->nshards && (rc = list_grow(l, k + 1)))
+		return rc;
+	struct shard *s = SHARD(l, k);
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 1024;
 		struct ent *e = realloc(s->e, cap * sizeof *e);
@@ -328,6 +374,18 @@ int wr_crl_list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_a
 		l->hash = NULL;
 	}
 	return 0;
+}
+
+int wr_crl_list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_at,
+		    int crl_reason)
+{
+	return list_add(l, serial, revoked_at, crl_reason, WR_CRL_ARL - 1);
+}
+
+int wr_crl_list_add_to(struct wr_crl_list *l, const char *serial, int64_t revoked_at,
+		       int crl_reason, int shard)
+{
+	return shard < WR_CRL_ARL ? WR_EINVAL : list_add(l, serial, revoked_at, crl_reason, shard);
 }
 
 /* ASN1_STRING_cmp's order (length, bytes, then type: negative after),
@@ -381,8 +439,8 @@ int wr_crl_list_sort(struct wr_crl_list *l)
 {
 	int64_t dropped = 0;
 
-	for (int i = 0; i < l->nshards; i++)
-		shard_sort(&l->s[i], &dropped);
+	for (int i = 0; i < NALL(l); i++)
+		shard_sort(&l->all[i], &dropped);
 	l->count -= dropped;
 	return 0;
 }
@@ -429,13 +487,13 @@ int wr_crl_list_index(struct wr_crl_list *l)
 	free(l->hash);
 	free(l->base);
 	l->hash = NULL;
-	if (!(l->base = calloc((size_t)l->nshards + 1, sizeof *l->base)))
+	if (!(l->base = calloc((size_t)NALL(l) + 1, sizeof *l->base)))
 		return WR_ENOMEM;
-	for (int k = 0; k < l->nshards; k++) {
+	for (int k = 0; k < NALL(l); k++) {
 		l->base[k] = total;
-		total += l->s[k].n;
+		total += l->all[k].n;
 	}
-	l->base[l->nshards] = total;
+	l->base[NALL(l)] = total;
 	if (total >= UINT32_MAX / 2)
 		return 0; /* too many for 32-bit slots: binary search */
 	while (size < total * 2)
@@ -443,8 +501,8 @@ int wr_crl_list_index(struct wr_crl_list *l)
 	if (!(l->hash = calloc(size, sizeof *l->hash)))
 		return WR_ENOMEM;
 	l->hmask = size - 1;
-	for (int k = 0; k < l->nshards; k++) {
-		const struct shard *s = &l->s[k];
+	for (int k = 0; k < NALL(l); k++) {
+		const struct shard *s = &l->all[k];
 		for (size_t i = 0; i < s->n; i++) {
 			const struct ent *e = &s->e[i];
 			unsigned char b[SERIAL_MAX];
@@ -467,10 +525,10 @@ static bool found(const struct ent *e, int64_t *revoked_at, int *crl_reason)
 	return true;
 }
 
-/* The entry at place g of the shard order. */
+/* The entry at place g of all[]'s order. */
 static const struct ent *ent_at(const struct wr_crl_list *l, size_t g, const struct shard **sp)
 {
-	size_t lo = 0, hi = (size_t)l->nshards;
+	size_t lo = 0, hi = (size_t)NALL(l);
 
 	while (hi - lo > 1) {
 		size_t mid = (lo + hi) / 2;
@@ -479,8 +537,8 @@ static const struct ent *ent_at(const struct wr_crl_list *l, size_t g, const str
 		else
 			hi = mid;
 	}
-	*sp = &l->s[lo];
-	return &l->s[lo].e[g - l->base[lo]];
+	*sp = &l->all[lo];
+	return &l->all[lo].e[g - l->base[lo]];
 }
 
 /* Looking a million serials up one by one waits on two cache misses each
@@ -538,6 +596,37 @@ void wr_crl_list_find_batch(const struct wr_crl_list *l, const char *const *seri
 	}
 }
 
+/* Binary search of a sorted shard. */
+static const struct ent *shard_search(const struct shard *s, const unsigned char *b, size_t len,
+				      bool neg, const uint64_t key[2])
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ent *e = &s->e[mid];
+		int c;
+		if (e->len != len)
+			c = e->len < len ? -1 : 1;
+		else if (e->key[0] != key[0])
+			c = e->key[0] < key[0] ? -1 : 1;
+		else if (e->key[1] != key[1])
+			c = e->key[1] < key[1] ? -1 : 1;
+		else if (len > INLINE_BYTES &&
+			 (c = memcmp(s->b + e->off, b + INLINE_BYTES, len - INLINE_BYTES)) != 0)
+			;
+		else if (e->neg != neg)
+			c = e->neg ? 1 : -1;
+		else
+			return e;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 bool wr_crl_list_find(const struct wr_crl_list *l, const char *serial, int64_t *revoked_at,
 		      int *crl_reason)
 {
@@ -560,33 +649,15 @@ bool wr_crl_list_find(const struct wr_crl_list *l, const char *serial, int64_t *
 		}
 		return false;
 	}
-	if ((k = shard_of_bytes(l->bn, b, len, l->nshards)) < 0)
+	/* Without the table: the shard serial mod l->mod first, where all
+	 * but entries kept from an earlier count are; then the others. */
+	if ((k = shard_of_bytes(l->bn, b, len, l->mod)) < 0)
 		return false;
-	const struct shard *s = &l->s[k];
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct ent *e = &s->e[mid];
-		int c;
-		if (e->len != len)
-			c = e->len < len ? -1 : 1;
-		else if (e->key[0] != key[0])
-			c = e->key[0] < key[0] ? -1 : 1;
-		else if (e->key[1] != key[1])
-			c = e->key[1] < key[1] ? -1 : 1;
-		else if (len > INLINE_BYTES &&
-			 (c = memcmp(s->b + e->off, b + INLINE_BYTES, len - INLINE_BYTES)) != 0)
-			;
-		else if (e->neg != neg)
-			c = e->neg ? 1 : -1;
-		else
-			return found(e, revoked_at, crl_reason);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	const struct ent *e = shard_search(SHARD(l, k), b, len, neg, key);
+	for (int i = 0; !e && i < NALL(l); i++)
+		if (i != k + 1)
+			e = shard_search(&l->all[i], b, len, neg, key);
+	return e ? found(e, revoked_at, crl_reason) : false;
 }
 
 /* ---- files ------------------------------------------------------------------ */
@@ -672,8 +743,12 @@ struct job {
 	struct wr_crl_list *l;
 	unsigned char akid[64];
 	int akid_len;
+	/* From p->crl_url: what the IDPs name. base ends in '/' (empty: no
+	 * URL); file is the one CRL's name when the URL names one. */
+	char base[2048], file[256];
+	bool full;	/* one shard: a full CRL, no IDP, the ARL's entries too */
 	pthread_mutex_t mu;
-	int next;	/* the next shard to take; -1: the side job */
+	int next;	/* the next CRL to take: a shard, WR_CRL_ARL; -2: the side job */
 	int rc;		/* the first error */
 	char err[2 * PATH_MAX + 64];
 	int64_t bytes, pem_bytes, dropped;
@@ -692,13 +767,72 @@ static void openssl_reason(char *buf, size_t sz, const char *what)
 	ERR_clear_error();
 }
 
+/* The files of CRL k (WR_CRL_ARL: the ARL), DER and PEM. */
+static void crl_files(const struct job *j, int k, char *der, char *pem, size_t sz)
+{
+	if (k == WR_CRL_ARL) {
+		snprintf(der, sz, "%s", WR_CRL_ARL_FILE);
+		snprintf(pem, sz, "arl.pem");
+	} else if (j->file[0]) {
+		/* "name.crl" and "name.pem" */
+		snprintf(der, sz, "%s", j->file);
+		snprintf(pem, sz, "%.*s.pem", (int)strlen(j->file) - 4, j->file);
+	} else {
+		snprintf(der, sz, "shard-%d.crl", k);
+		snprintf(pem, sz, "shard-%d.pem", k);
+	}
+}
+
+/* The scope of a partition (RFC 5280 5.2.5, BR 7.2.2.1): critical, naming
+ * the URL the certificates' CRL Distribution Point names for it, and the
+ * kind of certificate it covers. */
+static int add_idp(const struct job *j, X509_CRL *crl, int k)
+{
+	ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
+	char url[sizeof j->base + 64];
+	int ok = idp != NULL;
+
+	if (!ok)
+		return -1;
+	if (k == WR_CRL_ARL)
+		idp->onlyCA = 0xff;
+	else
+		idp->onlyuser = 0xff;
+	if (j->base[0]) {
+		if (k == WR_CRL_ARL)
+			snprintf(url, sizeof url, "%s%s", j->base, WR_CRL_ARL_FILE);
+		else
+			snprintf(url, sizeof url, "%sshard-%d.crl", j->base, k);
+		DIST_POINT_NAME *dpn = DIST_POINT_NAME_new();
+		GENERAL_NAME *gn = GENERAL_NAME_new();
+		ASN1_IA5STRING *uri = ASN1_IA5STRING_new();
+		idp->distpoint = dpn;
+		if (dpn && (dpn->name.fullname = GENERAL_NAMES_new()) && gn && uri &&
+		    ASN1_STRING_set(uri, url, (int)strlen(url))) {
+			dpn->type = 0;
+			GENERAL_NAME_set0_value(gn, GEN_URI, uri);
+			uri = NULL;
+			ok = sk_GENERAL_NAME_push(dpn->name.fullname, gn) > 0;
+			if (ok)
+				gn = NULL;
+		} else {
+			ok = 0;
+		}
+		GENERAL_NAME_free(gn);
+		ASN1_IA5STRING_free(uri);
+	}
+	ok = ok && X509_CRL_add1_ext_i2d(crl, NID_issuing_distribution_point, idp, 1,
+					 X509V3_ADD_DEFAULT) == 1;
+	ISSUING_DIST_POINT_free(idp);
+	return ok ? 0 : -1;
+}
+
 static int add_crl_exts(struct job *j, X509_CRL *crl, int k)
 {
 	const struct wr_crl_params *p = j->p;
 	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
 	ASN1_INTEGER *num = ASN1_INTEGER_new();
-	ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
-	int ok = akid && num && idp;
+	int ok = akid && num;
 
 	if (ok && j->akid_len > 0) {
 		ok = (akid->keyid = ASN1_OCTET_STRING_new()) &&
@@ -708,40 +842,11 @@ static int add_crl_exts(struct job *j, X509_CRL *crl, int k)
 	}
 	ok = ok && ASN1_INTEGER_set_int64(num, p->crl_number) &&
 	     X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, X509V3_ADD_DEFAULT) == 1;
-	/* The shard's scope (RFC 5280 5.2.5), critical as the BRs want for a
-	 * partitioned CRL: end-entity certificates, and the URL the
-	 * certificates' CRL Distribution Point names. */
-	if (ok) {
-		idp->onlyuser = 0xff;
-		if (p->crl_url) {
-			char url[2048];
-			size_t ul = strlen(p->crl_url);
-			snprintf(url, sizeof url, "%s%sshard-%d.crl", p->crl_url,
-				 ul && p->crl_url[ul - 1] == '/' ? "" : "/", k);
-			DIST_POINT_NAME *dpn = DIST_POINT_NAME_new();
-			GENERAL_NAME *gn = GENERAL_NAME_new();
-			ASN1_IA5STRING *uri = ASN1_IA5STRING_new();
-			idp->distpoint = dpn;
-			if (dpn && (dpn->name.fullname = GENERAL_NAMES_new()) && gn && uri &&
-			    ASN1_STRING_set(uri, url, (int)strlen(url))) {
-				dpn->type = 0;
-				GENERAL_NAME_set0_value(gn, GEN_URI, uri);
-				uri = NULL;
-				ok = sk_GENERAL_NAME_push(dpn->name.fullname, gn) > 0;
-				if (ok)
-					gn = NULL;
-			} else {
-				ok = 0;
-			}
-			GENERAL_NAME_free(gn);
-			ASN1_IA5STRING_free(uri);
-		}
-		ok = ok && X509_CRL_add1_ext_i2d(crl, NID_issuing_distribution_point, idp, 1,
-						 X509V3_ADD_DEFAULT) == 1;
-	}
+	/* A full CRL covers every certificate: no IDP. */
+	if (ok && !(j->full && k == 0))
+		ok = add_idp(j, crl, k) == 0;
 	AUTHORITY_KEYID_free(akid);
 	ASN1_INTEGER_free(num);
-	ISSUING_DIST_POINT_free(idp);
 	return ok ? 0 : -1;
 }
 
@@ -855,54 +960,87 @@ static int set_reason(struct reuse *u, X509_REVOKED *rv, int reason)
 					 X509V3_ADD_DEFAULT) == 1;
 }
 
-/* The revoked entries of shard s. */
-static int add_entries(X509_CRL *crl, const struct shard *s, BIGNUM *bn, struct reuse *u)
+/* One revoked entry, e of shard s. */
+static int add_entry(X509_CRL *crl, const struct shard *s, const struct ent *e, BIGNUM *bn,
+		     struct reuse *u)
 {
-	int ok = 1;
+	const ASN1_TIME *when = time_get(u->tc, e->at);
+	X509_REVOKED *rv = sk_X509_REVOKED_pop(u->pool);
+	ASN1_INTEGER *ser = u->pos;
+	int ok;
 
-	for (size_t i = 0; ok && i < s->n; i++) {
-		const struct ent *e = &s->e[i];
-		const ASN1_TIME *when = time_get(u->tc, e->at);
-		X509_REVOKED *rv = sk_X509_REVOKED_pop(u->pool);
-		ASN1_INTEGER *ser = u->pos;
-
-		if (!rv)
-			rv = X509_REVOKED_new();
-		if (!rv || !when) {
-			X509_REVOKED_free(rv);
-			ok = 0;
-			break;
-		}
-		unsigned char b[SERIAL_MAX];
-		ent_bytes(s, e, b);
-		if (e->neg) {
-			ser = u->neg;
-			ok = BN_bin2bn(b, e->len, bn) && (BN_set_negative(bn, 1), 1) &&
-			     BN_to_ASN1_INTEGER(bn, u->neg);
-		} else {
-			ok = ASN1_STRING_set(u->pos, b, e->len);
-		}
-		/* A reused entry's revocationDate is overwritten in place: it
-		 * belongs to the entry, and setting a new one would allocate. */
-		ASN1_TIME *own = (ASN1_TIME *)X509_REVOKED_get0_revocationDate(rv);
-		ok = ok && X509_REVOKED_set_serialNumber(rv, ser) &&
-		     (own ? ASN1_STRING_copy(own, when)
-			  : X509_REVOKED_set_revocationDate(rv, (ASN1_TIME *)when)) &&
-		     set_reason(u, rv, e->reason) && X509_CRL_add0_revoked(crl, rv);
-		if (!ok)
-			X509_REVOKED_free(rv);
+	if (!rv)
+		rv = X509_REVOKED_new();
+	if (!rv || !when) {
+		X509_REVOKED_free(rv);
+		return -1;
 	}
+	unsigned char b[SERIAL_MAX];
+	ent_bytes(s, e, b);
+	if (e->neg) {
+		ser = u->neg;
+		ok = BN_bin2bn(b, e->len, bn) && (BN_set_negative(bn, 1), 1) &&
+		     BN_to_ASN1_INTEGER(bn, u->neg);
+	} else {
+		ok = ASN1_STRING_set(u->pos, b, e->len);
+	}
+	/* A reused entry's revocationDate is overwritten in place: it
+	 * belongs to the entry, and setting a new one would allocate. */
+	ASN1_TIME *own = (ASN1_TIME *)X509_REVOKED_get0_revocationDate(rv);
+	ok = ok && X509_REVOKED_set_serialNumber(rv, ser) &&
+	     (own ? ASN1_STRING_copy(own, when)
+		  : X509_REVOKED_set_revocationDate(rv, (ASN1_TIME *)when)) &&
+	     set_reason(u, rv, e->reason) && X509_CRL_add0_revoked(crl, rv);
+	if (!ok)
+		X509_REVOKED_free(rv);
 	return ok ? 0 : -1;
+}
+
+/* ent_cmp's order across two shards; 0 for the same serial. */
+static int ent_cmp2(const struct shard *sa, const struct ent *a, const struct shard *sb,
+		    const struct ent *b)
+{
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	if (a->key[0] != b->key[0])
+		return a->key[0] < b->key[0] ? -1 : 1;
+	if (a->key[1] != b->key[1])
+		return a->key[1] < b->key[1] ? -1 : 1;
+	if (a->len > INLINE_BYTES) {
+		int c = memcmp(sa->b + a->off, sb->b + b->off, a->len - INLINE_BYTES);
+		if (c)
+			return c;
+	}
+	if (a->neg != b->neg)
+		return a->neg ? 1 : -1;
+	return 0;
+}
+
+/* The revoked entries of shard s and, for a full CRL, of the ARL x
+ * (NULL: none): both sorted, merged in order, a serial once. */
+static int add_entries(X509_CRL *crl, const struct shard *s, const struct shard *x, BIGNUM *bn,
+		       struct reuse *u)
+{
+	size_t i = 0, m = 0, xn = x ? x->n : 0;
+
+	while (i < s->n || m < xn) {
+		int c = i == s->n ? 1 : m == xn ? -1 : ent_cmp2(s, &s->e[i], x, &x->e[m]);
+		if (c <= 0 ? add_entry(crl, s, &s->e[i], bn, u) : add_entry(crl, x, &x->e[m], bn, u))
+			return -1;
+		i += c <= 0;
+		m += c >= 0;
+	}
+	return 0;
 }
 
 static int write_shard_files(struct job *j, int k, const unsigned char *der, size_t len,
 			     char *err, size_t errsz)
 {
 	struct tmpfile td, tp;
-	char name[64];
+	char name[sizeof j->file], pem_name[sizeof j->file];
 	int rc;
 
-	snprintf(name, sizeof name, "shard-%d.crl", k);
+	crl_files(j, k, name, pem_name, sizeof name);
 	if ((rc = tmp_open(&td, j->p->out_dir, name, err, errsz)))
 		return rc;
 	if (write_all(td.fd, der, len) != 0) {
@@ -910,8 +1048,7 @@ static int write_shard_files(struct job *j, int k, const unsigned char *der, siz
 		tmp_abort(&td);
 		return WR_EIO;
 	}
-	snprintf(name, sizeof name, "shard-%d.pem", k);
-	if ((rc = tmp_open(&tp, j->p->out_dir, name, err, errsz))) {
+	if ((rc = tmp_open(&tp, j->p->out_dir, pem_name, err, errsz))) {
 		tmp_abort(&td);
 		return rc;
 	}
@@ -1024,7 +1161,7 @@ out:
 static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t errsz)
 {
 	struct job *j = w->j;
-	struct shard *s = &j->l->s[k];
+	struct shard *s = SHARD(j->l, k);
 	X509_CRL *crl = X509_CRL_new();
 	ASN1_TIME *t = NULL;
 	unsigned char *der = NULL, *start = NULL;
@@ -1052,8 +1189,10 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 		X509_CRL_free(crl);
 		return WR_ERROR;
 	}
-	/* Entries go in X509_CRL_sort's order already (shard_sort). */
-	ok = ok && add_entries(crl, s, bn, &w->reuse) == 0 &&
+	/* Entries go in X509_CRL_sort's order already (shard_sort). The ARL
+	 * was sorted before any thread started: a full CRL reads it too. */
+	ok = ok && add_entries(crl, s, j->full && k == 0 ? SHARD(j->l, WR_CRL_ARL) : NULL, bn,
+			       &w->reuse) == 0 &&
 	     sign_encode(crl, j->p->key, &der, &start, &len) == 0;
 	/* The entries go back to the pool: the DER is all we still need. */
 	if (crl && reuse_take_back(&w->reuse, crl) != 0)
@@ -1085,7 +1224,7 @@ static void *worker_main(void *arg)
 		if (k == INT_MAX)
 			break;
 		err[0] = '\0';
-		if (k < 0)
+		if (k < WR_CRL_ARL)
 			rc = j->p->side_job(j->p->side_ctx, err, sizeof err);
 		else
 			rc = ready ? build_shard(w, k, bn, err, sizeof err) : WR_ENOMEM;
@@ -1093,8 +1232,11 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&j->mu);
 			if (!j->rc) {
 				j->rc = rc;
-				if (k < 0)
+				if (k < WR_CRL_ARL)
 					snprintf(j->err, sizeof j->err, "%s",
+						 err[0] ? err : wr_strerror(rc));
+				else if (k == WR_CRL_ARL)
+					snprintf(j->err, sizeof j->err, "ARL: %s",
 						 err[0] ? err : wr_strerror(rc));
 				else
 					snprintf(j->err, sizeof j->err, "shard %d: %s", k,
@@ -1132,8 +1274,65 @@ static void ca_keyid(X509 *ca, struct job *j)
 	ERR_clear_error();
 }
 
-static int write_index_list(const struct wr_crl_params *p, int n, char *err, size_t errsz)
+/* What the IDPs name, from p->crl_url (see struct job). */
+static int url_parts(struct job *j, char *err, size_t errsz)
 {
+	const char *u = j->p->crl_url;
+	int named;
+
+	j->base[0] = j->file[0] = '\0';
+	j->full = j->l->nshards == 1;
+	if (!u)
+		return 0;
+	if ((named = wr_crl_url_file(u, j->file, sizeof j->file)) < 0 ||
+	    (named && strcmp(j->file, WR_CRL_ARL_FILE) == 0)) {
+		snprintf(err, errsz, "CRL URL %.200s: no file of its name can be published here", u);
+		return WR_EINVAL;
+	}
+	if (named && !j->full) {
+		snprintf(err, errsz, "CRL URL %.200s names one CRL, but there are %d shards", u,
+			 j->l->nshards);
+		return WR_EINVAL;
+	}
+	/* The directory: the URL itself, or the one CRL's (a query dropped). */
+	size_t n = named ? strcspn(u, "?#") : strlen(u);
+	while (named && n > 0 && u[n - 1] != '/')
+		n--;
+	if ((size_t)snprintf(j->base, sizeof j->base, "%.*s%s", (int)n, u,
+			     n && u[n - 1] == '/' ? "" : "/") >= sizeof j->base) {
+		snprintf(err, errsz, "CRL URL too long");
+		return WR_EINVAL;
+	}
+	return 0;
+}
+
+int wr_crl_url_file(const char *url, char *name, size_t namesz)
+{
+	size_t n = strcspn(url, "?#"), b = n;
+
+	if (namesz)
+		name[0] = '\0';
+	if (n < 4 || strncasecmp(url + n - 4, ".crl", 4) != 0)
+		return 0;
+	while (b > 0 && url[b - 1] != '/')
+		b--;
+	/* A plain name: no dot first, nothing a shell or a path would read. */
+	if (n - b < 5 || n - b >= namesz || url[b] == '.')
+		return -1;
+	for (size_t i = b; i < n; i++)
+		if (!((url[i] >= 'a' && url[i] <= 'z') || (url[i] >= 'A' && url[i] <= 'Z') ||
+		      (url[i] >= '0' && url[i] <= '9') || url[i] == '.' || url[i] == '_' ||
+		      url[i] == '-'))
+			return -1;
+	memcpy(name, url + b, n - b);
+	name[n - b] = '\0';
+	return 1;
+}
+
+static int write_index_list(const struct job *j, char *err, size_t errsz)
+{
+	const struct wr_crl_params *p = j->p;
+	char der[sizeof j->file], pem[sizeof j->file];
 	struct tmpfile t;
 	int rc;
 
@@ -1145,8 +1344,11 @@ static int write_index_list(const struct wr_crl_params *p, int n, char *err, siz
 		tmp_abort(&t);
 		return WR_EIO;
 	}
-	for (int k = 0; k < n; k++)
-		fprintf(f, "shard-%d.crl\n", k);
+	for (int k = 0; k < j->l->nshards; k++) {
+		crl_files(j, k, der, pem, sizeof der);
+		fprintf(f, "%s\n", der);
+	}
+	fprintf(f, "%s\n", WR_CRL_ARL_FILE);
 	if (fflush(f) != 0 || ferror(f)) {
 		snprintf(err, errsz, "%s: %s", t.tmp, strerror(errno));
 		fclose(f);
@@ -1207,14 +1409,18 @@ int wr_crl_write(const struct wr_crl_params *p, struct wr_crl_list *l, struct wr
 		long c = sysconf(_SC_NPROCESSORS_ONLN);
 		nt = c > 0 ? (int)c : 1;
 	}
+	if ((rc = url_parts(&j, err, errsz)))
+		return rc;
 	/* With a side job, sorted before any thread starts: it searches every
 	 * shard while the workers read theirs. Without, each worker sorts the
 	 * shard it takes. */
 	for (int k = 0; p->side_job && k < l->nshards; k++)
-		shard_sort(&l->s[k], &j.dropped);
-	j.next = p->side_job ? -1 : 0;
-	if (nt > l->nshards + (p->side_job != NULL))
-		nt = l->nshards + (p->side_job != NULL);
+		shard_sort(SHARD(l, k), &j.dropped);
+	shard_sort(SHARD(l, WR_CRL_ARL), &j.dropped);
+	j.next = p->side_job ? WR_CRL_ARL - 1 : WR_CRL_ARL;
+	/* The shards, the ARL and the side job. */
+	if (nt > l->nshards + 1 + (p->side_job != NULL))
+		nt = l->nshards + 1 + (p->side_job != NULL);
 	if (nt > (int)(sizeof w / sizeof w[0]))
 		nt = (int)(sizeof w / sizeof w[0]);
 	ca_keyid(p->ca, &j);
@@ -1251,15 +1457,20 @@ int wr_crl_write(const struct wr_crl_params *p, struct wr_crl_list *l, struct wr
 		X509_NAME_free(w[i].issuer);
 	pthread_mutex_destroy(&j.mu);
 	l->count -= j.dropped;
-	if (rc == 0 && (rc = write_index_list(p, l->nshards, err, errsz)) == 0)
+	if (rc == 0 && (rc = write_index_list(&j, err, errsz)) == 0)
 		remove_stale(p->out_dir, l->nshards);
 	if (st) {
 		st->shards = l->nshards;
 		st->entries = l->count;
+		st->ca_entries = (int64_t)SHARD(l, WR_CRL_ARL)->n;
+		char pem[sizeof j.file];
+		st->full_file[0] = '\0';
+		if (j.full)
+			crl_files(&j, 0, st->full_file, pem, sizeof st->full_file);
 		st->largest = 0;
 		for (int k = 0; k < l->nshards; k++)
-			if ((int64_t)l->s[k].n > st->largest)
-				st->largest = (int64_t)l->s[k].n;
+			if ((int64_t)SHARD(l, k)->n > st->largest)
+				st->largest = (int64_t)SHARD(l, k)->n;
 		st->bytes = j.bytes;
 		st->pem_bytes = j.pem_bytes;
 		st->crl_number = p->crl_number;

@@ -31,6 +31,7 @@
 static const char *const migrations[] = {
 	wr_schema_sql,	 /* 0 -> 1 */
 	wr_migrate_002, /* 1 -> 2: trust boundaries */
+	wr_migrate_003, /* 2 -> 3: waves */
 };
 #define WR_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

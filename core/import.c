@@ -58,7 +58,8 @@ struct rej {
 	char *path;
 	int64_t line; /* 0: the whole file; else relative to the item's start */
 	uint32_t ord;
-	bool forged; /* a certificate whose signature does not verify */
+	uint32_t file; /* 1 + its file's index in the item; 0: the walk's */
+	bool forged;   /* a certificate whose signature does not verify */
 	char why[512];
 };
 
@@ -68,6 +69,7 @@ struct parsed {
 	const char *path; /* borrowed from the batch or its big file */
 	int64_t line;	  /* as rej's */
 	uint32_t ord;
+	uint32_t file;	  /* as rej's */
 	bool checked;	  /* its signature verified with a known issuer's key */
 };
 
@@ -96,6 +98,7 @@ struct batch {
 	struct rej *rejs;
 	size_t nrejs, caprejs;
 	uint32_t nord;	     /* rejections and certificates so far */
+	uint32_t cur_file;   /* the file being parsed, as rej's file */
 	int64_t files;	     /* whole files examined */
 	int64_t newlines;    /* in [start, end), for the next chunk's lines */
 	int64_t cert_blocks; /* CERTIFICATE blocks seen in the chunk */
@@ -168,6 +171,7 @@ static bool add_rej(struct batch *b, const char *path, int64_t line, const char 
 		return false;
 	r->line = line;
 	r->ord = b->nord++;
+	r->file = b->cur_file;
 	r->forged = false;
 	va_start(ap, fmt);
 	vsnprintf(r->why, sizeof r->why, fmt, ap);
@@ -188,7 +192,7 @@ static void batch_reset(struct batch *b)
 	for (size_t i = 0; i < b->nrejs; i++)
 		free(b->rejs[i].path);
 	b->ncerts = b->nrejs = b->alen = 0;
-	b->nord = 0;
+	b->nord = b->cur_file = 0;
 	b->bf = NULL;
 	b->start = b->end = 0;
 	b->last = b->saw_key = false;
@@ -549,6 +553,7 @@ static bool add_cert(struct worker *w, struct batch *b, const char *path, int64_
 	pc->path = path;
 	pc->line = line;
 	pc->ord = b->nord++;
+	pc->file = b->cur_file;
 	pc->checked = checked;
 	b->ncerts++;
 	return true;
@@ -902,10 +907,13 @@ static void *worker_main(void *arg)
 		b->seq = im->next_seq++;
 		pthread_mutex_unlock(&im->mu);
 
+		b->cur_file = 1;
 		if (b->bf)
 			ok = do_chunk(w, b);
-		for (size_t i = 0; i < b->npaths && ok; i++)
+		for (size_t i = 0; i < b->npaths && ok; i++) {
+			b->cur_file = (uint32_t)i + 1;
 			ok = do_file(w, b, b->paths[i]);
+		}
 
 		pthread_mutex_lock(&im->mu);
 		if (!ok) {
@@ -936,10 +944,42 @@ struct store {
 	/* The last file named, so that two bad blocks of one bundle count as
 	 * one rejected file: a file's reports always arrive together. */
 	char *last_rejected;
+	/* The file whose certificates are being stored (borrowed from its
+	 * batch, or the big file), its blocks stored and rejected, and its
+	 * latest report, held back: a bundle with bad blocks says in its last
+	 * report how much of it came in (tally_end). */
+	const char *tally_path;
+	uint32_t tally_file; /* as rej's file, for a batch of whole files */
+	int64_t tally_ok, tally_bad;
+	char *held_where, *held_why;
 };
+
+/* Hands the held report to the caller, with more text when given. */
+static void report_held(struct store *s, const char *more)
+{
+	char *why = s->held_why;
+
+	if (!s->held_where)
+		return;
+	if (more) {
+		size_t n = strlen(s->held_why) + strlen(more) + 1;
+		if ((why = malloc(n)))
+			snprintf(why, n, "%s%s", s->held_why, more);
+		else
+			why = s->held_why;
+	}
+	s->reject(s->held_where, why, s->ctx);
+	if (why != s->held_why)
+		free(why);
+	free(s->held_where);
+	free(s->held_why);
+	s->held_where = s->held_why = NULL;
+}
 
 static void report(struct store *s, const char *path, int64_t line, const char *why)
 {
+	char *where = NULL;
+
 	if (!s->last_rejected || strcmp(s->last_rejected, path) != 0) {
 		s->st->rejected++;
 		free(s->last_rejected);
@@ -949,15 +989,65 @@ static void report(struct store *s, const char *path, int64_t line, const char *
 		return;
 	if (line > 0) {
 		size_t n = strlen(path) + 24;
-		char *where = malloc(n);
-		if (where) {
+		if ((where = malloc(n)))
 			snprintf(where, n, "%s:%lld", path, (long long)line);
-			s->reject(where, why, s->ctx);
-			free(where);
-			return;
-		}
 	}
-	s->reject(path, why, s->ctx);
+	/* A file being counted: its latest report waits for the count. */
+	report_held(s, NULL);
+	if (s->tally_path && (where || (where = strdup(path))) && (s->held_why = strdup(why))) {
+		s->held_where = where;
+		return;
+	}
+	s->reject(where ? where : path, why, s->ctx);
+	free(where);
+}
+
+/*
+ * Ends a file's count (complete: the file was stored to its end). A file
+ * of one block, or one whose blocks all came in, has said everything; the
+ * last report of a bundle with bad blocks also says how much of it came
+ * in, which the summary, adding up every file, cannot. The count rides on
+ * a report rather than making one of its own, so that the caller hears
+ * once per rejection, as before. Duplicates count as imported: they are
+ * in the incident.
+ */
+static void tally_end(struct store *s, bool complete)
+{
+	int64_t n = s->tally_ok + s->tally_bad;
+	char more[160];
+
+	if (complete && s->tally_bad && n > 1) {
+		snprintf(more, sizeof more,
+			 " (%lld of the file's %lld certificates imported, %lld rejected)",
+			 (long long)s->tally_ok, (long long)n, (long long)s->tally_bad);
+		report_held(s, more);
+	}
+	report_held(s, NULL);
+	s->tally_path = NULL;
+	s->tally_file = 0;
+	s->tally_ok = s->tally_bad = 0;
+}
+
+/* Before an item of the batch's file f (0: none, a directory's
+ * rejection): in a batch of whole files, a new file ends the count of the
+ * one before. */
+static void tally_file(struct store *s, const struct batch *b, uint32_t f)
+{
+	if (f && !b->bf && f != s->tally_file) {
+		tally_end(s, true);
+		s->tally_file = f;
+		s->tally_path = b->paths[f - 1];
+	}
+}
+
+static void tally(struct store *s, uint32_t f, bool stored)
+{
+	if (!f)
+		return;
+	if (stored)
+		s->tally_ok++;
+	else
+		s->tally_bad++;
 }
 
 /* The tbsCertificate's bytes: what the signature covers, so what makes
@@ -1117,6 +1207,8 @@ static int store_batch(struct store *s, struct batch *b)
 			s->line_base = 0;
 			s->cert_blocks = 0;
 			s->saw_key = false;
+			tally_end(s, true);
+			s->tally_path = b->bf->path;
 		}
 		base = s->line_base;
 		s->line_base += b->newlines;
@@ -1129,13 +1221,25 @@ static int store_batch(struct store *s, struct batch *b)
 			const struct rej *r = &b->rejs[i++];
 			if (r->forged)
 				s->st->forged++;
+			tally_file(s, b, r->file);
 			report(s, r->path, r->line > 0 ? base + r->line : 0, r->why);
-		} else if ((rc = store_cert(s, b, base, &b->certs[j++]))) {
-			return rc;
+			tally(s, r->file, false);
+		} else {
+			const struct parsed *pc = &b->certs[j++];
+			int64_t conflicts = s->st->conflicts;
+			tally_file(s, b, pc->file);
+			if ((rc = store_cert(s, b, base, pc))) {
+				tally_end(s, false);
+				return rc;
+			}
+			tally(s, pc->file, s->st->conflicts == conflicts);
 		}
 	}
 	s->st->files += b->files;
+	if (!b->bf)
+		tally_end(s, true); /* a whole file never spans two items */
 	if (b->bf && b->last) {
+		tally_end(s, true);
 		s->st->files++;
 		if (s->cert_blocks == 0)
 			report(s, b->bf->path, 0,
@@ -1368,6 +1472,7 @@ int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t n
 	} else {
 		rc = consume(&im, &s);
 	}
+	tally_end(&s, false); /* a big file cut short by an error */
 	pthread_mutex_lock(&im.mu);
 	im.stop = true;
 	pthread_cond_broadcast(&im.space);
@@ -1556,14 +1661,119 @@ static void csv_reject(struct wr_import_stats *st, wr_reject_cb reject, void *ct
 	reject(where, why, ctx);
 }
 
-static int bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+/*
+ * A CSV field as kept (malloc'd; NULL for an empty field, or when out of
+ * memory: *oom). The database keeps valid UTF-8, and a byte that is not
+ * (a Latin-1 "Caf\xe9" from a spreadsheet) must stay findable and apart
+ * from text that merely looks like its escape: so the field's backslashes
+ * are doubled and each such byte becomes "\xNN". In kept text a backslash
+ * always begins an escape, as in certificate names (RFC 2253), so certs
+ * prints it as it is and certs --customer finds a name by what certs
+ * printed (tui/cmd-cert.c, customer_key, makes the same text).
+ */
+static char *csv_text(const char *s, bool *oom)
 {
+	struct wr_buf b = {0};
+	char *kept = NULL;
+	bool ok = true;
+
 	if (!*s)
-		return sqlite3_bind_null(st, i);
-	char *clean = wr_utf8_sanitize(s, strlen(s));
-	if (!clean)
-		return SQLITE_NOMEM;
-	return sqlite3_bind_text(st, i, clean, -1, free);
+		return NULL;
+	for (const char *p = s; *p && ok; p++)
+		ok = *p == '\\' ? wr_buf_put(&b, "\\\\", 2) : wr_buf_put(&b, p, 1);
+	if (ok && !(kept = wr_utf8_sanitize(b.p, b.len)))
+		ok = false;
+	wr_buf_free(&b);
+	if (!ok)
+		*oom = true;
+	return kept;
+}
+
+/* The customers import's statements. */
+struct csv_stmts {
+	sqlite3_stmt *up, *seen, *keep;
+};
+
+/*
+ * Applies one good row: serial (normalised), customer and contact as the
+ * CSV has them. A serial's first row in the file wins: a later row giving
+ * it another customer is rejected, naming the winner, so that a list
+ * cannot silently re-assign a certificate by repeating its serial; the
+ * same customer again is no error (its first contact stays). The rows
+ * seen live in a temporary table, not in memory: a list may hold a
+ * million of them. Customers are compared as the CSV spells them.
+ */
+static int csv_apply(struct wr_db *db, struct csv_stmts *q, struct wr_import_stats *st,
+		     wr_reject_cb reject, void *ctx, const char *path, int64_t line,
+		     const char *serial, const char *customer, const char *contact)
+{
+	char *cust = NULL, *cont = NULL;
+	bool oom = false;
+	int step, rc = 0;
+
+	sqlite3_bind_text(q->seen, 1, serial, -1, SQLITE_STATIC);
+	step = sqlite3_step(q->seen);
+	if (step == SQLITE_ROW) {
+		const char *won = sqlite3_column_blob(q->seen, 0);
+		int wlen = sqlite3_column_bytes(q->seen, 0);
+		int64_t wline = sqlite3_column_int64(q->seen, 1);
+		bool matched = sqlite3_column_int(q->seen, 2) != 0;
+
+		if ((size_t)wlen == strlen(customer) && !memcmp(won ? won : "", customer, (size_t)wlen)) {
+			if (matched)
+				st->csv_matched++;
+			else
+				st->csv_unmatched++;
+		} else {
+			char why[720];
+			snprintf(why, sizeof why,
+				 "serial %s is already given to customer '%.*s' by line %lld; this"
+				 " row's customer '%.200s' is not applied",
+				 serial, wlen > 200 ? 200 : wlen, won ? won : "", (long long)wline,
+				 customer);
+			csv_reject(st, reject, ctx, path, line, why);
+		}
+		sqlite3_reset(q->seen);
+		return 0;
+	}
+	sqlite3_reset(q->seen);
+	if (step != SQLITE_DONE)
+		return wr_err_sq(db, "reading the serials seen");
+
+	cust = csv_text(customer, &oom);
+	cont = csv_text(contact, &oom);
+	if (oom) {
+		rc = wr_err(db, WR_ENOMEM, "out of memory");
+		goto out;
+	}
+	sqlite3_bind_text(q->up, 1, cust, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q->up, 2, cont, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q->up, 3, serial, -1, SQLITE_STATIC);
+	step = sqlite3_step(q->up);
+	sqlite3_reset(q->up);
+	sqlite3_clear_bindings(q->up);
+	if (step != SQLITE_DONE) {
+		rc = wr_err_sq(db, "setting a customer");
+		goto out;
+	}
+	bool matched = sqlite3_changes(db->sq) > 0;
+	if (matched)
+		st->csv_matched++;
+	else
+		st->csv_unmatched++;
+	sqlite3_bind_text(q->keep, 1, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q->keep, 2, customer, (int)strlen(customer), SQLITE_STATIC);
+	sqlite3_bind_int64(q->keep, 3, line);
+	sqlite3_bind_int(q->keep, 4, matched);
+	step = sqlite3_step(q->keep);
+	sqlite3_reset(q->keep);
+	sqlite3_clear_bindings(q->keep);
+	if (step != SQLITE_DONE)
+		rc = wr_err_sq(db, "remembering a serial");
+out:
+	free(cust);
+	free(cont);
+	return rc;
 }
 
 int wr_import_customers(struct wr_db *db, const char *path, wr_reject_cb reject, void *ctx,
@@ -1572,9 +1782,9 @@ int wr_import_customers(struct wr_db *db, const char *path, wr_reject_cb reject,
 	struct wr_import_stats local;
 	struct csv c = {.line = 1};
 	struct tuning tu = {0};
-	sqlite3_stmt *up = NULL;
+	struct csv_stmts q = {0};
 	int64_t rows = 0, line;
-	bool first = true;
+	bool first = true, seen_made = false;
 	int rc, n;
 
 	if (!st)
@@ -1584,8 +1794,19 @@ int wr_import_customers(struct wr_db *db, const char *path, wr_reject_cb reject,
 		return wr_err(db, errno == ENOENT ? WR_ENOENT : WR_EIO, "%s: %s", path,
 			      strerror(errno));
 	tune(db, &tu);
+	if ((rc = wr_exec(db, "CREATE TEMP TABLE IF NOT EXISTS csv_seen(serial TEXT PRIMARY KEY,"
+			      " customer BLOB NOT NULL, line INTEGER NOT NULL,"
+			      " matched INTEGER NOT NULL) WITHOUT ROWID;"
+			      " DELETE FROM temp.csv_seen")))
+		goto out;
+	seen_made = true;
 	if ((rc = wr_prepare(db, "UPDATE cert SET customer = ?, contact = ? WHERE serial = ?",
-			     &up)))
+			     &q.up)) ||
+	    (rc = wr_prepare(db, "SELECT customer, line, matched FROM temp.csv_seen WHERE serial = ?",
+			     &q.seen)) ||
+	    (rc = wr_prepare(db, "INSERT INTO temp.csv_seen(serial, customer, line, matched)"
+				 " VALUES (?, ?, ?, ?)",
+			     &q.keep)))
 		goto out;
 	if ((rc = wr_tx_begin(db)))
 		goto out;
@@ -1628,23 +1849,9 @@ int wr_import_customers(struct wr_db *db, const char *path, wr_reject_cb reject,
 			csv_reject(st, reject, ctx, path, line, why);
 			continue;
 		}
-		if (bind_opt_text(up, 1, csv_field(&c, 1)) != SQLITE_OK ||
-		    bind_opt_text(up, 2, csv_field(&c, 2)) != SQLITE_OK ||
-		    sqlite3_bind_text(up, 3, serial, -1, SQLITE_STATIC) != SQLITE_OK) {
-			rc = wr_err(db, WR_ENOMEM, "out of memory");
+		if ((rc = csv_apply(db, &q, st, reject, ctx, path, line, serial, csv_field(&c, 1),
+				    csv_field(&c, 2))))
 			break;
-		}
-		int step = sqlite3_step(up);
-		sqlite3_reset(up);
-		sqlite3_clear_bindings(up);
-		if (step != SQLITE_DONE) {
-			rc = wr_err_sq(db, "setting a customer");
-			break;
-		}
-		if (sqlite3_changes(db->sq) > 0)
-			st->csv_matched++;
-		else
-			st->csv_unmatched++;
 		if (++rows % COMMIT_ROWS == 0 && ((rc = wr_tx_commit(db)) || (rc = wr_tx_begin(db))))
 			goto out;
 	}
@@ -1665,7 +1872,11 @@ int wr_import_customers(struct wr_db *db, const char *path, wr_reject_cb reject,
 				   (json_int_t)st->csv_unmatched, "rejected",
 				   (json_int_t)st->csv_rejected));
 out:
-	sqlite3_finalize(up);
+	sqlite3_finalize(q.up);
+	sqlite3_finalize(q.seen);
+	sqlite3_finalize(q.keep);
+	if (seen_made)
+		(void)wr_exec(db, "DROP TABLE IF EXISTS temp.csv_seen");
 	untune(db, &tu);
 	fclose(c.f);
 	free(c.buf);

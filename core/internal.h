@@ -84,6 +84,14 @@ const struct wr_config *wr_policy_cfg(struct wr_db *db);
  * pinned one; pins the first non-empty policy of an unpinned incident. */
 int wr_policy_enforce(struct wr_db *db);
 
+/* Runs st once per serial of a serials file (serials.c), the serial bound
+ * to parameter param (the others bound by the caller); *n counts rows
+ * changed; a line that is no serial, or whose serial changes nothing
+ * (reported with none), goes to reject as LABEL:LINE and counts in
+ * *unknown. */
+int wr_serials_run(struct wr_db *db, FILE *f, const char *label, sqlite3_stmt *st, int param,
+		   const char *none, wr_reject_cb reject, void *ctx, int64_t *n, int64_t *unknown);
+
 /* Lets WARROOM_NOW count for handle-less callers (clock.c; db.c sets it
  * from the incident's meta 'clock'). */
 void wr_clock_allow_test(bool allow);
@@ -91,6 +99,7 @@ void wr_clock_allow_test(bool allow);
 /* Embedded data (build/embedded.c). */
 extern const char wr_schema_sql[];
 extern const char wr_migrate_002[];
+extern const char wr_migrate_003[];
 extern const char wr_default_plan[];
 
 /* The plan's content, for incident.c (plan.c). */

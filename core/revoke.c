@@ -191,13 +191,6 @@ static int find_authorization(struct wr_db *db, int64_t *id, int64_t *room)
 
 /* ---- delays ----------------------------------------------------------------- */
 
-/* The longest word that can be one serial: the 64 octets the cert table
- * keeps, written "0x01:02:..." with colons. Anything longer is not a
- * serial, whatever its tail looks like. */
-#define SERIAL_WORD_MAX 200
-/* Bytes of a rejected line shown back: enough to recognise it. */
-#define SERIAL_SHOWN 40
-
 static int hold_serial(struct wr_db *db, sqlite3_stmt *st, const char *serial, int64_t until,
 		       const char *rationale, int64_t *n)
 {
@@ -209,58 +202,6 @@ static int hold_serial(struct wr_db *db, sqlite3_stmt *st, const char *serial, i
 		return wr_err_sq(db, "holding certificates");
 	*n += sqlite3_changes(db->sq);
 	return 0;
-}
-
-/*
- * One line of a serials file, read whole (len bytes, its newline already
- * cut): 1 to skip it (blank, a # comment), 0 with the normalised serial,
- * -1 when it is not exactly one serial in hex. A line is taken or refused
- * as a whole: a serial inside a longer line is never held.
- */
-static int serial_line(const char *line, size_t len, char serial[132])
-{
-	const char *p = line, *end = line + len, *word;
-
-	if (memchr(line, '\0', len))
-		return -1; /* a NUL would hide the rest of the line */
-	while (end > p && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p == end || *p == '#')
-		return 1;
-	word = p;
-	while (p < end && *p != ' ' && *p != '\t')
-		p++;
-	if (p != end || (size_t)(p - word) > SERIAL_WORD_MAX)
-		return -1; /* more than one word, or longer than any serial */
-	char w[SERIAL_WORD_MAX + 1];
-	memcpy(w, word, (size_t)(p - word));
-	w[p - word] = '\0';
-	return wr_serial_normalize(w, serial, 132) ? -1 : 0;
-}
-
-/* Tells reject what a refused line held, shortened and made safe to show:
- * the callback's why is printed as it is. */
-static void reject_line(wr_reject_cb reject, void *ctx, const char *where, const char *line,
-			size_t len)
-{
-	char shown[SERIAL_SHOWN + 1], why[512];
-
-	if (!reject)
-		return;
-	if (len > 0 && line[len - 1] == '\r')
-		len--; /* a CRLF file's CR is no part of what was written */
-	size_t n = len < SERIAL_SHOWN ? len : SERIAL_SHOWN;
-	memcpy(shown, line, n);
-	shown[n] = '\0';
-	/* Raw bytes: the caller escapes for its edge (terminal, JSON). */
-	if (len > SERIAL_SHOWN)
-		snprintf(why, sizeof why, "expected one serial in hex, got '%s...' (%zu bytes)", shown,
-			 len);
-	else
-		snprintf(why, sizeof why, "expected one serial in hex, got '%s'", shown);
-	reject(where, why, ctx);
 }
 
 int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, int64_t until,
@@ -293,39 +234,15 @@ int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, i
 		if (!rc)
 			rc = hold_serial(db, st, customer, until, rationale, &n);
 	} else {
-		/* Whole lines, however long: a fixed-size read would split a
-		 * long line and take its tail for a serial. */
-		char *line = NULL, serial[132], where[4096 + 24];
-		size_t cap = 0;
-		ssize_t len;
-		long long lineno = 0;
 		rc = wr_prepare(db, "UPDATE cert SET hold_until = ?1, hold_reason = ?2"
 				    " WHERE serial = ?3 AND revoked_at IS NULL", &st);
-		while (!rc && (len = getline(&line, &cap, f)) >= 0) {
-			lineno++;
-			if (len > 0 && line[len - 1] == '\n')
-				line[--len] = '\0';
-			int kind = serial_line(line, (size_t)len, serial);
-			if (kind > 0)
-				continue;
-			snprintf(where, sizeof where, "%s:%lld", serials_file, lineno);
-			if (kind < 0) {
-				reject_line(reject, ctx, where, line, (size_t)len);
-				unknown++;
-				continue;
-			}
-			int64_t before = n;
-			rc = hold_serial(db, st, serial, until, rationale, &n);
-			if (!rc && n == before) {
-				if (reject)
-					reject(where, "no unrevoked certificate has this serial", ctx);
-				unknown++;
-			}
+		if (!rc) {
+			sqlite3_bind_int64(st, 1, until);
+			sqlite3_bind_text(st, 2, rationale, -1, SQLITE_STATIC);
+			rc = wr_serials_run(db, f, serials_file, st, 3,
+					    "no unrevoked certificate has this serial", reject, ctx, &n,
+					    &unknown);
 		}
-		if (!rc && ferror(f))
-			rc = wr_err(db, errno == ENOMEM ? WR_ENOMEM : WR_EIO, "%s: %s", serials_file,
-				    strerror(errno));
-		free(line);
 	}
 	sqlite3_finalize(st);
 	if (rc)
@@ -364,6 +281,7 @@ struct run {
 	const struct wr_revoke_opts *o;
 	char claim[192];
 	int64_t now, last_id, auth_id, room;
+	int64_t wave; /* WR_WAVE_ALL, WR_WAVE_NONE or a wave's id */
 	int incident_reason;
 	struct wr_rv_item *items;
 	unsigned char **ders;
@@ -376,7 +294,22 @@ struct run {
 #define CANDIDATES                                                                                \
 	" FROM cert WHERE state = 'pending' AND revoked_at IS NULL"                               \
 	" AND not_after >= ?1 AND (hold_until IS NULL OR hold_until <= ?1)"                        \
-	" AND (?2 IS NULL OR customer = ?2)"
+	" AND (?2 IS NULL OR customer = ?2)"                                                       \
+	" AND (?5 = 0 OR (?5 = -1 AND wave IS NULL) OR wave = ?5)"
+
+static int wave_name(struct run *r, char *buf, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = wr_prepare(r->db, "SELECT name FROM wave WHERE id = ?", &st)))
+		return rc;
+	sqlite3_bind_int64(st, 1, r->wave);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(buf, n, "%s", wr_col_text(st, 0));
+	sqlite3_finalize(st);
+	return 0;
+}
 
 static int count_candidates(struct run *r, int64_t *n)
 {
@@ -386,6 +319,7 @@ static int count_candidates(struct run *r, int64_t *n)
 	if ((rc = wr_prepare(r->db, "SELECT count(*)" CANDIDATES, &st)))
 		return rc;
 	sqlite3_bind_int64(st, 1, r->now);
+	sqlite3_bind_int64(st, 5, r->wave);
 	if (r->o->customer)
 		sqlite3_bind_text(st, 2, r->o->customer, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : wr_err_sq(r->db, "counting");
@@ -419,6 +353,7 @@ static int claim_batch(struct run *r, size_t want)
 	    (rc = wr_prepare(r->db, "SELECT der FROM cert_der WHERE cert_id = ?", &der)))
 		goto fail;
 	sqlite3_bind_int64(sel, 1, r->now);
+	sqlite3_bind_int64(sel, 5, r->wave);
 	if (r->o->customer)
 		sqlite3_bind_text(sel, 2, r->o->customer, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(sel, 3, r->last_id);
@@ -629,6 +564,7 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 	int rc, batch_no = 0;
 	size_t batch = o->batch > 0 ? (size_t)o->batch
 				    : (size_t)wr_config_int(db->cfg, "revocation", "batch", 1000);
+	int64_t per_second = wr_config_int(db->cfg, "revocation", "per_second", 0);
 
 	memset(p, 0, sizeof *p);
 	if (!bname)
@@ -644,6 +580,12 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 	claim_self(r.claim, sizeof r.claim);
 	if ((rc = find_authorization(db, &r.auth_id, &r.room)))
 		return rc;
+	if ((rc = wr_wave_pick(db, o->wave, r.now, &r.wave)))
+		return rc;
+	if (r.wave > 0 && (rc = wave_name(&r, p->wave, sizeof p->wave)))
+		return rc;
+	if (r.wave == WR_WAVE_NONE)
+		snprintf(p->wave, sizeof p->wave, "(no wave)");
 	if (o->dry_run) {
 		/* What a run would take, without changing anything. */
 		int64_t failed = 0;
@@ -678,6 +620,8 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 		if ((rc = find_authorization(db, &r.auth_id, &r.room)))
 			goto out;
 		size_t want = batch;
+		if (per_second > 0 && (int64_t)want > per_second)
+			want = (size_t)per_second; /* a batch a second at most */
 		if ((int64_t)want > left)
 			want = (size_t)left;
 		if (r.room >= 0 && (int64_t)want > r.room)
@@ -703,6 +647,16 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 		p->elapsed = mono() - t0;
 		if (cb)
 			cb(p, ctx);
+		/* The rate cap: a CA whose signing or OCSP pipeline cannot
+		 * take the full rate sets [revocation] per_second. */
+		if (per_second > 0 && p->done < p->total) {
+			double ahead = (double)p->done / (double)per_second - (mono() - t0);
+			if (ahead > 0) {
+				struct timespec ts = {(time_t)ahead,
+						      (long)((ahead - (double)(time_t)ahead) * 1e9)};
+				nanosleep(&ts, NULL);
+			}
+		}
 	}
 	if (bc->publish && (p->revoked || p->already) &&
 	    (rc = bc->publish(b, wr_clock_now(db), err, sizeof err))) {
@@ -715,6 +669,8 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 				      (json_int_t)p->revoked, "already", (json_int_t)p->already,
 				      "failed", (json_int_t)p->failed, "authorization",
 				      (json_int_t)r.auth_id, "seconds", p->elapsed);
+		if (p->wave[0])
+			json_object_set_new(d, "wave", json_string(p->wave));
 		if ((rc = wr_event_add_json(db, "revoke", d)) == 0)
 			rc = wr_tx_commit(db);
 		else
@@ -747,5 +703,19 @@ int wr_published_get(struct wr_db *db, struct wr_published *p)
 		p->problems = sqlite3_column_int64(st, 4);
 	}
 	sqlite3_finalize(st);
+	/* A revocation after the last verify is not proven yet (the index
+	 * cert_revoked_at makes this a range count; never verified, the
+	 * counter has them all). */
+	if ((rc = wr_prepare(db, p->checked_at ? "SELECT count(*) FROM cert WHERE revoked_at IS NOT"
+						 " NULL AND revoked_at > ?"
+					       : "SELECT n FROM counter WHERE name = 'revoked'",
+			     &st)))
+		return rc;
+	if (p->checked_at)
+		sqlite3_bind_int64(st, 1, p->checked_at);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		p->revoked_since = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	p->stale = p->revoked_since > 0;
 	return 0;
 }

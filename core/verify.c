@@ -4,9 +4,17 @@
  * Owns the check that what the incident recorded as revoked is what a
  * relying party can see: the CRLs (fetched over HTTP, signature and dates
  * against the issuer, every revoked certificate listed with the right
- * CRLReason) and the OCSP responder (a sample must answer "revoked"), and
- * the record of each run: cert.on_crl and cert.ocsp_revoked, one row of
- * the publication table and one "verify" event, in one transaction.
+ * CRLReason) and the OCSP responder (a sample must answer "revoked", with
+ * the CRL's reason), and the record of each run: cert.on_crl and
+ * cert.ocsp_revoked, one row of the publication table and one "verify"
+ * event, in one transaction.
+ *
+ * A relying party fetches one CRL, the one the certificate's CRL
+ * Distribution Point names, and reads its scope in the Issuing
+ * Distribution Point. So being on some CRL is not enough: each CRL must
+ * say it is the CRL of the URL it came from, each serial must be on its
+ * own shard, and CRL numbers must only grow from one run to the next
+ * (the numbers seen are kept in the publication row's details).
  *
  * It must not revoke anything or talk to a backend: it reads only what the
  * world reads. Everything fetched is untrusted: parsed by OpenSSL only,
@@ -54,6 +62,7 @@
 #define OCSP_GIVE_UP 3		       /* consecutive transport failures */
 #define DETAIL_PROBLEMS 20
 #define DETAIL_CRLS 1024
+#define DETAIL_NUMBERS 8192	       /* CRL URLs whose numbers are remembered */
 #define UPDATE_BATCH 256
 #define URL_SHOWN 300		       /* bytes of a URL put in a message */
 
@@ -63,7 +72,8 @@ static const char *const kind_names[] = {
 	[WR_VP_DATES] = "dates",	 [WR_VP_EXTENSION] = "extension",
 	[WR_VP_MISSING] = "missing",	 [WR_VP_REASON] = "reason",
 	[WR_VP_DATE] = "date",		 [WR_VP_OCSP] = "ocsp",
-	[WR_VP_SOURCE] = "source",
+	[WR_VP_SOURCE] = "source",	 [WR_VP_SCOPE] = "scope",
+	[WR_VP_SHARD] = "shard",	 [WR_VP_ROLLBACK] = "rollback",
 };
 
 const char *wr_verify_kind_name(int kind)
@@ -95,7 +105,7 @@ static char *clean(const char *s, size_t max)
 }
 
 static void vemit(wr_verify_problem_cb cb, void *ctx, int kind, const char *serial,
-		  const char *url, const char *fmt, va_list ap)
+		  const char *url, bool note, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	char *what, *u = NULL;
@@ -106,7 +116,7 @@ static void vemit(wr_verify_problem_cb cb, void *ctx, int kind, const char *seri
 	what = wr_utf8_sanitize(buf, strlen(buf));
 	if (url)
 		u = clean(url, URL_SHOWN);
-	struct wr_verify_problem p = {kind, serial, u, what ? what : "(out of memory)"};
+	struct wr_verify_problem p = {kind, serial, u, what ? what : "(out of memory)", note};
 	cb(&p, ctx);
 	free(what);
 	free(u);
@@ -161,11 +171,94 @@ int wr_crl_reason_check(int expected, int found, const char **why)
 	return -1;
 }
 
+/* 0 (present) and no reasonCode both say "unspecified". */
+static bool same_reason(int a, int b)
+{
+	if (a == 0)
+		a = WR_CRL_OMIT;
+	if (b == 0)
+		b = WR_CRL_OMIT;
+	return a == b;
+}
+
+int wr_ocsp_reason_check(int expected, int crl, int ocsp, const char **why)
+{
+	/* What a relying party reads elsewhere: the CRL when it lists the
+	 * serial, else the reason the incident wants. */
+	int ref = crl == WR_CRL_NONE ? expected : crl;
+	const char *w = NULL;
+	int rc = 0;
+
+	if (ref == 9 && ocsp != 9) {
+		/* OpenSSL 3.0 refuses privilegeWithdrawn in index.txt, so a
+		 * responder fed by one (openssl ocsp -index) cannot say it. */
+		w = "OpenSSL's index.txt cannot carry privilegeWithdrawn (9), so a responder"
+		    " reading one answers another reason or none: a known difference";
+		rc = 1;
+	} else if (ocsp == WR_CRL_OMIT) {
+		/* revocationReason is optional in OCSP, and relying parties do
+		 * not expect one: no reason given contradicts nothing. */
+		rc = 0;
+	} else if (crl != WR_CRL_NONE && !same_reason(crl, ocsp)) {
+		w = "OCSP and the CRL give different reasons";
+		rc = -1;
+	} else if (wr_crl_reason_check(expected, ocsp, &w)) {
+		rc = -2;
+	}
+	if (why)
+		*why = w;
+	return rc;
+}
+
+/* Hex magnitudes: by length without leading zeros, then by digits. */
+static int hex_cmp(const char *a, const char *b)
+{
+	bool na = *a == '-', nb = *b == '-';
+	size_t la, lb;
+	int c;
+
+	if (na != nb)
+		return na ? -1 : 1;
+	a += na;
+	b += nb;
+	while (*a == '0' && a[1])
+		a++;
+	while (*b == '0' && b[1])
+		b++;
+	la = strlen(a);
+	lb = strlen(b);
+	c = la != lb ? (la < lb ? -1 : 1) : strcasecmp(a, b);
+	return na ? -c : c;
+}
+
+int wr_crl_number_check(const char *last_number, const char *last_this_update,
+			const char *number, const char *this_update, const char **why)
+{
+	const char *w = NULL;
+	int c;
+
+	if (!last_number || !*last_number || !number || !*number)
+		return 0;
+	c = hex_cmp(number, last_number);
+	if (c < 0)
+		w = "the CRL number went down since the last verify: a rollback (RFC 5280 5.2.3:"
+		    " CRL numbers only grow)";
+	else if (c == 0 && last_this_update && this_update && strcmp(last_this_update, this_update))
+		w = "the same CRL number as the last verify saw, with another thisUpdate: a"
+		    " reissued CRL needs a higher number (RFC 5280 5.2.3)";
+	if (why)
+		*why = w;
+	return w ? -1 : 0;
+}
+
 /* ---- the CRL lookup ------------------------------------------------------- */
 
-/* 32 bytes a revoked serial: a million entries fit in 32 MB. */
+/* 32 bytes a revoked serial: a million entries fit in 32 MB. The date is
+ * kept in 32 bits (1970 to 2106; 0 when unreadable or outside) to leave
+ * room for the CRL it came from: the shard check asks "on THAT CRL?". */
 struct crl_entry {
-	int64_t date;
+	uint32_t date;
+	uint32_t crl;  /* the CRL's index (wr_crl_check.index) */
 	int8_t reason; /* WR_CRL_OMIT, WR_CRL_BAD or 0..10 */
 	uint8_t neg, len;
 	unsigned char s[MAX_SERIAL]; /* magnitude, no leading zero bytes */
@@ -174,6 +267,7 @@ struct crl_entry {
 struct wr_crlset {
 	struct crl_entry *e;
 	size_t n, sorted, cap;
+	uint32_t crls; /* valid CRLs added: the next index */
 };
 
 struct wr_crlset *wr_crlset_new(void) { return calloc(1, sizeof(struct wr_crlset)); }
@@ -188,15 +282,26 @@ void wr_crlset_free(struct wr_crlset *s)
 
 size_t wr_crlset_size(const struct wr_crlset *s) { return s->n; }
 
-static int entry_cmp(const void *a, const void *b)
+/* The serial alone. */
+static int key_cmp(const struct crl_entry *x, const struct crl_entry *y)
 {
-	const struct crl_entry *x = a, *y = b;
-
 	if (x->neg != y->neg)
 		return x->neg < y->neg ? -1 : 1;
 	if (x->len != y->len)
 		return x->len < y->len ? -1 : 1;
 	return memcmp(x->s, y->s, x->len);
+}
+
+/* The serial, then the CRL: one serial's entries on several CRLs lie
+ * together, in CRL order. */
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct crl_entry *x = a, *y = b;
+	int c = key_cmp(x, y);
+
+	if (c)
+		return c;
+	return x->crl < y->crl ? -1 : x->crl > y->crl;
 }
 
 static int key_from_bytes(const unsigned char *d, size_t n, bool neg, struct crl_entry *k)
@@ -294,30 +399,41 @@ int wr_crlset_sort(struct wr_crlset *s)
 	return 0;
 }
 
-bool wr_crlset_find(const struct wr_crlset *s, const char *serial, int *reason,
-		    int64_t *revoked_at)
+bool wr_crlset_find_on(const struct wr_crlset *s, const char *serial, int crl, int *reason,
+		       int64_t *revoked_at, int *found_crl)
 {
 	struct crl_entry k;
 	size_t lo = 0, hi = s->sorted;
 
 	if (!serial || key_from_hex(serial, &k))
 		return false;
+	/* The first entry of this serial, then along its CRLs. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = entry_cmp(&s->e[mid], &k);
-		if (c == 0) {
-			if (reason)
-				*reason = s->e[mid].reason;
-			if (revoked_at)
-				*revoked_at = s->e[mid].date;
-			return true;
-		}
-		if (c < 0)
+		if (key_cmp(&s->e[mid], &k) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	for (; lo < s->sorted && key_cmp(&s->e[lo], &k) == 0; lo++) {
+		const struct crl_entry *e = &s->e[lo];
+		if (crl >= 0 && e->crl != (uint32_t)crl)
+			continue;
+		if (reason)
+			*reason = e->reason;
+		if (revoked_at)
+			*revoked_at = e->date;
+		if (found_crl)
+			*found_crl = (int)e->crl;
+		return true;
+	}
 	return false;
+}
+
+bool wr_crlset_find(const struct wr_crlset *s, const char *serial, int *reason,
+		    int64_t *revoked_at)
+{
+	return wr_crlset_find_on(s, serial, -1, reason, revoked_at, NULL);
 }
 
 static void cproblem(struct wr_crl_check *c, int kind, const char *fmt, ...)
@@ -328,7 +444,7 @@ static void cproblem(struct wr_crl_check *c, int kind, const char *fmt, ...)
 
 	c->problems++;
 	va_start(ap, fmt);
-	vemit(c->cb, c->ctx, kind, NULL, c->url, fmt, ap);
+	vemit(c->cb, c->ctx, kind, NULL, c->url, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -389,6 +505,115 @@ static void crl_check_extensions(struct wr_crl_check *c, X509_CRL *crl)
 	}
 }
 
+/* Two URLs for the same CRL: scheme and host in any case, the rest as
+ * written. */
+static bool same_url(const char *a, const char *b)
+{
+	const char *pa = strstr(a, "://"), *pb = strstr(b, "://");
+	size_t ha, hb;
+
+	if (!pa || !pb)
+		return strcmp(a, b) == 0;
+	ha = (size_t)(pa + 3 - a) + strcspn(pa + 3, "/?#");
+	hb = (size_t)(pb + 3 - b) + strcspn(pb + 3, "/?#");
+	return ha == hb && strncasecmp(a, b, ha) == 0 && strcmp(a + ha, b + hb) == 0;
+}
+
+/*
+ * The scope a relying party reads in the Issuing Distribution Point (RFC
+ * 5280 5.2.5): a CRL that names a distribution point other than the URL
+ * it was fetched from is not that URL's CRL (OpenSSL's -crl_check then
+ * ignores it), and a CRL complete only for some reasons, or another
+ * issuer's, is not the complete list BR 7.2 asks for.
+ */
+static void crl_check_scope(struct wr_crl_check *c, X509_CRL *crl)
+{
+	int crit = -1;
+	ISSUING_DIST_POINT *idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit,
+						       NULL);
+
+	if (!idp) {
+		if (crit != -1)
+			cproblem(c, WR_VP_SCOPE, "the Issuing Distribution Point is %s",
+				 crit == -2 ? "repeated" : "malformed");
+		ERR_clear_error();
+		return;
+	}
+	c->idp = true;
+	c->only_user = idp->onlyuser > 0;
+	c->only_ca = idp->onlyCA > 0;
+	if (c->only_user && c->only_ca)
+		cproblem(c, WR_VP_SCOPE,
+			 "the Issuing Distribution Point says both only user and only CA"
+			 " certificates (RFC 5280 5.2.5 forbids it)");
+	if (idp->onlysomereasons)
+		cproblem(c, WR_VP_SCOPE,
+			 "it covers only some reasons (onlySomeReasons): not a complete CRL");
+	if (idp->indirectCRL > 0)
+		cproblem(c, WR_VP_SCOPE, "an indirect CRL: verify reads the issuer's own CRLs only");
+	if (idp->onlyattr > 0)
+		cproblem(c, WR_VP_SCOPE, "it covers only attribute certificates");
+	if (idp->distpoint && idp->distpoint->type == 0) {
+		GENERAL_NAMES *gns = idp->distpoint->name.fullname;
+		char first[URL_SHOWN + 1] = "";
+		bool any = false, match = false;
+		for (int j = 0; j < sk_GENERAL_NAME_num(gns); j++) {
+			GENERAL_NAME *gn = sk_GENERAL_NAME_value(gns, j);
+			if (gn->type != GEN_URI)
+				continue;
+			const ASN1_IA5STRING *u = gn->d.uniformResourceIdentifier;
+			int len = ASN1_STRING_length(u);
+			const char *d = (const char *)ASN1_STRING_get0_data(u);
+			char url[1024];
+			if (len <= 0 || (size_t)len >= sizeof url || memchr(d, 0, (size_t)len))
+				continue;
+			memcpy(url, d, (size_t)len);
+			url[len] = '\0';
+			if (!any) {
+				size_t k = (size_t)len < sizeof first - 1 ? (size_t)len : sizeof first - 1;
+				memcpy(first, url, k);
+				first[k] = '\0';
+			}
+			any = true;
+			if (c->url && same_url(url, c->url))
+				match = true;
+		}
+		c->idp_url = any;
+		if (!any)
+			cproblem(c, WR_VP_SCOPE,
+				 "its Issuing Distribution Point names no URL: a relying party cannot"
+				 " tell which certificates it covers");
+		else if (c->url && !match) {
+			char *f = clean(first, URL_SHOWN);
+			cproblem(c, WR_VP_SCOPE,
+				 "its Issuing Distribution Point names %s, not the URL it was fetched"
+				 " from: a relying party fetching this URL rejects it",
+				 f ? f : "another URL");
+			free(f);
+		}
+	} else if (idp->distpoint) {
+		cproblem(c, WR_VP_SCOPE,
+			 "its Issuing Distribution Point names the CRL relative to the issuer,"
+			 " not by URL");
+	}
+	ISSUING_DIST_POINT_free(idp);
+	ERR_clear_error();
+}
+
+static void crl_number(struct wr_crl_check *c, X509_CRL *crl)
+{
+	ASN1_INTEGER *num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	BIGNUM *bn = num ? ASN1_INTEGER_to_BN(num, NULL) : NULL;
+	char *h = bn ? BN_bn2hex(bn) : NULL;
+
+	if (h && strlen(h) < sizeof c->number)
+		snprintf(c->number, sizeof c->number, "%s", h);
+	OPENSSL_free(h);
+	BN_free(bn);
+	ASN1_INTEGER_free(num);
+	ERR_clear_error();
+}
+
 int wr_crlset_add(struct wr_crlset *s, const unsigned char *buf, size_t len,
 		  struct wr_crl_check *c)
 {
@@ -402,6 +627,9 @@ int wr_crlset_add(struct wr_crlset *s, const unsigned char *buf, size_t len,
 	c->this_update = c->next_update = 0;
 	c->problems = 0;
 	c->parsed = c->valid = false;
+	c->index = -1;
+	c->idp = c->idp_url = c->only_user = c->only_ca = false;
+	c->number[0] = '\0';
 	if (len > INT_MAX) {
 		cproblem(c, WR_VP_PARSE, "too large to parse");
 		return 0;
@@ -436,6 +664,9 @@ int wr_crlset_add(struct wr_crlset *s, const unsigned char *buf, size_t len,
 	crl_check_extensions(c, crl);
 	if (!c->valid)
 		goto out; /* an unverified CRL proves nothing: none of its entries count */
+	crl_check_scope(c, crl);
+	crl_number(c, crl);
+	c->index = (int)s->crls++;
 
 	STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(crl);
 	int nrev = revs ? sk_X509_REVOKED_num(revs) : 0;
@@ -451,7 +682,9 @@ int wr_crlset_add(struct wr_crlset *s, const unsigned char *buf, size_t len,
 			long_serials++;
 			continue;
 		}
-		e->date = asn1_time(X509_REVOKED_get0_revocationDate(rv));
+		int64_t d = asn1_time(X509_REVOKED_get0_revocationDate(rv));
+		e->date = d > 0 && d <= (int64_t)UINT32_MAX ? (uint32_t)d : 0;
+		e->crl = (uint32_t)c->index;
 		ASN1_ENUMERATED *re = X509_REVOKED_get_ext_d2i(rv, NID_crl_reason, &crit, NULL);
 		if (re) {
 			long v = ASN1_ENUMERATED_get(re);
@@ -496,42 +729,92 @@ static int idvec_push(struct idvec *a, int64_t id)
 	return 0;
 }
 
-struct strvec {
-	char **v;
-	size_t n, cap;
+/*
+ * Every CRL URL fetched (or tried) in a run, found again by URL through a
+ * small open-addressing table: each revoked certificate asks "is my
+ * shard in, and which CRL is it?", a million times on a big incident.
+ */
+struct crlrec {
+	char *url;
+	int index; /* its entries in the set (wr_crl_check.index); -1: none count */
+	bool idp_url, only_user, only_ca;
 };
 
-static bool strvec_has(const struct strvec *a, const char *s)
+struct crlrecs {
+	struct crlrec *v;
+	size_t n, cap;
+	size_t *slot; /* record index + 1; 0: empty */
+	size_t nslot; /* a power of two, at least twice n */
+};
+
+static size_t url_hash(const char *s)
 {
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], s) == 0)
-			return true;
-	return false;
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * (size_t)1099511628211ULL;
+	return h;
 }
 
-static int strvec_push(struct strvec *a, const char *s)
+static ssize_t rec_find(const struct crlrecs *a, const char *url)
 {
-	char *d;
+	if (!a->nslot)
+		return -1;
+	for (size_t i = url_hash(url) & (a->nslot - 1);; i = (i + 1) & (a->nslot - 1)) {
+		if (!a->slot[i])
+			return -1;
+		if (strcmp(a->v[a->slot[i] - 1].url, url) == 0)
+			return (ssize_t)(a->slot[i] - 1);
+	}
+}
 
+static void rec_place(struct crlrecs *a, size_t k)
+{
+	size_t i = url_hash(a->v[k].url) & (a->nslot - 1);
+
+	while (a->slot[i])
+		i = (i + 1) & (a->nslot - 1);
+	a->slot[i] = k + 1;
+}
+
+/* A new record for url (not there yet); its index in *k. */
+static int rec_add(struct crlrecs *a, const char *url, size_t *k)
+{
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 16;
-		char **v = realloc(a->v, cap * sizeof *v);
+		struct crlrec *v = realloc(a->v, cap * sizeof *v);
 		if (!v)
 			return WR_ENOMEM;
 		a->v = v;
 		a->cap = cap;
 	}
-	if (!(d = strdup(s)))
+	if ((a->n + 1) * 2 > a->nslot) {
+		size_t ns = a->nslot ? a->nslot * 2 : 64;
+		size_t *sl = calloc(ns, sizeof *sl);
+		if (!sl)
+			return WR_ENOMEM;
+		free(a->slot);
+		a->slot = sl;
+		a->nslot = ns;
+		for (size_t i = 0; i < a->n; i++)
+			rec_place(a, i);
+	}
+	struct crlrec *r = &a->v[a->n];
+	memset(r, 0, sizeof *r);
+	r->index = -1;
+	if (!(r->url = strdup(url)))
 		return WR_ENOMEM;
-	a->v[a->n++] = d;
+	*k = a->n++;
+	rec_place(a, *k);
 	return 0;
 }
 
-static void strvec_free(struct strvec *a)
+static void recs_free(struct crlrecs *a)
 {
 	for (size_t i = 0; i < a->n; i++)
-		free(a->v[i]);
+		free(a->v[i].url);
 	free(a->v);
+	free(a->slot);
 }
 
 struct run {
@@ -551,26 +834,35 @@ struct run {
 	size_t max_bytes;
 	int incident_reason;
 	bool cdp_mode;	      /* no URL given: each certificate's own CDP */
+	const char *base;     /* a base URL given: its crls.txt, and each
+			       * certificate's CDP file name under it */
 	bool scan_table;      /* many revoked: read the table, not the index */
-	struct strvec fetched; /* CRL URLs fetched (CDP mode) */
+	struct crlrecs recs;  /* every CRL URL fetched or tried */
+	size_t on_demand;     /* of them, fetched on a certificate's word */
 	int64_t cdp_forged;    /* certificates whose CDP was refused: signature */
 	int64_t cdp_not_http;  /* ... whose CDP names no http:// URL */
 	int64_t crl_failures;  /* CRLs that could not be fetched or verified */
 	bool cdp_capped;
-	json_t *crls, *problems; /* for the publication row's details */
+	json_t *crls, *problems, *notes; /* for the publication row's details */
+	/* CRL numbers by URL: the last verify's, and this one's to record. */
+	json_t *numbers_last, *numbers;
 	struct idvec on_crl, off_crl, ocsp_yes, ocsp_no;
+	struct idvec recheck; /* live, not on their own CRL: decided at the end */
 };
 
 static void on_problem(const struct wr_verify_problem *p, void *arg)
 {
 	struct run *R = arg;
+	json_t *list = p->note ? R->notes : R->problems;
 
-	R->r->problems++;
-	if (json_array_size(R->problems) < DETAIL_PROBLEMS)
-		json_array_append_new(R->problems,
-				      json_pack("{s:s, s:s?, s:s?, s:s}", "kind",
-						wr_verify_kind_name(p->kind), "serial", p->serial,
-						"url", p->url, "what", p->what));
+	if (p->note)
+		R->r->notes++;
+	else
+		R->r->problems++;
+	if (json_array_size(list) < DETAIL_PROBLEMS)
+		json_array_append_new(list, json_pack("{s:s, s:s?, s:s?, s:s}", "kind",
+						      wr_verify_kind_name(p->kind), "serial",
+						      p->serial, "url", p->url, "what", p->what));
 	if (R->cb)
 		R->cb(p, R->ctx);
 }
@@ -583,7 +875,20 @@ static void problem(struct run *R, int kind, const char *serial, const char *url
 	va_list ap;
 
 	va_start(ap, fmt);
-	vemit(on_problem, R, kind, serial, url, fmt, ap);
+	vemit(on_problem, R, kind, serial, url, false, fmt, ap);
+	va_end(ap);
+}
+
+/* A known difference: shown, counted apart, and no obstacle to proof. */
+static void note(struct run *R, int kind, const char *serial, const char *url,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void note(struct run *R, int kind, const char *serial, const char *url,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(on_problem, R, kind, serial, url, true, fmt, ap);
 	va_end(ap);
 }
 
@@ -738,17 +1043,71 @@ static void crl_detail(struct run *R, const char *url, const struct wr_crl_check
 	json_array_append_new(R->crls, j);
 }
 
+/* A CRL number for people: decimal when it fits 64 bits. */
+static const char *number_shown(const char *hex, char buf[48])
+{
+	BIGNUM *bn = NULL;
+	char *d = NULL;
+
+	if (strlen(hex) <= 16 && BN_hex2bn(&bn, hex) && (d = BN_bn2dec(bn)) && strlen(d) < 48)
+		snprintf(buf, 48, "%s", d);
+	else
+		snprintf(buf, 48, "0x%s", hex);
+	OPENSSL_free(d);
+	BN_free(bn);
+	return buf;
+}
+
+/*
+ * RFC 5280 5.2.3: a CRL number only grows. A relying party that holds a
+ * newer CRL keeps it over one numbered lower, so a rollback (a restored
+ * backup, a second signer out of step) can hide revocations. The numbers
+ * seen are kept per URL in the publication row's details, carried from
+ * one verify to the next. A CRL that breaks the rule is not remembered:
+ * the number (and thisUpdate) seen before stays, so the problem shows
+ * until the CA publishes past it.
+ */
+static void crl_number_seen(struct run *R, const char *url, const struct wr_crl_check *c)
+{
+	char tu[WR_TIME_BUFSZ], n1[48], n2[48];
+	char *key;
+	const char *why;
+
+	if (!c->number[0] || !c->this_update || !(key = wr_utf8_sanitize(url, strlen(url))))
+		return;
+	wr_time_format(c->this_update, tu);
+	json_t *last = json_object_get(R->numbers_last, key);
+	const char *ln = json_string_value(json_object_get(last, "number"));
+	const char *lt = json_string_value(json_object_get(last, "this_update"));
+	if (wr_crl_number_check(ln, lt, c->number, tu, &why)) {
+		problem(R, WR_VP_ROLLBACK, NULL, url,
+			"CRL number %s with thisUpdate %s; the last verify saw %s with thisUpdate %s: %s",
+			number_shown(c->number, n1), tu, number_shown(ln, n2), lt ? lt : "?", why);
+		free(key);
+		return;
+	}
+	if (json_object_size(R->numbers) < DETAIL_NUMBERS || json_object_get(R->numbers, key))
+		json_object_set_new(R->numbers, key,
+				    json_pack("{s:s, s:s}", "number", c->number, "this_update", tu));
+	free(key);
+}
+
+/* Fetches url once a run and adds its entries; what it was, in its record. */
 static int crl_fetch_add(struct run *R, const char *url)
 {
 	struct wr_crl_check c = {
 		.now = R->now, .issuer = R->issuer, .url = url, .cb = on_problem, .ctx = R,
 	};
 	unsigned char *buf;
-	size_t n;
+	size_t n, k;
 	char why[CURL_ERROR_SIZE + 64];
 	bool transport;
 	int rc;
 
+	if (rec_find(&R->recs, url) >= 0)
+		return 0;
+	if ((rc = rec_add(&R->recs, url, &k)))
+		return wr_err(R->db, rc, "out of memory");
 	if (fetch(R, url, NULL, 0, R->max_bytes, &buf, &n, why, sizeof why, &transport)) {
 		R->crl_failures++;
 		problem(R, WR_VP_FETCH, NULL, url, "CRL not fetched: %s", why);
@@ -762,8 +1121,14 @@ static int crl_fetch_add(struct run *R, const char *url)
 	if (c.parsed)
 		R->r->crls_fetched++;
 	if (c.valid) {
+		struct crlrec *rec = &R->recs.v[k];
 		R->r->crls_valid++;
 		R->r->crl_entries += c.entries;
+		rec->index = c.index;
+		rec->idp_url = c.idp_url;
+		rec->only_user = c.only_user;
+		rec->only_ca = c.only_ca;
+		crl_number_seen(R, url, &c);
 	} else {
 		R->crl_failures++;
 	}
@@ -902,70 +1267,63 @@ static int cert_cdp_urls(X509 *x, char urls[MAX_CDP_PER_CERT][1024], int *n, int
 	return 0;
 }
 
-static X509 *cert_load(struct run *R, int64_t id)
-{
-	sqlite3_stmt *st;
-	X509 *x = NULL;
+/* Where a certificate says it is listed: its CRL Distribution Point's
+ * http:// URLs, or in base mode their file names under the base URL (the
+ * base stands for the directory the CDPs name). Still the certificate's
+ * word: trusted only when the issuer signed it. */
+#define HOME_URL 2048
+struct home {
+	char url[MAX_CDP_PER_CERT][HOME_URL];
+	int n, others; /* others: CDP URIs that are no http:// URL */
+};
 
-	if (wr_prepare(R->db, "SELECT der FROM cert_der WHERE cert_id = ?", &st))
-		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const unsigned char *p = sqlite3_column_blob(st, 0);
-		int n = sqlite3_column_bytes(st, 0);
-		if (p && n > 0)
-			x = d2i_X509(NULL, &p, n);
-	}
-	sqlite3_finalize(st);
-	ERR_clear_error();
-	return x;
-}
-
-/*
- * CDP mode: a certificate not found yet sends verify to its own CRL
- * Distribution Points. Only such certificates are decoded; once each
- * shard has been fetched, the rest are found without decoding anything.
- * *why says where the certificate was looked for.
- */
-static int cdp_fetch_for(struct run *R, int64_t id, bool *fetched_new, char *why, size_t whysz)
+static void cert_home(struct run *R, X509 *x, struct home *h)
 {
 	char urls[MAX_CDP_PER_CERT][1024];
-	int n = 0, others = 0, rc = 0;
-	X509 *x = cert_load(R, id);
+	int n = 0;
 
-	*fetched_new = false;
-	if (!x) {
-		snprintf(why, whysz, "its DER could not be read to find its CRL");
-		return 0;
-	}
-	cert_cdp_urls(x, urls, &n, &others);
-	bool forged = (n || others) && !signed_by_issuer(x, R->issuer);
-	X509_free(x);
-	if (n == 0 && others == 0) {
-		snprintf(why, whysz, "it has no http(s) CRL Distribution Point and no CRL URL was given");
-		return 0;
-	}
-	if (forged) {
-		R->cdp_forged++;
-		snprintf(why, whysz,
-			 "its signature does not verify with the issuer's key, so its CRL"
-			 " Distribution Point is not trusted: give --crl-url");
-		return 0;
-	}
-	if (n == 0) {
-		R->cdp_not_http++;
-		snprintf(why, whysz,
-			 "its CRL Distribution Point is no http:// URL, the only kind taken from a"
-			 " certificate: give --crl-url");
-		return 0;
-	}
-	char *u = clean(urls[0], 200);
-	snprintf(why, whysz, "not listed on its CRL %s", u ? u : "");
-	free(u);
-	for (int i = 0; i < n && !rc; i++) {
-		if (strvec_has(&R->fetched, urls[i]))
+	h->n = 0;
+	cert_cdp_urls(x, urls, &n, &h->others);
+	for (int i = 0; i < n; i++) {
+		if (R->cdp_mode) {
+			memcpy(h->url[h->n++], urls[i], sizeof urls[i]);
 			continue;
-		if (R->fetched.n >= MAX_CDP_URLS) {
+		}
+		const char *u = urls[i], *auth = strstr(u, "://");
+		const char *end = u + strcspn(u, "?#"), *name = NULL;
+		for (const char *p = auth ? auth + 3 : end; p < end; p++)
+			if (*p == '/')
+				name = p + 1;
+		if (!name || !plain_name(name, (size_t)(end - name)))
+			continue; /* no file name, or not a plain one */
+		size_t bl = strlen(R->base);
+		int k = snprintf(h->url[h->n], HOME_URL, "%s%s%.*s", R->base,
+				 bl && R->base[bl - 1] == '/' ? "" : "/", (int)(end - name), name);
+		if (k > 0 && k < HOME_URL)
+			h->n++;
+	}
+}
+
+/* Fetches the CRLs a certificate names that are not in yet, on the
+ * issuer's word only: *trusted (-1: not asked yet) says whether the
+ * issuer signed it. */
+static int fetch_homes(struct run *R, X509 *x, const struct home *h, int *trusted)
+{
+	bool need = false, added = false;
+	int rc = 0;
+
+	for (int i = 0; i < h->n && !need; i++)
+		need = rec_find(&R->recs, h->url[i]) < 0;
+	if (!need)
+		return 0;
+	if (*trusted < 0)
+		*trusted = signed_by_issuer(x, R->issuer);
+	if (!*trusted)
+		return 0;
+	for (int i = 0; i < h->n && !rc; i++) {
+		if (rec_find(&R->recs, h->url[i]) >= 0)
+			continue;
+		if (R->on_demand >= MAX_CDP_URLS) {
 			if (!R->cdp_capped)
 				problem(R, WR_VP_SOURCE, NULL, NULL,
 					"more than %d distinct CRL URLs in the certificates;"
@@ -974,31 +1332,66 @@ static int cdp_fetch_for(struct run *R, int64_t id, bool *fetched_new, char *why
 			R->cdp_capped = true;
 			break;
 		}
-		if ((rc = strvec_push(&R->fetched, urls[i])))
-			return wr_err(R->db, rc, "out of memory");
-		if (!(rc = crl_fetch_add(R, urls[i])))
-			*fetched_new = true;
+		R->on_demand++;
+		rc = crl_fetch_add(R, h->url[i]);
+		added = true;
 	}
-	if (!rc && *fetched_new && (rc = wr_crlset_sort(R->set)))
+	if (!rc && added && (rc = wr_crlset_sort(R->set)))
 		rc = wr_err(R->db, rc, "out of memory sorting CRL entries");
 	return rc;
 }
 
-/* Streams every certificate recorded as revoked against the lookup. */
+/* Listed on one of the CRLs the certificate names? Its record in *rec. */
+static bool on_home(struct run *R, const struct home *h, const char *serial, int *reason,
+		    int64_t *date, ssize_t *rec)
+{
+	for (int i = 0; i < h->n; i++) {
+		ssize_t k = rec_find(&R->recs, h->url[i]);
+		if (k >= 0 && R->recs.v[k].index >= 0 &&
+		    wr_crlset_find_on(R->set, serial, R->recs.v[k].index, reason, date, NULL)) {
+			*rec = k;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Streams every certificate recorded as revoked against the lookup.
+ *
+ * With a base URL or none (several CRLs), each certificate is decoded for
+ * its CRL Distribution Point: a relying party fetches that CRL and no
+ * other, so the serial must be on THAT one. Being listed only on another
+ * shard passes `openssl verify -crl_check` with the shard the certificate
+ * names. Trusting the CDP costs a signature check, made only when it
+ * matters: before fetching a URL it names, or when the serial is not on
+ * the CRL it names. A live certificate not on its own CRL is decided once
+ * every CRL is in (recheck): listed elsewhere is a wrong shard, nowhere
+ * is missing, whatever order the shards came in.
+ */
 static int check_revoked(struct run *R)
 {
 	struct wr_verify_result *r = R->r;
+	bool decode = R->cdp_mode || R->base;
+	struct home *h = malloc(sizeof *h);
 	sqlite3_stmt *st;
 	int rc;
 
+	if (!h)
+		return wr_err(R->db, WR_ENOMEM, "out of memory");
 	if ((rc = wr_prepare(R->db,
 			     R->scan_table
-				     ? "SELECT id, serial, crl_reason, revoked_at, not_after"
+				     ? "SELECT id, serial, crl_reason, revoked_at, not_after,"
+				       " CASE WHEN ?1 THEN (SELECT der FROM cert_der WHERE cert_id = cert.id) END"
 				       " FROM cert NOT INDEXED WHERE revoked_at IS NOT NULL"
-				     : "SELECT id, serial, crl_reason, revoked_at, not_after"
+				     : "SELECT id, serial, crl_reason, revoked_at, not_after,"
+				       " CASE WHEN ?1 THEN (SELECT der FROM cert_der WHERE cert_id = cert.id) END"
 				       " FROM cert WHERE revoked_at IS NOT NULL",
-			     &st)))
+			     &st))) {
+		free(h);
 		return rc;
+	}
+	sqlite3_bind_int(st, 1, decode);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const char *serial = wr_col_text(st, 1);
@@ -1006,36 +1399,90 @@ static int check_revoked(struct run *R)
 				       ? R->incident_reason
 				       : sqlite3_column_int(st, 2);
 		int64_t revoked_at = wr_col_i64(st, 3), not_after = wr_col_i64(st, 4), date = 0;
-		int found_reason = WR_CRL_OMIT;
+		int found_reason = WR_CRL_OMIT, trusted = -1;
 		char why[1400] = "", b1[WR_TIME_BUFSZ], b2[WR_TIME_BUFSZ], l1[48], l2[48];
 		const char *rwhy;
-		bool found;
+		bool found = false, has_home = false, is_ca = false, unreadable = false;
+		ssize_t home_rec = -1;
+		X509 *x = NULL;
 
 		r->revoked++;
-		found = wr_crlset_find(R->set, serial, &found_reason, &date);
-		if (!found && R->cdp_mode) {
-			bool more;
-			if ((rc = cdp_fetch_for(R, id, &more, why, sizeof why)))
-				break;
-			if (more)
-				found = wr_crlset_find(R->set, serial, &found_reason, &date);
+		h->n = h->others = 0;
+		if (decode) {
+			const unsigned char *p = sqlite3_column_blob(st, 5);
+			int len = sqlite3_column_bytes(st, 5);
+			x = p && len > 0 ? d2i_X509(NULL, &p, len) : NULL;
+			ERR_clear_error();
+			if (x) {
+				cert_home(R, x, h);
+				is_ca = X509_check_ca(x) > 0;
+			} else {
+				unreadable = true;
+			}
 		}
+		if (x && h->n && (rc = fetch_homes(R, x, h, &trusted))) {
+			X509_free(x);
+			break;
+		}
+		if (h->n && on_home(R, h, serial, &found_reason, &date, &home_rec)) {
+			found = has_home = true;
+		} else if (h->n) {
+			if (trusted < 0)
+				trusted = signed_by_issuer(x, R->issuer);
+			has_home = trusted == 1;
+			if (!has_home && R->cdp_mode)
+				R->cdp_forged++; /* with a base URL, nobody is told to give one */
+		}
+		X509_free(x);
+		if (!has_home)
+			found = wr_crlset_find(R->set, serial, &found_reason, &date);
 		if (!found) {
 			/* RFC 5280 3.3 lets an entry go once the certificate expired. */
 			if (not_after < R->now) {
 				r->expired_absent++;
 				continue;
 			}
+			if (has_home) {
+				if ((rc = idvec_push(&R->recheck, id)))
+					break;
+				continue;
+			}
 			r->missing++;
 			if ((rc = idvec_push(&R->off_crl, id)))
 				break;
-			if (!why[0])
+			if (unreadable && R->cdp_mode)
+				snprintf(why, sizeof why, "its DER could not be read to find its CRL");
+			else if (R->cdp_mode && h->n == 0 && h->others == 0)
+				snprintf(why, sizeof why,
+					 "it has no http(s) CRL Distribution Point and no CRL URL was given");
+			else if (R->cdp_mode && h->n)
+				snprintf(why, sizeof why,
+					 "its signature does not verify with the issuer's key, so its CRL"
+					 " Distribution Point is not trusted: give --crl-url");
+			else if (R->cdp_mode) {
+				R->cdp_not_http++;
+				snprintf(why, sizeof why,
+					 "its CRL Distribution Point is no http:// URL, the only kind taken"
+					 " from a certificate: give --crl-url");
+			} else
 				snprintf(why, sizeof why, "not listed on the %lld CRLs verified",
 					 (long long)r->crls_valid);
 			problem(R, WR_VP_MISSING, serial, NULL,
 				"recorded as revoked at %s (%s), %s%s", wr_time_format(revoked_at, b1),
 				expected_label(expected, l1), why,
 				R->crl_failures ? "; some CRLs could not be fetched or verified" : "");
+			continue;
+		}
+		/* The CRL it names is an ARL, or a CRL of end-entity
+		 * certificates only, and it is the other kind. */
+		const struct crlrec *hr = home_rec >= 0 ? &R->recs.v[home_rec] : NULL;
+		if (hr && ((hr->only_ca && !is_ca) || (hr->only_user && is_ca))) {
+			if ((rc = idvec_push(&R->off_crl, id)))
+				break;
+			problem(R, WR_VP_SCOPE, serial, hr->url,
+				"a %s certificate listed on a CRL of %s certificates only: out of"
+				" its scope, a relying party ignores the entry",
+				is_ca ? "CA" : "end-entity", hr->only_ca ? "CA" : "end-entity");
 			continue;
 		}
 		if (wr_crl_reason_check(expected, found_reason, &rwhy)) {
@@ -1055,7 +1502,8 @@ static int check_revoked(struct run *R)
 				wr_time_format(date, b1), wr_time_format(revoked_at, b2));
 	}
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE && R->cdp_mode && R->fetched.n == 0 &&
+	free(h);
+	if (rc == SQLITE_DONE && R->cdp_mode && R->recs.n == 0 &&
 	    (R->cdp_forged || R->cdp_not_http))
 		problem(R, WR_VP_SOURCE, NULL, NULL,
 			"no certificate's CRL Distribution Point can be used (%lld do not verify"
@@ -1071,12 +1519,137 @@ static int check_revoked(struct run *R)
 	return rc;
 }
 
+/* The certificates not on their own CRL, now that every CRL is in. */
+static int recheck(struct run *R)
+{
+	struct wr_verify_result *r = R->r;
+	struct home *h;
+	sqlite3_stmt *st;
+	size_t *by_index = NULL, nidx = 0;
+	int rc = 0;
+
+	if (!R->recheck.n)
+		return 0;
+	for (size_t k = 0; k < R->recs.n; k++)
+		if (R->recs.v[k].index >= 0 && (size_t)R->recs.v[k].index + 1 > nidx)
+			nidx = (size_t)R->recs.v[k].index + 1;
+	if (!(h = malloc(sizeof *h)) || !(by_index = calloc(nidx ? nidx : 1, sizeof *by_index))) {
+		free(h);
+		return wr_err(R->db, WR_ENOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < R->recs.n; k++)
+		if (R->recs.v[k].index >= 0)
+			by_index[R->recs.v[k].index] = k;
+	if ((rc = wr_prepare(R->db,
+			     "SELECT c.serial, c.crl_reason, c.revoked_at, d.der FROM cert c"
+			     " LEFT JOIN cert_der d ON d.cert_id = c.id WHERE c.id = ?",
+			     &st)))
+		goto out;
+	for (size_t i = 0; i < R->recheck.n && !rc; i++) {
+		sqlite3_bind_int64(st, 1, R->recheck.v[i]);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			rc = wr_err_sq(R->db, "reading revoked certificates");
+			break;
+		}
+		const char *serial = wr_col_text(st, 0);
+		int expected = sqlite3_column_type(st, 1) == SQLITE_NULL
+				       ? R->incident_reason
+				       : sqlite3_column_int(st, 1);
+		int64_t revoked_at = wr_col_i64(st, 2);
+		const unsigned char *p = sqlite3_column_blob(st, 3);
+		int len = sqlite3_column_bytes(st, 3), crl = -1;
+		X509 *x = p && len > 0 ? d2i_X509(NULL, &p, len) : NULL;
+		char b1[WR_TIME_BUFSZ], l1[48];
+
+		ERR_clear_error();
+		h->n = 0;
+		if (x)
+			cert_home(R, x, h);
+		X509_free(x);
+		const char *home = h->n ? h->url[0] : "?";
+		ssize_t k = h->n ? rec_find(&R->recs, home) : -1;
+		const char *state = k < 0 || R->recs.v[k].index < 0
+					    ? ", which could not be fetched or verified"
+					    : "";
+		char *hu = clean(home, 200);
+		if ((rc = idvec_push(&R->off_crl, R->recheck.v[i]))) {
+			free(hu);
+			rc = wr_err(R->db, rc, "out of memory");
+			break;
+		}
+		if (wr_crlset_find_on(R->set, serial, -1, NULL, NULL, &crl) && crl >= 0 &&
+		    (size_t)crl < nidx) {
+			char *lu = clean(R->recs.v[by_index[crl]].url, 200);
+			r->wrong_shard++;
+			problem(R, WR_VP_SHARD, serial, home,
+				"wrong shard: listed on %s but not on %s, the CRL its CRL Distribution"
+				" Point names%s: a relying party fetching that CRL finds it good",
+				lu ? lu : "another CRL", hu ? hu : "its own", state);
+			free(lu);
+		} else {
+			r->missing++;
+			problem(R, WR_VP_MISSING, serial, NULL,
+				"recorded as revoked at %s (%s), not listed on its CRL %s%s%s",
+				wr_time_format(revoked_at, b1), expected_label(expected, l1),
+				hu ? hu : "", state,
+				R->crl_failures && !state[0]
+					? "; some CRLs could not be fetched or verified"
+					: "");
+		}
+		free(hu);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+out:
+	free(by_index);
+	free(h);
+	return rc;
+}
+
+/*
+ * A CRL without an Issuing Distribution Point naming its URL claims to be
+ * complete (RFC 5280 5.2.5). Alone it may be; among other CRLs for the
+ * same kind of certificate it is a shard in disguise, and a relying party
+ * holding it for the wrong certificate finds that certificate good. An
+ * ARL (onlyContainsCACerts) is no shard of the end-entity CRLs: a full
+ * CRL beside one is still the one CRL for end-entity certificates.
+ */
+static void check_shard_scope(struct run *R)
+{
+	size_t user = 0, ca = 0, all = 0;
+
+	for (size_t k = 0; k < R->recs.n; k++) {
+		const struct crlrec *c = &R->recs.v[k];
+		if (c->index < 0)
+			continue;
+		if (c->only_user)
+			user++;
+		else if (c->only_ca)
+			ca++;
+		else
+			all++;
+	}
+	for (size_t k = 0; k < R->recs.n; k++) {
+		const struct crlrec *c = &R->recs.v[k];
+		if (c->index < 0 || c->idp_url)
+			continue;
+		size_t overlap = c->only_ca && !c->only_user ? ca : user + all;
+		if (overlap > 1)
+			problem(R, WR_VP_SCOPE, NULL, c->url,
+				"no Issuing Distribution Point naming its URL, yet it is one of %zu"
+				" CRLs covering the same certificates: a relying party takes it for"
+				" the complete list (RFC 5280 5.2.5)",
+				overlap);
+	}
+}
+
 /* ---- OCSP ----------------------------------------------------------------- */
 
 struct sample {
 	int64_t id;
 	char serial[132];
 	int expected;
+	int crl;   /* the CRL's reason for it; WR_CRL_NONE when not listed */
 	char *url; /* the certificate's AIA OCSP URL when none was given */
 };
 
@@ -1169,14 +1742,26 @@ static int ocsp_one(struct run *R, const struct sample *s, const char *url)
 			OCSP_cert_status_str(status));
 		goto out;
 	}
-	if (reason != OCSP_REVOKED_STATUS_NOSTATUS) {
-		const char *rwhy;
-		if (wr_crl_reason_check(s->expected, reason, &rwhy)) {
-			problem(R, WR_VP_OCSP, s->serial, url,
-				"OCSP answers revoked with %s, expected %s: %s",
-				reason_label(reason, l1), expected_label(s->expected, l2), rwhy);
-			goto out;
-		}
+	/* The reason must agree with the CRL's for the same serial. */
+	const char *rwhy;
+	int ocsp_r = reason == OCSP_REVOKED_STATUS_NOSTATUS ? WR_CRL_OMIT : reason;
+	switch (wr_ocsp_reason_check(s->expected, s->crl, ocsp_r, &rwhy)) {
+	case 1:
+		note(R, WR_VP_OCSP, s->serial, url, "OCSP answers revoked with %s where %s: %s",
+		     ocsp_r == WR_CRL_OMIT ? "no reason" : reason_label(ocsp_r, l1),
+		     s->crl == WR_CRL_NONE ? "privilegeWithdrawn (9) is expected"
+					   : "the CRL says privilegeWithdrawn (9)",
+		     rwhy);
+		break;
+	case -1:
+		problem(R, WR_VP_OCSP, s->serial, url,
+			"OCSP answers revoked with %s, the CRL lists it with %s: %s",
+			reason_label(ocsp_r, l1), reason_label(s->crl, l2), rwhy);
+		goto out;
+	case -2:
+		problem(R, WR_VP_OCSP, s->serial, url, "OCSP answers revoked with %s, expected %s: %s",
+			reason_label(ocsp_r, l1), expected_label(s->expected, l2), rwhy);
+		goto out;
 	}
 	ret = 0;
 	/* Revoked it is; a stale or over-long answer is still a problem. */
@@ -1254,6 +1839,8 @@ static int check_ocsp(struct run *R, const char *url)
 		snprintf(s->serial, sizeof s->serial, "%s", wr_col_text(st, 1));
 		s->expected = sqlite3_column_type(st, 2) == SQLITE_NULL ? R->incident_reason
 									: sqlite3_column_int(st, 2);
+		if (!wr_crlset_find(R->set, s->serial, &s->crl, NULL))
+			s->crl = WR_CRL_NONE;
 		if (!url) {
 			const unsigned char *p = sqlite3_column_blob(st, 3);
 			int len = sqlite3_column_bytes(st, 3);
@@ -1401,6 +1988,10 @@ static json_t *figures(const struct wr_verify_result *r)
 		json_object_set_new(j, "crl_urls_refused", json_integer(r->crl_urls_refused));
 	if (j && r->ocsp_urls_refused)
 		json_object_set_new(j, "ocsp_urls_refused", json_integer(r->ocsp_urls_refused));
+	if (j && r->wrong_shard)
+		json_object_set_new(j, "wrong_shard", json_integer(r->wrong_shard));
+	if (j && r->notes)
+		json_object_set_new(j, "notes", json_integer(r->notes));
 	return j;
 }
 
@@ -1422,6 +2013,9 @@ static int record(struct run *R)
 								 : json_null());
 	json_object_set(details, "crls", R->crls);
 	json_object_set(details, "first_problems", R->problems);
+	if (json_array_size(R->notes))
+		json_object_set(details, "first_notes", R->notes);
+	json_object_set(details, "crl_numbers", R->numbers);
 	json_object_set_new(ev, "crl_source", json_string(r->crl_source));
 	json_object_set_new(ev, "ocsp_url", r->ocsp_url[0] ? json_string(r->ocsp_url)
 							    : json_null());
@@ -1480,6 +2074,27 @@ fail:
 	return rc;
 }
 
+/* The CRL numbers the last verify saw (or carried), by URL. */
+static int load_numbers(struct run *R)
+{
+	sqlite3_stmt *st;
+	int rc;
+	json_t *d = NULL;
+
+	if ((rc = wr_prepare(R->db, "SELECT details FROM publication ORDER BY id DESC LIMIT 1", &st)))
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW && wr_col_text(st, 0))
+		d = json_loads(wr_col_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	json_t *n = json_object_get(d, "crl_numbers");
+	R->numbers_last = json_is_object(n) ? json_incref(n) : json_object();
+	json_decref(d);
+	R->numbers = R->numbers_last ? json_deep_copy(R->numbers_last) : NULL;
+	if (!R->numbers)
+		return wr_err(R->db, WR_ENOMEM, "out of memory");
+	return 0;
+}
+
 static int may_verify(struct wr_db *db)
 {
 	/* Proof of publication is Phase 3's last step, and what Compliance
@@ -1532,6 +2147,7 @@ int wr_verify(struct wr_db *db, const struct wr_verify_opts *o, struct wr_verify
 	R.timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT;
 	R.max_bytes = o->max_bytes ? o->max_bytes : DEFAULT_MAX_BYTES;
 	R.cdp_mode = crl_url == NULL;
+	R.base = crl_url && !single_crl_url(crl_url) ? crl_url : NULL;
 	if (crl_url) {
 		char *u = clean(crl_url, sizeof r->crl_source - 8);
 		snprintf(r->crl_source, sizeof r->crl_source, "%s", u ? u : "");
@@ -1546,10 +2162,13 @@ int wr_verify(struct wr_db *db, const struct wr_verify_opts *o, struct wr_verify
 		goto out_nocurl;
 	}
 	if (!(R.curl = curl_easy_init()) || !(R.set = wr_crlset_new()) ||
-	    !(R.crls = json_array()) || !(R.problems = json_array())) {
+	    !(R.crls = json_array()) || !(R.problems = json_array()) ||
+	    !(R.notes = json_array())) {
 		rc = wr_err(db, WR_ENOMEM, "out of memory");
 		goto out;
 	}
+	if ((rc = load_numbers(&R)))
+		goto out;
 
 	if (crl_url) {
 		rc = single_crl_url(crl_url) ? crl_fetch_add(&R, crl_url)
@@ -1559,18 +2178,25 @@ int wr_verify(struct wr_db *db, const struct wr_verify_opts *o, struct wr_verify
 		if (rc)
 			goto out;
 	}
-	if ((rc = check_revoked(&R)) || (rc = check_ocsp(&R, ocsp_url)))
+	if ((rc = check_revoked(&R)) || (rc = recheck(&R)))
 		goto out;
-	if (R.cdp_mode && R.fetched.n)
+	check_shard_scope(&R);
+	if ((rc = check_ocsp(&R, ocsp_url)))
+		goto out;
+	if (R.cdp_mode && R.recs.n)
 		snprintf(r->crl_source, sizeof r->crl_source,
-			 "CRL Distribution Points (%zu URLs)", R.fetched.n);
+			 "CRL Distribution Points (%zu URLs)", R.recs.n);
 	rc = record(&R);
 out:
 	curl_easy_cleanup(R.curl);
 	curl_global_cleanup();
 out_nocurl:
 	wr_crlset_free(R.set);
-	strvec_free(&R.fetched);
+	recs_free(&R.recs);
+	json_decref(R.notes);
+	json_decref(R.numbers);
+	json_decref(R.numbers_last);
+	free(R.recheck.v);
 	json_decref(R.crls);
 	json_decref(R.problems);
 	free(R.on_crl.v);

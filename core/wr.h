@@ -394,9 +394,44 @@ int wr_authorize(struct wr_db *db, const char *action, int64_t limit, int64_t *i
 int wr_delay(struct wr_db *db, const char *customer, const char *serials_file, int64_t until,
 	     const char *rationale, wr_reject_cb reject, void *ctx, int64_t *held);
 
+/* ---- waves (core/wave.c) ------------------------------------------------ */
+/* Revocation in the order Management sets: each wave names certificates
+ * (customers, a file of serials, or, with neither, every certificate in
+ * no wave yet) and may have an earliest start. A certificate is in one
+ * wave at most. */
+struct wr_wave_spec {
+	const char *name;
+	const char *const *customers;
+	size_t ncustomers;
+	const char *serials_file;
+	int64_t not_before; /* 0: at once */
+};
+/* Appends the wave to the order (Management); *assigned certificates. */
+int wr_wave_add(struct wr_db *db, const struct wr_wave_spec *w, wr_reject_cb reject, void *ctx,
+		int64_t *assigned);
+/* Moves it to position (1 first), shifting the others. */
+int wr_wave_move(struct wr_db *db, const char *name, int position);
+struct wr_wave {
+	int64_t id;
+	const char *name;
+	int position;
+	int64_t not_before;
+	int64_t total, revoked, left; /* left: still to revoke, not expired */
+};
+typedef int (*wr_wave_cb)(const struct wr_wave *w, void *ctx);
+int wr_wave_foreach(struct wr_db *db, int64_t now, wr_wave_cb cb, void *ctx);
+#define WR_WAVE_ALL 0	/* no waves: every certificate */
+#define WR_WAVE_NONE (-1) /* every wave done: the certificates in none */
+/* The wave a run takes at now: name's (WR_ESTATE before its start), else
+ * the first in the order with work left (WR_ESTATE, naming it, before its
+ * start: a later wave never jumps ahead), else WR_WAVE_NONE; WR_WAVE_ALL
+ * when the incident has no waves. */
+int wr_wave_pick(struct wr_db *db, const char *name, int64_t now, int64_t *id);
+
 struct wr_revoke_opts {
 	int64_t limit;	      /* at most this many certificates; 0: all */
 	const char *customer; /* only this customer's; NULL: all */
+	const char *wave;     /* this wave; NULL: the next whose time has come */
 	bool dry_run;	      /* count and check, submit nothing */
 	int batch;	      /* 0: [revocation] batch, else 1000 */
 };
@@ -409,6 +444,7 @@ struct wr_revoke_progress {
 	int64_t reclaimed; /* left submitted by a dead run, submitted again */
 	double elapsed;	 /* seconds */
 	const char *backend;
+	char wave[64];	 /* the wave run, "" when the incident has none */
 	const char *last_error; /* the newest failure's message, or NULL */
 };
 typedef void (*wr_progress_cb)(const struct wr_revoke_progress *p, void *ctx);
@@ -423,6 +459,10 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 /* The newest proof of publication (verify), all 0 when none. */
 struct wr_published {
 	int64_t checked_at, on_crl, ocsp_confirmed, ocsp_sampled, problems;
+	/* Certificates revoked after checked_at (every revoked one when never
+	 * verified): the proof is stale when there are any. */
+	int64_t revoked_since;
+	bool stale;
 };
 int wr_published_get(struct wr_db *db, struct wr_published *p);
 
@@ -471,5 +511,77 @@ int wr_event_add(struct wr_db *db, const char *action, const char *details_json)
  * range count per point, plus one pass over the revoked certificates
  * when there are any. */
 int wr_burndown(struct wr_db *db, int64_t t0, int64_t t1, int npoints, int64_t *pending);
+
+/* ---- pace (core/pace.c) -------------------------------------------------- */
+/*
+ * At the rate we are revoking, do we make the deadline? Every figure is
+ * taken at instant now. Rates are certificates per hour, counted on
+ * revoked_at, whatever revoked them. "The incident's revocations" are
+ * those dated from the discovery (any date before the declaration) to
+ * now. A rate is founded on WR_PACE_SAMPLE revocations or more.
+ *
+ * remaining: neither revoked nor expired at now (pending and delayed, as
+ *   status counts them).
+ * expiring: of those, the ones whose notAfter (their last valid second)
+ *   is before the deadline: they expire first and need not be revoked.
+ *   0 before the declaration and once the deadline has passed.
+ * to_revoke: remaining - expiring, what the deadline asks for; delayed
+ *   certificates are in it: a delay is reported, the obligation stands.
+ * rate_needed_per_hour: to_revoke / the hours from now to the deadline;
+ *   0 when to_revoke is 0; -1 (JSON null) before the declaration, and
+ *   after the deadline while to_revoke > 0 (missed: no rate meets it).
+ * rate_per_hour: the incident's revocations in the last hour,
+ *   (now - 3600, now].
+ * rate_overall_per_hour: the incident's revocations / the hours since its
+ *   first one, at least one hour (a burst of minutes is not extrapolated);
+ *   0 when there is none.
+ * basis: the projection rate, "last-hour" when the last hour holds
+ *   WR_PACE_SAMPLE revocations or more, else "overall"; "none" when the
+ *   incident has no revocation (static text).
+ * projected_finish: now + to_revoke at the projection rate, rounded up to
+ *   the second, capped at 100 years; when to_revoke is 0, the incident's
+ *   last revocation (the work ended then); 0 (null) when the incident has
+ *   no revocation yet.
+ * margin_seconds: deadline - projected_finish, negative when behind; set
+ *   only when both are (has_margin; JSON null otherwise).
+ * rate_shown_per_hour: the best sustained rate the backend has shown: the
+ *   largest of the last hour's rate, the overall rate, and the rate
+ *   (revoked + already) / seconds of each of the newest 256 completed
+ *   runs (the "revoke" events of wr_revoke_run) that handled at least
+ *   WR_PACE_SAMPLE certificates over at least WR_PACE_RUN_SECONDS; each
+ *   one founded on WR_PACE_SAMPLE revocations or more. 0: none known.
+ * delay_report_unavoidable_at: deadline - to_revoke at the shown rate, the
+ *   last instant from which the rest can still be revoked in time: after
+ *   it a delayed-revocation report is due (MRSP 6.1.3, domain.md 5).
+ *   Never before now (an instant in the past computed from today's count
+ *   is no fact: the report is due now); once the deadline has passed with
+ *   to_revoke > 0, the deadline itself, rate or not. 0 (null) before the
+ *   declaration, when to_revoke is 0, and while no shown rate is known.
+ *
+ * Cost: counters, index seeks and range counts on cert_live_expiry and
+ * cert_revoked_at, never a pass over the population: it grows with the
+ * certificates already expired and the revocations of the last hour
+ * (the total less the older ones, when those are fewer than 4096).
+ */
+#define WR_PACE_SAMPLE 100
+#define WR_PACE_RUN_SECONDS 60
+struct wr_pace {
+	int64_t now;
+	int64_t deadline; /* 0: not declared */
+	double rate_needed_per_hour;
+	double rate_per_hour;
+	double rate_overall_per_hour;
+	double rate_shown_per_hour;
+	const char *basis;
+	int64_t projected_finish;
+	int64_t margin_seconds;
+	bool has_margin;
+	int64_t delay_report_unavoidable_at;
+	int64_t remaining, expiring, to_revoke;
+	int64_t revoked_last_hour; /* the incident's, (now - 3600, now] */
+	int64_t revoked_incident;  /* the incident's, up to now */
+	int64_t first_revoked_at, last_revoked_at; /* 0: none */
+};
+int wr_pace_get(struct wr_db *db, int64_t now, struct wr_pace *p);
 
 #endif

@@ -1,5 +1,13 @@
 /*
  * cmd-cert.c: import and certs.
+ *
+ * certs shows the text the database keeps, which is escaped already: a
+ * certificate name is RFC 2253 text (a comma inside a value is "\,", a
+ * backslash "\\"), a customers CSV field has its backslashes doubled and
+ * its bytes that are not UTF-8 as "\xNN" (import.c, csv_text). A backslash
+ * in kept text always begins an escape, so the terminal shows it as it is,
+ * with only what is unsafe on a terminal escaped; doubling it again would
+ * print "\\," for a comma and a name nobody can search for.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +151,191 @@ struct certs_out {
 	int64_t n;
 };
 
+#define SERIAL_W 40 /* 20 octets (RFC 5280 4.1.2.2) in hex */
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
+}
+
+/* The length of the escape at s (a backslash): \xNN, \uNNNN, or a
+ * backslash and one character. */
+static size_t esc_len(const char *s)
+{
+	size_t n = s[1] == 'x' ? 4 : s[1] == 'u' ? 6 : 2;
+	for (size_t i = 1; i < n; i++)
+		if (!s[i])
+			return i;
+	return n;
+}
+
+/*
+ * A certificate name or SAN list as certs shows it (malloc'd): the kept
+ * RFC 2253 text, with a control character's hex pair ("\1B", OpenSSL's
+ * form) written "\x1b", as every other control character warroom prints,
+ * so that a certificate and a customer with an ESC in them read alike.
+ * The name's own escapes ("\,", "\\") stay. Same in text and JSON.
+ */
+static char *cert_text(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *out = malloc(2 * n + 1); /* "\1B" grows by one */
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		int hi, lo;
+		if (s[i] != '\\' || !s[i + 1]) {
+			out[o++] = s[i++];
+		} else if ((hi = hexval(s[i + 1])) >= 0 && (lo = hexval(s[i + 2])) >= 0 &&
+			   (hi * 16 + lo < 0x20 || hi * 16 + lo == 0x7f)) {
+			o += (size_t)sprintf(out + o, "\\x%02x", hi * 16 + lo);
+			i += 3;
+		} else {
+			out[o++] = s[i++]; /* the backslash and what it escapes */
+			out[o++] = s[i++];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Kept text for a terminal (malloc'd): what is unsafe there escaped as
+ * wr_esc_term does, each backslash left as it is (see the top). That
+ * output doubles each backslash of the input and begins its own escapes
+ * ("\x1b") with a single one, so halving each pair of backslashes undoes
+ * the doubling and nothing else. */
+static char *kept_term(const char *s)
+{
+	char *e = wr_esc_term(s), *o = e;
+
+	if (!e)
+		return NULL;
+	for (const char *p = e; *p; p++) {
+		*o++ = *p;
+		if (p[0] == '\\' && p[1] == '\\')
+			p++;
+	}
+	*o = '\0';
+	return e;
+}
+
+/* Prints already escaped text in a column of width: padded, or, when
+ * cut, cut before an escape rather than inside it, with an ellipsis. */
+static void put_col(FILE *f, const char *e, int width, bool cut)
+{
+	int w = e ? wr_str_width(e) : 1;
+
+	if (!e) {
+		fputc('?', f);
+	} else if (w <= width || !cut) {
+		fputs(e, f);
+	} else {
+		size_t i = 0;
+		w = 0;
+		while (e[i]) {
+			size_t k = 1;
+			if (e[i] == '\\')
+				k = esc_len(e + i);
+			else
+				while ((e[i + k] & 0xc0) == 0x80)
+					k++;
+			char *piece = strndup(e + i, k);
+			int pw = piece ? wr_str_width(piece) : (int)k;
+			free(piece);
+			if (w + pw > width - 1)
+				break;
+			w += pw;
+			i += k;
+		}
+		fwrite(e, 1, i, f);
+		fputs("…", f);
+		w++;
+	}
+	while (w++ < width)
+		fputc(' ', f);
+}
+
+/* Kept text in a column (NULL prints "-"). */
+static void put_kept(FILE *f, const char *s, int width, bool cut)
+{
+	char *e = kept_term(s ? s : "-");
+	put_col(f, e, width, cut);
+	free(e);
+}
+
+/*
+ * The customer certs --customer looks for (malloc'd): NAME is taken as
+ * certs prints it, its escapes undone ("\\", "\xNN" a byte, "\uNNNN" a
+ * character; any other backslash is itself), then kept as the import
+ * keeps CSV text. So "Caf\xe9" as printed, and the Latin-1 bytes typed
+ * raw, both find the customer a Latin-1 CSV gave, and "ACME\Sales" is
+ * found as typed or as printed ("ACME\\Sales").
+ */
+static char *customer_key(const char *name)
+{
+	size_t n = strlen(name), o = 0;
+	char *raw = malloc(n + 1), *kept, *k;
+
+	if (!raw)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		unsigned v = 0;
+		size_t len = 0;
+		if (name[i] == '\\' && name[i + 1] == '\\') {
+			raw[o++] = '\\';
+			i += 2;
+			continue;
+		}
+		if (name[i] == '\\' && (name[i + 1] == 'x' || name[i + 1] == 'u')) {
+			len = name[i + 1] == 'x' ? 2 : 4;
+			for (size_t j = 0; j < len && len; j++) {
+				int h = hexval(name[i + 2 + j]);
+				if (h < 0)
+					len = 0;
+				else
+					v = v * 16 + (unsigned)h;
+			}
+		}
+		if (!len || (len == 4 && (v == 0 || (v >= 0xd800 && v <= 0xdfff))) ||
+		    (len == 2 && v == 0)) {
+			raw[o++] = name[i++];
+			continue;
+		}
+		i += 2 + len;
+		if (len == 2 || v < 0x80) {
+			raw[o++] = (char)v;
+		} else if (v < 0x800) {
+			raw[o++] = (char)(0xc0 | v >> 6);
+			raw[o++] = (char)(0x80 | (v & 0x3f));
+		} else {
+			raw[o++] = (char)(0xe0 | v >> 12);
+			raw[o++] = (char)(0x80 | ((v >> 6) & 0x3f));
+			raw[o++] = (char)(0x80 | (v & 0x3f));
+		}
+	}
+	raw[o] = '\0';
+	/* As import.c's csv_text: backslashes doubled, then bytes that are not
+	 * UTF-8 as \xNN. */
+	if (!(kept = malloc(2 * o + 1))) {
+		free(raw);
+		return NULL;
+	}
+	k = kept;
+	for (size_t i = 0; i < o; i++) {
+		if (raw[i] == '\\')
+			*k++ = '\\';
+		*k++ = raw[i];
+	}
+	free(raw);
+	raw = wr_utf8_sanitize(kept, (size_t)(k - kept));
+	free(kept);
+	return raw;
+}
+
 static int cert_row(const struct wr_cert *c, void *arg)
 {
 	struct certs_out *o = arg;
@@ -153,13 +346,20 @@ static int cert_row(const struct wr_cert *c, void *arg)
 	if (o->json) {
 		/* The array is streamed an element at a time: memory stays flat
 		 * on a million rows. */
+		char *issuer = c->issuer ? cert_text(c->issuer) : NULL;
+		char *subject = c->subject ? cert_text(c->subject) : NULL;
+		char *sans = c->sans ? cert_text(c->sans) : NULL;
 		json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o}",
 				      "id", (json_int_t)c->id, "serial", jstr(c->serial), "issuer",
-				      jstr(c->issuer), "subject", jstr(c->subject), "sans",
-				      jstr(c->sans), "not_before", jtime(c->not_before),
+				      jstr(issuer ? issuer : c->issuer), "subject",
+				      jstr(subject ? subject : c->subject), "sans",
+				      jstr(sans ? sans : c->sans), "not_before", jtime(c->not_before),
 				      "not_after", jtime(c->not_after), "state", c->state,
 				      "customer", jstr(c->customer), "contact", jstr(c->contact),
 				      "revoked_at", jtime(c->revoked_at));
+		free(issuer);
+		free(subject);
+		free(sans);
 		wr_hex(c->sha256, 32, hex);
 		json_object_set_new(j, "sha256", json_string(hex));
 		wr_hex(c->spki_sha256, 32, hex);
@@ -175,11 +375,14 @@ static int cert_row(const struct wr_cert *c, void *arg)
 		json_decref(j);
 		return 0;
 	}
-	out_term_w(f, c->serial, 34);
+	/* A serial is never cut: one longer than 20 octets pushes its row. */
+	put_kept(f, c->serial, SERIAL_W, false);
 	fprintf(f, " %-9s %s  ", c->state, wr_time_format(c->not_after, t1));
-	out_term_w(f, c->customer, 20);
+	put_kept(f, c->customer, 20, true);
 	fputc(' ', f);
-	out_term(f, c->subject);
+	char *subject = cert_text(c->subject ? c->subject : "-");
+	put_kept(f, subject ? subject : "?", 0, false);
+	free(subject);
 	fputc('\n', f);
 	return 0;
 }
@@ -188,40 +391,58 @@ static int certs_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
 	struct wr_cert_filter flt = {0};
 	struct certs_out out = {ctx, false, 0};
-	int o, rc;
+	char *customer = NULL;
+	int o, rc, status = EXIT_OK;
 
 	while ((o = getopt_long(argc, argv, "", certs_opts, NULL)) != -1) {
 		switch (o) {
 		case 's': flt.state = optarg; break;
-		case 'c': flt.customer = optarg; break;
+		case 'c':
+			free(customer);
+			if (!(customer = customer_key(optarg))) {
+				status = cmd_error(ctx, EXIT_FAIL, "certs: out of memory");
+				goto out;
+			}
+			flt.customer = customer;
+			break;
 		case 'j': out.json = true; break;
 		case 'l':
-			if (parse_int(optarg, &flt.limit) || flt.limit < 0)
-				return cmd_error(ctx, EXIT_USAGE, "certs: bad --limit '%s'", optarg);
+			if (parse_int(optarg, &flt.limit) || flt.limit < 0) {
+				status = cmd_error(ctx, EXIT_USAGE, "certs: bad --limit '%s'", optarg);
+				goto out;
+			}
 			break;
-		default: return cmd_bad_option(ctx, &cmd_certs, argv);
+		default: status = cmd_bad_option(ctx, &cmd_certs, argv); goto out;
 		}
 	}
-	if (optind != argc)
-		return cmd_stray(ctx, &cmd_certs, argv[optind]);
+	if (optind != argc) {
+		status = cmd_stray(ctx, &cmd_certs, argv[optind]);
+		goto out;
+	}
 	if (flt.state) {
 		size_t i = 0;
 		while (cert_states[i] && strcmp(cert_states[i], flt.state))
 			i++;
-		if (!cert_states[i])
-			return cmd_error(ctx, EXIT_USAGE,
-					 "certs: --state is one of pending, expired, revoked, held,"
-					 " submitted, failed");
+		if (!cert_states[i]) {
+			status = cmd_error(ctx, EXIT_USAGE,
+					   "certs: --state is one of pending, expired, revoked, held,"
+					   " submitted, failed");
+			goto out;
+		}
 	}
 	flt.now = wr_clock_now(ctx->db);
 	if (!out.json)
-		fprintf(ctx->out, "%-34s %-9s %-20s  %-20s %s\n", "SERIAL", "STATE", "NOT AFTER",
-			"CUSTOMER", "SUBJECT");
-	if ((rc = wr_cert_foreach(ctx->db, &flt, cert_row, &out)))
-		return cmd_fail(ctx, rc);
+		fprintf(ctx->out, "%-*s %-9s %-20s  %-20s %s\n", SERIAL_W, "SERIAL", "STATE",
+			"NOT AFTER", "CUSTOMER", "SUBJECT");
+	if ((rc = wr_cert_foreach(ctx->db, &flt, cert_row, &out))) {
+		status = cmd_fail(ctx, rc);
+		goto out;
+	}
 	if (out.json)
 		fputs(out.n ? "\n]\n" : "[]\n", ctx->out);
-	return EXIT_OK;
+out:
+	free(customer);
+	return status;
 }
 
 const struct wr_cmd cmd_certs = {

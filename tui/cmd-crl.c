@@ -3,7 +3,12 @@
  *
  * BR 4.9.7: CRLs are reissued at least every 7 days even without new
  * revocations; this is how, for the local CA (a revocation run publishes
- * by itself). The work is core/backend-local.c's wr_crl_publish.
+ * by itself). The work is core/backend-local.c's wr_crl_publish_flags.
+ *
+ * --reshard is the one way to change a CA's shard count once it has
+ * published: certificates name their shard's URL, so the core refuses a
+ * config asking for another count until this is asked for, and then
+ * keeps every entry already published on the shard it was published on.
  *
  * --out names a directory of the user's choosing, so installed setgid it
  * is written with the user's own rights (the core loads the key and the
@@ -20,6 +25,7 @@
 
 static const struct option crl_opts[] = {
 	{"out", required_argument, NULL, 'o'},
+	{"reshard", no_argument, NULL, 'r'},
 	{"json", no_argument, NULL, 'j'},
 	{0},
 };
@@ -29,6 +35,7 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 	const char *out = NULL;
 	struct wr_crl_stats st;
 	bool json = false;
+	unsigned flags = 0;
 	char b1[WR_TIME_BUFSZ], b2[WR_TIME_BUFSZ];
 	int o, rc;
 
@@ -39,6 +46,7 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 				return cmd_error(ctx, EXIT_USAGE, "crl: --out needs a directory");
 			out = optarg;
 			break;
+		case 'r': flags |= WR_CRL_RESHARD; break;
 		case 'j': json = true; break;
 		default: return cmd_bad_option(ctx, &cmd_crl, argv);
 		}
@@ -47,18 +55,24 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 		return cmd_stray(ctx, &cmd_crl, argv[optind]);
 	if ((rc = wr_auth_team(ctx->db, "revocation")))
 		return cmd_fail(ctx, rc);
-	if ((rc = wr_crl_publish(ctx->db, ctx->cfg, out, wr_clock_now(ctx->db), &st)))
+	if ((rc = wr_crl_publish_flags(ctx->db, ctx->cfg, out, wr_clock_now(ctx->db), flags, &st)))
 		return cmd_fail(ctx, rc);
 
 	/* The audit trail keeps what was published, when and by whom. */
-	json_t *d = json_pack("{s:o, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:f}",
+	json_t *d = json_pack("{s:o, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:f}",
 			      "out_dir", jstr(st.out_dir), "shards", st.shards,
-			      "entries", (json_int_t)st.entries, "issued", (json_int_t)st.issued,
+			      "entries", (json_int_t)st.entries, "ca_entries",
+			      (json_int_t)st.ca_entries, "issued", (json_int_t)st.issued,
 			      "bytes", (json_int_t)st.bytes, "pem_bytes", (json_int_t)st.pem_bytes,
 			      "crl_number", (json_int_t)st.crl_number,
 			      "this_update", jtime(st.this_update),
 			      "next_update", jtime(st.next_update),
 			      "index_lines", (json_int_t)st.index_lines, "seconds", st.seconds);
+	/* A re-shard is a decision about the CA: the trail keeps both counts. */
+	if (d && st.reshard_from) {
+		json_object_set_new(d, "reshard_from", json_integer(st.reshard_from));
+		json_object_set_new(d, "kept", json_integer(st.kept));
+	}
 	char *details = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(d);
 	if (!details)
@@ -71,9 +85,12 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 		return cmd_fail(ctx, rc);
 	}
 	if (json) {
-		json_t *j = json_pack("{s:o, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:f, s:o}",
+		json_t *j = json_pack("{s:o, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o,"
+				      " s:I, s:f, s:o}",
 				      "out_dir", jstr(st.out_dir), "shards", st.shards,
-				      "entries", (json_int_t)st.entries, "issued",
+				      "reshard_from", st.reshard_from, "kept", (json_int_t)st.kept,
+				      "entries", (json_int_t)st.entries, "ca_entries",
+				      (json_int_t)st.ca_entries, "issued",
 				      (json_int_t)st.issued, "bytes", (json_int_t)st.bytes,
 				      "pem_bytes", (json_int_t)st.pem_bytes, "crl_number",
 				      (json_int_t)st.crl_number, "this_update",
@@ -93,11 +110,27 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->out, ", %.1f bytes/entry", (double)st.bytes / (double)st.entries);
 	fprintf(ctx->out, "\nthisUpdate %s, nextUpdate %s\n", wr_time_format(st.this_update, b1),
 		wr_time_format(st.next_update, b2));
+	/* A crl run revokes nothing: every entry was published before. */
+	if (st.reshard_from)
+		fprintf(ctx->out, "re-sharded from %d to %d shards: the %lld entr%s already published"
+				  " stay%s on %s shards; new revocations take serial mod %d\n",
+			st.reshard_from, st.shards, (long long)st.entries,
+			st.entries == 1 ? "y" : "ies", st.entries == 1 ? "s" : "",
+			st.entries == 1 ? "its" : "their", st.shards);
+	fprintf(ctx->out, "ARL (CA certificates): %lld entr%s\n", (long long)st.ca_entries,
+		st.ca_entries == 1 ? "y" : "ies");
 	fprintf(ctx->out, "files: ");
 	out_term(ctx->out, st.out_dir);
-	fprintf(ctx->out, "/{shard-0..%d.crl, shard-0..%d.pem, crls.txt, index.txt}\n",
-		st.shards - 1, st.shards - 1);
-	fprintf(ctx->out, "index.txt: %lld certificate%s issued by the CA\n",
+	if (st.shards == 1) {
+		fprintf(ctx->out, "/{");
+		out_term(ctx->out, st.full_file);
+		fprintf(ctx->out, " (a full CRL) and its .pem, arl.crl, arl.pem, crls.txt,"
+				  " index.txt}\n");
+	} else {
+		fprintf(ctx->out, "/{shard-0..%d.crl, shard-0..%d.pem, arl.crl, arl.pem, crls.txt,"
+				  " index.txt}\n", st.shards - 1, st.shards - 1);
+	}
+	fprintf(ctx->out, "index.txt: %lld certificate%s the CA has seen\n",
 		(long long)st.index_lines, st.index_lines == 1 ? "" : "s");
 	fprintf(ctx->out, "%.2f s (reading %.2f s, CRLs %.2f s, index.txt %.2f s)\n", st.seconds,
 		st.load_seconds, st.crl_seconds, st.index_seconds);
@@ -105,6 +138,6 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 }
 
 const struct wr_cmd cmd_crl = {
-	"crl", "[--out DIR] [--json]", "reissue the local CA's CRLs and index.txt",
+	"crl", "[--out DIR] [--reshard] [--json]", "reissue the local CA's CRLs and index.txt",
 	"", crl_opts, CMD_NEEDS_DB, crl_exec,
 };

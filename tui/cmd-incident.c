@@ -260,6 +260,62 @@ const struct wr_cmd cmd_declare = {
 };
 
 /* ---- status -------------------------------------------------------------- */
+/* The pace (core/pace.c): a rate to the hundredth, null when it has none. */
+static json_t *jrate(double r)
+{
+	return r < 0 ? json_null() : json_real((double)(int64_t)(r * 100 + 0.5) / 100);
+}
+
+static json_t *pace_json(const struct wr_pace *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "rate_needed_per_hour", jrate(p->rate_needed_per_hour));
+	json_object_set_new(o, "rate_per_hour", jrate(p->rate_per_hour));
+	json_object_set_new(o, "rate_overall_per_hour", jrate(p->rate_overall_per_hour));
+	json_object_set_new(o, "projected_finish", jtime(p->projected_finish));
+	json_object_set_new(o, "margin_seconds",
+			    p->has_margin ? json_integer(p->margin_seconds) : json_null());
+	json_object_set_new(o, "delay_report_unavoidable_at",
+			    jtime(p->delay_report_unavoidable_at));
+	json_object_set_new(o, "remaining", json_integer(p->remaining));
+	json_object_set_new(o, "expiring_before_deadline", json_integer(p->expiring));
+	json_object_set_new(o, "to_revoke", json_integer(p->to_revoke));
+	json_object_set_new(o, "rate_basis", json_string(p->basis));
+	json_object_set_new(o, "rate_shown_per_hour",
+			    p->rate_shown_per_hour > 0 ? jrate(p->rate_shown_per_hour) : json_null());
+	return o;
+}
+
+static void print_pace(FILE *f, const struct wr_pace *p)
+{
+	char t1[WR_TIME_BUFSZ], t2[WR_TIME_BUFSZ];
+
+	fprintf(f, "Pace       ");
+	if (p->rate_needed_per_hour >= 0)
+		fprintf(f, "%.1f/h needed, ", p->rate_needed_per_hour);
+	else
+		fprintf(f, "%s, ", p->deadline ? "deadline missed" : "no deadline yet");
+	fprintf(f, "%.1f/h last hour, %.1f/h overall; ", p->rate_per_hour,
+		p->rate_overall_per_hour);
+	if (!p->projected_finish)
+		fprintf(f, "nothing revoked yet\n");
+	else if (p->has_margin)
+		fprintf(f, "%s %s (%s %s)\n", p->to_revoke ? "finish" : "done",
+			wr_time_format(p->projected_finish, t1),
+			wr_duration_format(p->margin_seconds < 0 ? -p->margin_seconds
+								  : p->margin_seconds, t2),
+			p->margin_seconds < 0 ? "behind" : "ahead");
+	else
+		fprintf(f, "%s %s\n", p->to_revoke ? "finish" : "done",
+			wr_time_format(p->projected_finish, t1));
+	if (p->delay_report_unavoidable_at > p->now)
+		fprintf(f, "           delay report unavoidable after %s (best shown %.1f/h)\n",
+			wr_time_format(p->delay_report_unavoidable_at, t1), p->rate_shown_per_hour);
+	else if (p->delay_report_unavoidable_at)
+		fprintf(f, "           delay report due now: the deadline cannot be met\n");
+}
+
 static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
 	struct wr_status s;
@@ -283,6 +339,11 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		return cmd_fail(ctx, rc);
 	}
 	const struct wr_counts *c = &s.counts;
+	struct wr_pace pace;
+	if ((rc = wr_pace_get(ctx->db, s.now, &pace))) {
+		free(teams);
+		return cmd_fail(ctx, rc);
+	}
 	bool declared = s.declared != 0;
 	if (json) {
 		json_t *inc = json_pack("{s:o, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
@@ -319,9 +380,12 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 					    jtime(pub.checked_at))
 				: json_pack("{s:I, s:I, s:n}", "on_crl", (json_int_t)0,
 					    "ocsp_confirmed", (json_int_t)0, "checked_at");
+		/* Revoked after the last verify (all, when never): not proven. */
+		json_object_set_new(published, "stale", json_boolean(pub.stale));
+		json_object_set_new(published, "revoked_since", json_integer(pub.revoked_since));
 		out_json(ctx->out,
 			 json_pack("{s:o, s:{s:b, s:i, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-				   " s:o, s:o}",
+				   " s:o, s:o, s:o}",
 				   "incident", inc, "mre", "declared", declared, "criteria_met", met,
 				   "criteria", criteria_json(crit), "counts", "affected",
 				   (json_int_t)c->affected, "revoked", (json_int_t)c->revoked,
@@ -329,7 +393,7 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 				   (json_int_t)c->expired, "replaced", (json_int_t)c->replaced,
 				   "notified", (json_int_t)c->notified, "delayed",
 				   (json_int_t)c->held, "unchecked", (json_int_t)c->unchecked,
-				   "published", published, "teams", ta));
+				   "published", published, "teams", ta, "pace", pace_json(&pace)));
 		free(teams);
 		return EXIT_OK;
 	}
@@ -356,6 +420,7 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		fprintf(f, "Reason     not declared yet (warroom declare)\n");
 	}
 	fprintf(f, "Now        %s\n", wr_time_format(s.now, t1));
+	print_pace(f, &pace);
 	fprintf(f, "Plan       ");
 	out_term(f, s.plan_name);
 	fprintf(f, " (sha256 %.16s...)\n\n", s.plan_sha256);
@@ -365,12 +430,15 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 	fprintf(f, "  expired  %10lld   replaced %10lld   notified %9lld\n",
 		(long long)c->expired, (long long)c->replaced, (long long)c->notified);
 	fprintf(f, "  delayed  %10lld   ", (long long)c->held);
-	if (pub.checked_at)
-		fprintf(f, "published: %lld on CRLs, %lld/%lld OCSP revoked, %lld problems at %s\n",
+	if (pub.checked_at) {
+		fprintf(f, "published: %lld on CRLs, %lld/%lld OCSP revoked, %lld problems at %s",
 			(long long)pub.on_crl, (long long)pub.ocsp_confirmed,
 			(long long)pub.ocsp_sampled, (long long)pub.problems,
 			wr_time_format(pub.checked_at, t1));
-	else
+		if (pub.stale)
+			fprintf(f, " (stale: %lld revoked since)", (long long)pub.revoked_since);
+		fputc('\n', f);
+	} else
 		fprintf(f, "published: not verified yet (warroom verify)\n");
 	fprintf(f, "  unchecked %9lld%s\n\n", (long long)c->unchecked,
 		c->unchecked ? "   signatures not checked at import: no issuer known" : "");

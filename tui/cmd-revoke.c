@@ -54,6 +54,7 @@ static const struct option revoke_opts[] = {
 	{"dry-run", no_argument, NULL, 'n'},
 	{"yes", no_argument, NULL, 'y'},
 	{"batch", required_argument, NULL, 'b'},
+	{"wave", required_argument, NULL, 'w'},
 	{0},
 };
 
@@ -104,6 +105,7 @@ static int revoke_exec(struct wr_ctx *ctx, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "", revoke_opts, NULL)) != -1) {
 		switch (o) {
 		case 'c': opts.customer = optarg; break;
+		case 'w': opts.wave = optarg; break;
 		case 'n': opts.dry_run = true; break;
 		case 'y': yes = true; break;
 		case 'l':
@@ -125,6 +127,11 @@ static int revoke_exec(struct wr_ctx *ctx, int argc, char **argv)
 	dry.dry_run = true;
 	if ((rc = wr_revoke_run(ctx->db, &dry, NULL, NULL, &res)))
 		return cmd_fail(ctx, rc);
+	if (res.wave[0]) {
+		fputs("wave: ", ctx->out);
+		out_term(ctx->out, res.wave);
+		fputc('\n', ctx->out);
+	}
 	if (opts.dry_run) {
 		fprintf(ctx->out, "dry run: %lld certificates would be revoked through the %s"
 				  " backend\n", (long long)res.total, res.backend);
@@ -165,8 +172,9 @@ static int revoke_exec(struct wr_ctx *ctx, int argc, char **argv)
 }
 
 const struct wr_cmd cmd_revoke = {
-	"revoke", "[--limit N] [--customer NAME] [--dry-run] [--yes] [--batch N]",
-	"revoke pending certificates through the backend, in batches (needs an authorization)",
+	"revoke", "[--wave NAME] [--limit N] [--customer NAME] [--dry-run] [--yes] [--batch N]",
+	"revoke pending certificates through the backend, in batches and waves (needs an"
+	" authorization)",
 	"", revoke_opts, CMD_NEEDS_DB, revoke_exec,
 };
 

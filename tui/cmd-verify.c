@@ -3,8 +3,10 @@
  *
  * Prints each problem as the core finds it, then a summary; with --json,
  * one object whose "problems" array is streamed an element at a time so
- * a million missing entries never sit in memory. Everything shown may come
- * from a server or a certificate: escaped for the terminal, or as JSON.
+ * a million missing entries never sit in memory. Notes (known
+ * differences, not problems) are few: with --json they are held and
+ * printed after the problems as "notes". Everything shown may come from a
+ * server or a certificate: escaped for the terminal, or as JSON.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@ struct verify_out {
 	struct wr_ctx *ctx;
 	bool json;
 	int64_t n;
+	json_t *notes; /* --json: the notes, printed after the problems */
 };
 
 static void on_problem(const struct wr_verify_problem *p, void *arg)
@@ -34,17 +37,24 @@ static void on_problem(const struct wr_verify_problem *p, void *arg)
 	struct verify_out *o = arg;
 	FILE *f = o->ctx->out;
 
-	o->n++;
 	if (o->json) {
 		json_t *j = json_pack("{s:s, s:o, s:o, s:o}", "kind", wr_verify_kind_name(p->kind),
 				      "serial", jstr(p->serial), "url", jstr(p->url), "what",
 				      jstr(p->what));
+		if (p->note) {
+			if (o->notes)
+				json_array_append(o->notes, j);
+			json_decref(j);
+			return;
+		}
+		o->n++;
 		fputs(o->n == 1 ? "\n    " : ",\n    ", f);
 		json_dumpf(j, f, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 		json_decref(j);
 		return;
 	}
-	fprintf(f, "problem: %-9s ", wr_verify_kind_name(p->kind));
+	o->n += !p->note;
+	fprintf(f, "%s %-9s ", p->note ? "note:   " : "problem:", wr_verify_kind_name(p->kind));
 	if (p->serial) {
 		out_term(f, p->serial);
 		fputs(": ", f);
@@ -69,9 +79,10 @@ static void summary_text(FILE *f, const struct wr_verify_result *r)
 		(long long)r->crls_fetched, (long long)r->crls_valid, (long long)r->crl_entries);
 	fprintf(f,
 		"revoked:  %lld certificates checked: %lld on the CRLs with the right reason,"
-		" %lld wrong reason, %lld missing, %lld expired and no longer listed\n",
+		" %lld wrong reason, %lld missing, %lld on the wrong shard,"
+		" %lld expired and no longer listed\n",
 		(long long)r->revoked, (long long)r->on_crl, (long long)r->wrong_reason,
-		(long long)r->missing, (long long)r->expired_absent);
+		(long long)r->missing, (long long)r->wrong_shard, (long long)r->expired_absent);
 	if (r->crl_urls_refused)
 		fprintf(f,
 			"          %lld certificates' CRL Distribution Points not used: not"
@@ -90,6 +101,9 @@ static void summary_text(FILE *f, const struct wr_verify_result *r)
 			"          %lld sampled certificates' OCSP URLs not used: not signed by"
 			" the issuer, or not http:// (give --ocsp-url)\n",
 			(long long)r->ocsp_urls_refused);
+	if (r->notes)
+		fprintf(f, "notes:    %lld known differences (see note: above), not problems\n",
+			(long long)r->notes);
 	if (r->problems)
 		fprintf(f, "NOT PROVEN: %lld problems\n", (long long)r->problems);
 	else
@@ -98,27 +112,28 @@ static void summary_text(FILE *f, const struct wr_verify_result *r)
 
 static json_t *summary_json(const struct wr_verify_result *r)
 {
-	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I,"
-			 " s:I, s:I, s:b}",
+	return json_pack("{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I,"
+			 " s:I, s:I, s:I, s:I, s:b}",
 			 "checked_at", jtime(r->checked_at), "crl_source", jstr(r->crl_source),
 			 "crls_fetched", (json_int_t)r->crls_fetched, "crls_valid",
 			 (json_int_t)r->crls_valid, "crl_entries", (json_int_t)r->crl_entries,
 			 "crl_urls_refused", (json_int_t)r->crl_urls_refused,
 			 "revoked", (json_int_t)r->revoked, "on_crl", (json_int_t)r->on_crl,
 			 "wrong_reason", (json_int_t)r->wrong_reason, "missing",
-			 (json_int_t)r->missing, "expired_absent", (json_int_t)r->expired_absent,
+			 (json_int_t)r->missing, "wrong_shard", (json_int_t)r->wrong_shard,
+			 "expired_absent", (json_int_t)r->expired_absent,
 			 "ocsp_url", r->ocsp_url[0] ? jstr(r->ocsp_url) : json_null(),
 			 "ocsp_sampled", (json_int_t)r->ocsp_sampled, "ocsp_confirmed",
 			 (json_int_t)r->ocsp_confirmed, "ocsp_urls_refused",
 			 (json_int_t)r->ocsp_urls_refused, "problems", (json_int_t)r->problems,
-			 "proven", r->problems == 0);
+			 "notes", (json_int_t)r->notes, "proven", r->problems == 0);
 }
 
 static int verify_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
 	struct wr_verify_opts opts = {.sample = -1};
 	struct wr_verify_result res;
-	struct verify_out out = {ctx, false, 0};
+	struct verify_out out = {ctx, false, 0, NULL};
 	int o, rc;
 
 	while ((o = getopt_long(argc, argv, "", verify_opts, NULL)) != -1) {
@@ -142,12 +157,22 @@ static int verify_exec(struct wr_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_stray(ctx, &cmd_verify, argv[optind]);
-	if (out.json)
+	if (out.json) {
+		out.notes = json_array();
 		fputs("{\n  \"problems\": [", ctx->out);
+	}
 	rc = wr_verify(ctx->db, &opts, &res, on_problem, &out);
 	if (out.json) {
 		/* Close the object even on failure, so the output stays JSON. */
-		fputs(out.n ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", ctx->out);
+		fputs(out.n ? "\n  ],\n  \"notes\": [" : "],\n  \"notes\": [", ctx->out);
+		for (size_t i = 0; i < json_array_size(out.notes); i++) {
+			fputs(i ? ",\n    " : "\n    ", ctx->out);
+			json_dumpf(json_array_get(out.notes, i), ctx->out,
+				   JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+		}
+		fputs(json_array_size(out.notes) ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ",
+		      ctx->out);
+		json_decref(out.notes);
 		json_t *s = rc ? json_null() : summary_json(&res);
 		char *txt = json_dumps(s, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER |
 						  JSON_ENCODE_ANY);

@@ -18,6 +18,7 @@ const struct wr_cmd *const wr_cmds[] = {
 	&cmd_phase,	&cmd_close,	  &cmd_authorize,   &cmd_revoke,
 	&cmd_delay,	&cmd_crl,	  &cmd_verify,	    &cmd_log,
 	&cmd_audit_verify, &cmd_audit_anchor, &cmd_policy_pin, &cmd_policy_show,
+	&cmd_wave_add,	&cmd_wave_list,	  &cmd_wave_move,
 };
 const size_t wr_ncmds = sizeof wr_cmds / sizeof wr_cmds[0];
 

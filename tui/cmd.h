@@ -98,5 +98,8 @@ CMD_DECLARE(cmd_audit_verify);
 CMD_DECLARE(cmd_audit_anchor);
 CMD_DECLARE(cmd_policy_pin);
 CMD_DECLARE(cmd_policy_show);
+CMD_DECLARE(cmd_wave_add);
+CMD_DECLARE(cmd_wave_list);
+CMD_DECLARE(cmd_wave_move);
 
 #endif

@@ -15,6 +15,8 @@ V1=$WR_FIXTURES/v1/v1.db
 cp "$V1" "$WORK/v1.db"
 DB=$WORK/v1.db
 is "$(sqlite3 "$DB" 'PRAGMA user_version')" 1 "the fixture is a version-1 database"
+# The current version: schema.sql is 1, each data/migrate-NNN.sql one more.
+LATEST=$(( $(ls "$WR_REPO"/data/migrate-*.sql | wc -l) + 1 ))
 
 # What version 1 held, table by table, in version 1's columns.
 snap() { # DB FILE
@@ -41,7 +43,7 @@ rows_before=$(wc -l <"$WORK/before.txt")
 
 run "$WARROOM" --db "$DB" status --json
 is "$RC" 0 "status opens the version-1 database (a reader upgrades it too)"
-is "$(sqlite3 "$DB" 'PRAGMA user_version')" 2 "... which is now version 2"
+is "$(sqlite3 "$DB" 'PRAGMA user_version')" "$LATEST" "... which is now version $LATEST"
 snap "$DB" "$WORK/after.txt"
 ok "every version-1 row is there, unchanged ($rows_before rows)" same_file "$WORK/before.txt" "$WORK/after.txt"
 is "$(json_get "$OUT_FILE" counts.affected)" 41 "status: 41 affected (the BER duplicate of version 1 kept)"
@@ -50,7 +52,9 @@ is "$(sqlite3 "$DB" "SELECT n FROM counter WHERE name = 'unchecked'")" 41 \
 	"the new 'unchecked' counter counts the 41 certificates nobody checked"
 is "$(sqlite3 "$DB" "SELECT count(*) FROM event")" 13 "one event more than version 1 had"
 is "$(sqlite3 "$DB" "SELECT action || ' ' || details FROM event WHERE id = 13")" \
-	'schema-upgrade {"from":1,"to":2}' "... the upgrade, recorded in the chain"
+	'schema-upgrade {"from":1,"to":'"$LATEST"'}' "... the upgrade, recorded in the chain"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM wave"):$(sqlite3 "$DB" "SELECT count(*) FROM cert WHERE wave IS NULL")" "0:41" \
+	"version 3's waves: none yet, every certificate in none"
 run "$WARROOM" --db "$DB" audit verify
 is "$RC" 0 "the audit chain holds across the upgrade"
 like "$OUT" "OK: 13 events" "... all 13 links"

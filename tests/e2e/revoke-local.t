@@ -65,7 +65,8 @@ like "$OUT" "0 failed" "none failed"
 
 is "$(cat pub/crls.txt)" "shard-0.crl
 shard-1.crl
-shard-2.crl" "crls.txt names the 3 DER shards"
+shard-2.crl
+arl.crl" "crls.txt names the 3 DER shards and the ARL (CA certificates)"
 for k in 0 1 2; do
 	ok "shard-$k.crl (DER) verifies against the CA" crl_verifies pub/shard-$k.crl
 	run openssl crl -in pub/shard-$k.pem -CAfile certs/ca.pem -noout

@@ -103,6 +103,17 @@ static X509 *make_cert(const char *cn, const char *serial_hex, EVP_PKEY *key, X5
 	return x;
 }
 
+/* A certificate of the CA's with one more extension (a CRL Distribution
+ * Point, basic constraints), as nconf text. */
+static X509 *make_cert_ext(const char *cn, const char *serial_hex, EVP_PKEY *key, X509 *issuer,
+			   EVP_PKEY *issuer_key, int nid, const char *value)
+{
+	X509 *x = make_cert(cn, serial_hex, key, issuer, issuer_key, NOW + 86400);
+	add_ext(x, issuer, nid, value);
+	assert_true(X509_sign(x, issuer_key, EVP_sha256()) > 0);
+	return x;
+}
+
 static void write_pem(const char *path, X509 *x, EVP_PKEY *k)
 {
 	FILE *f = fopen(path, "w");
@@ -524,12 +535,13 @@ static void test_write_and_verify(void **state)
 		assert_int_equal(ASN1_TIME_cmp_time_t(X509_REVOKED_get0_revocationDate(r), w[i].at), 0);
 		X509_CRL_free(crl);
 	}
-	/* crls.txt names the DER files; the stale shards are gone. */
+	/* crls.txt names the DER files, the ARL's too; the stale shards are
+	 * gone. */
 	size_t len;
 	snprintf(path, sizeof path, "%s/crls.txt", f->out);
 	char *list = (char *)slurp(path, &len);
 	assert_non_null(list);
-	assert_string_equal(list, "shard-0.crl\nshard-1.crl\nshard-2.crl\n");
+	assert_string_equal(list, "shard-0.crl\nshard-1.crl\nshard-2.crl\narl.crl\n");
 	free(list);
 	for (int k = n; k < n + 2; k++) {
 		snprintf(path, sizeof path, "%s/shard-%d.crl", f->out, k);
@@ -563,7 +575,8 @@ static void test_write_empty_and_rsa(void **state)
 		.next_update = NOW + 86400,
 		.crl_number = 1,
 	};
-	/* No revocations yet: one valid, empty shard, IDP without a name. */
+	/* No revocations yet: one valid, empty shard. One shard is a full
+	 * CRL: no Issuing Distribution Point (BR 7.2.2.1), whatever scope. */
 	assert_int_equal(wr_crl_write(&p, l, &st, err, sizeof err), 0);
 	X509_CRL *crl = read_shard(f->out, 0);
 	assert_int_equal(X509_CRL_verify(crl, rsa), 1);
@@ -572,10 +585,8 @@ static void test_write_empty_and_rsa(void **state)
 	int crit = -1;
 	ISSUING_DIST_POINT *idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit,
 						       NULL);
-	assert_non_null(idp);
-	assert_int_equal(crit, 1);
-	assert_null(idp->distpoint);
-	ISSUING_DIST_POINT_free(idp);
+	assert_null(idp);
+	assert_int_equal(crit, -1); /* not found */
 	X509_CRL_free(crl);
 	/* nextUpdate must follow thisUpdate. */
 	p.next_update = NOW;
@@ -807,7 +818,9 @@ static void test_local_publish(void **state)
 	assert_non_null(strstr(idx, "R\t261126060000Z\t261125050000Z\t0BEEF0\tunknown\t/CN=b.example\n"));
 	assert_non_null(strstr(idx, "R\t261126060000Z\t261125050000Z,keyCompromise\t0C\t"));
 	assert_non_null(strstr(idx, "R\t261126060000Z\t261125050000Z,superseded\t0D\t"));
-	assert_non_null(strstr(idx, "E\t261125055950Z\t\t0E\tunknown\t/CN=e.example\n"));
+	/* Expired, not revoked: V still, so that `openssl ocsp -index`
+	 * answers "good" rather than no status at all (E). */
+	assert_non_null(strstr(idx, "V\t261125055950Z\t\t0E\tunknown\t/CN=e.example\n"));
 	assert_non_null(strstr(idx, "V\t261126060000Z\t\t0F\tunknown\t0F\n"));
 	assert_null(strstr(idx, "f-precert"));
 	assert_null(strstr(idx, "\t99\t"));
@@ -857,20 +870,21 @@ static void test_local_publish(void **state)
 	snprintf(path, sizeof path, "%s/localca.db", other);
 	assert_int_equal(access(path, F_OK), -1);
 
-	/* The CRLs alone (benchmarks): the shard count from the number given,
-	 * no index.txt. */
+	/* The CRLs alone (benchmarks): no index.txt, and the CA's shard
+	 * count, fixed at its first publication, whatever number is given. */
 	char only[160];
 	snprintf(only, sizeof only, "%s/only", f->dir);
 	assert_int_equal(wr_crl_publish_crls(f->cfg, only, 10, NOW, &st, err, sizeof err), 0);
-	assert_int_equal(st.shards, 4);
+	assert_int_equal(st.shards, 3);
 	assert_int_equal(st.entries, 4);
 	assert_int_equal(st.index_lines, 0);
 	snprintf(path, sizeof path, "%s/index.txt", only);
 	assert_int_equal(access(path, F_OK), -1);
-	crl = read_shard(only, 3);
+	crl = read_shard(only, 2);
 	assert_non_null(crl);
-	check_shard(f, crl, 3, 4, "http://127.0.0.1/crl/");
+	check_shard(f, crl, 2, 4, "http://127.0.0.1/crl/");
 	X509_CRL_free(crl);
+	assert_null(read_shard(only, 3));
 	assert_int_equal(wr_crl_publish_crls(f->cfg, only, 0, NOW, &st, err, sizeof err), WR_EINVAL);
 }
 
@@ -1241,17 +1255,494 @@ static void test_local_links_refused(void **state)
 	assert_null(b);
 }
 
+/* Entries placed on a given CRL: shards past the modulus, the ARL. */
+static void test_list_placed(void **state)
+{
+	(void)state;
+	struct wr_crl_list *l = wr_crl_list_new(2), *m = wr_crl_list_new(2), *o = wr_crl_list_new(3);
+	int64_t at;
+	int reason;
+
+	assert_null(wr_crl_list_new(WR_CRL_MAX_SHARDS + 1));
+	assert_int_equal(wr_crl_list_add(l, "0A", 1, 1), 0);		 /* shard 0 */
+	assert_int_equal(wr_crl_list_add_to(l, "0B", 2, 4, 4), 0);	 /* kept on shard 4 */
+	assert_int_equal(wr_crl_list_shards(l), 5);
+	assert_int_equal(wr_crl_list_add_to(l, "0C", 3, 2, WR_CRL_ARL), 0); /* a CA certificate */
+	assert_int_equal(wr_crl_list_add_to(l, "0D", 4, 1, -2), WR_EINVAL);
+	assert_int_equal(wr_crl_list_add_to(l, "0D", 4, 1, WR_CRL_MAX_SHARDS), WR_EINVAL);
+	assert_int_equal(wr_crl_list_shards(l), 5);
+	assert_int_equal(wr_crl_list_count(l), 3);
+	assert_int_equal(wr_crl_list_sort(l), 0);
+	/* Found wherever they sit, with the table and without. */
+	for (int pass = 0; pass < 2; pass++) {
+		assert_true(wr_crl_list_find(l, "0A", &at, &reason));
+		assert_int_equal(at, 1);
+		assert_true(wr_crl_list_find(l, "0B", &at, &reason));
+		assert_int_equal(at, 2);
+		assert_int_equal(reason, 4);
+		assert_true(wr_crl_list_find(l, "0C", &at, &reason));
+		assert_int_equal(reason, 2);
+		assert_false(wr_crl_list_find(l, "0D", NULL, NULL));
+		const char *q[] = {"0C", "0D", "0B", "0A"};
+		bool found[4];
+		int64_t ats[4];
+		int rs[4];
+		wr_crl_list_find_batch(l, q, 4, found, ats, rs);
+		assert_true(found[0] && !found[1] && found[2] && found[3]);
+		assert_int_equal(ats[2], 2);
+		assert_int_equal(wr_crl_list_index(l), 0);
+	}
+	/* A merge grows the destination to the source's shards. */
+	assert_int_equal(wr_crl_list_add_to(m, "1B", 5, 4, 6), 0);
+	assert_int_equal(wr_crl_list_add_to(m, "1C", 6, 4, WR_CRL_ARL), 0);
+	assert_int_equal(wr_crl_list_merge(l, m), 0);
+	assert_int_equal(wr_crl_list_shards(l), 7);
+	assert_int_equal(wr_crl_list_count(l), 5);
+	assert_int_equal(wr_crl_list_count(m), 0);
+	assert_int_equal(wr_crl_list_sort(l), 0);
+	assert_true(wr_crl_list_find(l, "1B", &at, NULL));
+	assert_int_equal(at, 5);
+	assert_true(wr_crl_list_find(l, "1C", &at, NULL));
+	/* Not another modulus. */
+	assert_int_equal(wr_crl_list_merge(l, o), WR_EINVAL);
+	wr_crl_list_free(l);
+	wr_crl_list_free(m);
+	wr_crl_list_free(o);
+}
+
+static void test_url_file(void **state)
+{
+	(void)state;
+	char name[64];
+
+	assert_int_equal(wr_crl_url_file("http://h/crl/", name, sizeof name), 0);
+	assert_string_equal(name, "");
+	assert_int_equal(wr_crl_url_file("http://h/crl", name, sizeof name), 0);
+	assert_int_equal(wr_crl_url_file("http://h/ca/full.crl", name, sizeof name), 1);
+	assert_string_equal(name, "full.crl");
+	assert_int_equal(wr_crl_url_file("http://h/Issuing-CA_1.CRL?x=1", name, sizeof name), 1);
+	assert_string_equal(name, "Issuing-CA_1.CRL");
+	assert_int_equal(wr_crl_url_file("http://h/.crl", name, sizeof name), -1);
+	assert_int_equal(wr_crl_url_file("http://h/a%20b.crl", name, sizeof name), -1);
+	assert_int_equal(wr_crl_url_file("http://h/full.crl", name, 4), -1);
+}
+
+static int64_t count_lines(const char *text, const char *prefix)
+{
+	int64_t n = 0;
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		n += strncmp(p, prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+/* The IDP of a CRL: its URL into url (empty: none), -1 when it has none. */
+static int idp_of(X509_CRL *crl, bool *only_user, bool *only_ca, char *url, size_t urlsz)
+{
+	int crit = -1;
+	ISSUING_DIST_POINT *idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit,
+						       NULL);
+	url[0] = '\0';
+	if (!idp)
+		return -1;
+	*only_user = idp->onlyuser;
+	*only_ca = idp->onlyCA;
+	if (idp->distpoint) {
+		GENERAL_NAME *gn = sk_GENERAL_NAME_value(idp->distpoint->name.fullname, 0);
+		snprintf(url, urlsz, "%s",
+			 (const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier));
+	}
+	ISSUING_DIST_POINT_free(idp);
+	return crit;
+}
+
+static X509_CRL *read_crl_file(const char *dir, const char *name)
+{
+	char path[256];
+	size_t len;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	unsigned char *der = slurp(path, &len);
+	if (!der)
+		return NULL;
+	const unsigned char *p = der;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
+	free(der);
+	return crl;
+}
+
+/* The ARL: CA certificates, its own URL, onlyContainsCACerts; with one
+ * shard, a full CRL without IDP that carries the ARL's entries too; a
+ * URL naming one CRL names the file. */
+static void test_write_arl_and_full(void **state)
+{
+	struct fx *f = *state;
+	struct wr_crl_stats st;
+	char err[512] = "", url[256], path[256];
+	bool user = false, ca = false;
+
+	assert_int_equal(mkdir(f->out, 0755), 0);
+	struct wr_crl_list *l = wr_crl_list_new(3);
+	assert_int_equal(wr_crl_list_add(l, "0A", NOW - 9, 1), 0);
+	assert_int_equal(wr_crl_list_add(l, "0B", NOW - 9, 1), 0);
+	assert_int_equal(wr_crl_list_add_to(l, "0C", NOW - 8, 2, WR_CRL_ARL), 0);
+	struct wr_crl_params p = {
+		.ca = f->ca,
+		.key = f->key,
+		.out_dir = f->out,
+		.crl_url = "http://127.0.0.1/crl",
+		.this_update = NOW,
+		.next_update = NOW + 7 * 86400,
+		.crl_number = 5,
+		.nthreads = 2,
+	};
+	assert_int_equal(wr_crl_write(&p, l, &st, err, sizeof err), 0);
+	assert_int_equal(st.shards, 3);
+	assert_int_equal(st.entries, 3);
+	assert_int_equal(st.ca_entries, 1);
+	assert_string_equal(st.full_file, "");
+	X509_CRL *arl = read_crl_file(f->out, "arl.crl");
+	assert_non_null(arl);
+	assert_int_equal(X509_CRL_verify(arl, f->key), 1);
+	assert_int_equal(idp_of(arl, &user, &ca, url, sizeof url), 1);
+	assert_false(user);
+	assert_true(ca);
+	assert_string_equal(url, "http://127.0.0.1/crl/arl.crl");
+	assert_non_null(find_entry(arl, "0C"));
+	assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(arl)), 1);
+	X509_CRL_free(arl);
+	for (int k = 0; k < 3; k++) {
+		X509_CRL *crl = read_shard(f->out, k);
+		check_shard(f, crl, k, 5, "http://127.0.0.1/crl/");
+		assert_null(find_entry(crl, "0C"));
+		X509_CRL_free(crl);
+	}
+	wr_crl_list_free(l);
+
+	/* One shard: a full CRL, the ARL's entries merged in serial order. */
+	l = wr_crl_list_new(1);
+	assert_int_equal(wr_crl_list_add(l, "0B", NOW - 9, 1), 0);
+	assert_int_equal(wr_crl_list_add(l, "0D", NOW - 9, WR_CRL_OMIT), 0);
+	assert_int_equal(wr_crl_list_add_to(l, "0C", NOW - 8, 2, WR_CRL_ARL), 0);
+	assert_int_equal(wr_crl_list_add_to(l, "0A", NOW - 8, 2, WR_CRL_ARL), 0);
+	assert_int_equal(wr_crl_write(&p, l, &st, err, sizeof err), 0);
+	assert_int_equal(st.shards, 1);
+	assert_string_equal(st.full_file, "shard-0.crl");
+	X509_CRL *full = read_shard(f->out, 0);
+	assert_int_equal(X509_CRL_verify(full, f->key), 1);
+	assert_int_equal(idp_of(full, &user, &ca, url, sizeof url), -1);
+	STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(full);
+	assert_int_equal(sk_X509_REVOKED_num(revs), 4);
+	static const long want[] = {0x0A, 0x0B, 0x0C, 0x0D};
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(ASN1_INTEGER_get(X509_REVOKED_get0_serialNumber(
+					 sk_X509_REVOKED_value(revs, i))), want[i]);
+	assert_int_equal(entry_reason(find_entry(full, "0C")), 2);
+	X509_CRL_free(full);
+	/* The shards of the larger count are gone. */
+	assert_null(read_shard(f->out, 1));
+	wr_crl_list_free(l);
+
+	/* A URL naming one CRL: that file, and the ARL beside it. */
+	char single[160];
+	snprintf(single, sizeof single, "%s/single", f->dir);
+	assert_int_equal(mkdir(single, 0755), 0);
+	p.out_dir = single;
+	p.crl_url = "http://127.0.0.1/pki/full.crl";
+	l = wr_crl_list_new(1);
+	assert_int_equal(wr_crl_list_add(l, "0B", NOW - 9, 1), 0);
+	assert_int_equal(wr_crl_write(&p, l, &st, err, sizeof err), 0);
+	assert_string_equal(st.full_file, "full.crl");
+	size_t len;
+	snprintf(path, sizeof path, "%s/crls.txt", single);
+	char *list = (char *)slurp(path, &len);
+	assert_string_equal(list, "full.crl\narl.crl\n");
+	free(list);
+	full = read_crl_file(single, "full.crl");
+	assert_non_null(full);
+	assert_int_equal(idp_of(full, &user, &ca, url, sizeof url), -1);
+	assert_non_null(find_entry(full, "0B"));
+	X509_CRL_free(full);
+	snprintf(path, sizeof path, "%s/full.pem", single);
+	assert_int_equal(access(path, R_OK), 0);
+	arl = read_crl_file(single, "arl.crl");
+	assert_int_equal(idp_of(arl, &user, &ca, url, sizeof url), 1);
+	assert_string_equal(url, "http://127.0.0.1/pki/arl.crl");
+	X509_CRL_free(arl);
+	assert_null(read_shard(single, 0));
+	wr_crl_list_free(l);
+	/* ... which cannot take several shards. */
+	l = wr_crl_list_new(2);
+	assert_int_equal(wr_crl_write(&p, l, &st, err, sizeof err), WR_EINVAL);
+	assert_non_null(strstr(err, "names one CRL"));
+	wr_crl_list_free(l);
+}
+
+/* The shard count is the CA's: fixed at the first publication, kept when
+ * more certificates come, a config asking for another refused until a
+ * re-shard, which pins what was published. */
+static void test_local_shards_fixed(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	struct wr_rv_item it[4];
+	struct wr_crl_stats st;
+	char err[1024] = "", s[16];
+
+	/* Before any certificate: one CRL, and no count fixed yet. */
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	assert_int_equal(st.shards, 1);
+	/* 7 certificates, shard_entries 3: 3 shards. */
+	for (int i = 1; i <= 7; i++) {
+		snprintf(s, sizeof s, "%02X", 0x10 + i);
+		add_cert_row(f->db, s, CA_NAME, "CN=x.example", NOW + 86400);
+	}
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	item(&it[0], "11", 1);
+	item(&it[1], "12", 1);
+	item(&it[2], "13", 1);
+	assert_int_equal(wr_backend_local.revoke(b, it, 3, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.publish(b, NOW, err, sizeof err), 0);
+	wr_backend_local.close(b);
+	/* 9 more: shard_entries would give 6, the CA keeps 3. */
+	for (int i = 8; i <= 16; i++) {
+		snprintf(s, sizeof s, "%02X", 0x10 + i);
+		add_cert_row(f->db, s, CA_NAME, "CN=x.example", NOW + 86400);
+	}
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	assert_int_equal(st.shards, 3);
+	assert_int_equal(st.index_lines, 16);
+	assert_null(read_shard(f->out, 3));
+
+	/* shards = 5 now: refused, at open (before revoking) and publishing. */
+	write_conf(f, "shards = 5\n");
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), WR_EINVAL);
+	assert_non_null(strstr(err, "shards = 5"));
+	assert_non_null(strstr(err, "in 3 shards"));
+	assert_non_null(strstr(err, "crl --reshard"));
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), WR_EINVAL);
+	assert_non_null(strstr(wr_db_errmsg(f->db), "crl --reshard"));
+	/* Out of range. */
+	write_conf(f, "shards = 0\n");
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), WR_EINVAL);
+	assert_non_null(strstr(wr_db_errmsg(f->db), "shards must be 1 to 4096"));
+
+	/* The re-shard: the 3 entries stay on serial mod 3, new ones mod 5. */
+	write_conf(f, "shards = 5\n");
+	assert_int_equal(wr_crl_publish_flags(f->db, f->cfg, NULL, NOW, WR_CRL_RESHARD, &st), 0);
+	assert_int_equal(st.shards, 5);
+	assert_int_equal(st.reshard_from, 3);
+	assert_int_equal(st.kept, 3);
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	item(&it[0], "1E", 1);
+	item(&it[1], "1F", 1);
+	assert_int_equal(wr_backend_local.revoke(b, it, 2, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.publish(b, NOW, err, sizeof err), 0);
+	wr_backend_local.close(b);
+	static const char *const old[] = {"11", "12", "13"}, *const new[] = {"1E", "1F"};
+	for (int i = 0; i < 3; i++) {
+		X509_CRL *crl = read_shard(f->out, wr_crl_shard_of(old[i], 3));
+		assert_non_null(find_entry(crl, old[i]));
+		X509_CRL_free(crl);
+	}
+	for (int i = 0; i < 2; i++) {
+		X509_CRL *crl = read_shard(f->out, wr_crl_shard_of(new[i], 5));
+		assert_non_null(find_entry(crl, new[i]));
+		X509_CRL_free(crl);
+	}
+	/* Published again without --reshard: the new count holds. */
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	assert_int_equal(st.shards, 5);
+	assert_int_equal(st.reshard_from, 0);
+}
+
+/* A CA certificate goes on the ARL; a certificate whose CRL Distribution
+ * Point names one of crl_url's shards stays on that shard. */
+static void test_local_placement(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	struct wr_rv_item it[3];
+	char err[512] = "";
+	size_t l1, l2, l3;
+
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *sub = make_cert_ext("Sub CA", "2A", k, f->ca, f->key, NID_basic_constraints,
+				  "critical,CA:TRUE");
+	/* 0x2B mod 3 = 1, but the certificate names shard 2. */
+	X509 *named = make_cert_ext("named.example", "2B", k, f->ca, f->key,
+				    NID_crl_distribution_points,
+				    "URI:http://127.0.0.1/crl/shard-2.crl");
+	X509 *other = make_cert_ext("other.example", "2C", k, f->ca, f->key,
+				    NID_crl_distribution_points,
+				    "URI:http://127.0.0.1/other/shard-0.crl");
+	unsigned char *d1 = der_of(sub, &l1), *d2 = der_of(named, &l2), *d3 = der_of(other, &l3);
+	add_cert_row(f->db, "2A", CA_NAME, "CN=Sub CA", NOW + 86400);
+	add_cert_row(f->db, "2B", CA_NAME, "CN=named.example", NOW + 86400);
+	add_cert_row(f->db, "2C", CA_NAME, "CN=other.example", NOW + 86400);
+	/* 7 certificates, shard_entries 3: 3 shards. */
+	for (int i = 0; i < 4; i++) {
+		char s[8];
+		snprintf(s, sizeof s, "%02X", 0x30 + i);
+		add_cert_row(f->db, s, CA_NAME, "CN=more.example", NOW + 86400);
+	}
+
+	assert_int_equal(wr_backend_local.open(f->db, f->cfg, &b, err, sizeof err), 0);
+	item(&it[0], "2A", 2);
+	it[0].der = d1, it[0].der_len = l1;
+	item(&it[1], "2B", 1);
+	it[1].der = d2, it[1].der_len = l2;
+	item(&it[2], "2C", 1);
+	it[2].der = d3, it[2].der_len = l3;
+	assert_int_equal(wr_backend_local.revoke(b, it, 3, err, sizeof err), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(it[i].status, WR_RV_REVOKED);
+	assert_int_equal(wr_backend_local.publish(b, NOW, err, sizeof err), 0);
+	wr_backend_local.close(b);
+
+	/* The sub-CA on the ARL alone; 2B on the shard it names, not on
+	 * serial mod 3; 2C, whose CDP is not this CA's, on serial mod 3. */
+	X509_CRL *arl = read_crl_file(f->out, "arl.crl");
+	assert_non_null(find_entry(arl, "2A"));
+	assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(arl)), 1);
+	X509_CRL_free(arl);
+	for (int k = 0; k < 3; k++) {
+		X509_CRL *crl = read_shard(f->out, k);
+		assert_non_null(crl);
+		assert_null(find_entry(crl, "2A"));
+		if (k == 2)
+			assert_non_null(find_entry(crl, "2B"));
+		else
+			assert_null(find_entry(crl, "2B"));
+		if (k == wr_crl_shard_of("2C", 3))
+			assert_non_null(find_entry(crl, "2C"));
+		X509_CRL_free(crl);
+	}
+	assert_int_equal(wr_crl_shard_of("2B", 3), 1);
+
+	sqlite3 *sq;
+	sqlite3_stmt *q;
+	char path[256];
+	snprintf(path, sizeof path, "%s/localca.db", f->out);
+	assert_int_equal(sqlite3_open_v2(path, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(sq, "SELECT group_concat(serial || ':' ||"
+						" ifnull(shard, 'mod')) FROM (SELECT * FROM revoked"
+						" ORDER BY serial)", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "2A:-1,2B:2,2C:mod");
+	sqlite3_finalize(q);
+	sqlite3_close(sq);
+
+	OPENSSL_free(d1);
+	OPENSSL_free(d2);
+	OPENSSL_free(d3);
+	X509_free(sub);
+	X509_free(named);
+	X509_free(other);
+	EVP_PKEY_free(k);
+}
+
+/* Two incidents (two databases) on one CA and out_dir: index.txt holds
+ * both, whichever published last; a record of the first warroom (no
+ * user_version) is brought up to date, its revocations kept. */
+static void test_local_two_incidents(void **state)
+{
+	struct fx *f = *state;
+	struct wr_backend *b = NULL;
+	struct wr_rv_item it[1];
+	struct wr_crl_stats st;
+	struct wr_plan *plan;
+	struct wr_db *db2;
+	char err[512] = "", path[256], p2[160];
+	size_t len;
+
+	/* The first warroom's record, one revocation in it. */
+	assert_int_equal(mkdir(f->out, 02775), 0);
+	snprintf(path, sizeof path, "%s/localca.db", f->out);
+	sqlite3 *sq;
+	assert_int_equal(sqlite3_open(path, &sq), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(sq, "CREATE TABLE revoked (serial TEXT PRIMARY KEY,"
+					  " revoked_at INTEGER NOT NULL, reason INTEGER) WITHOUT ROWID;"
+					  "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT"
+					  " NULL) WITHOUT ROWID; INSERT INTO meta VALUES ('crl_number', 7);"
+					  "INSERT INTO revoked VALUES ('0A0A', 1795500000, 4);",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(sq);
+	assert_int_equal(chmod(path, 0664), 0);
+
+	add_cert_row(f->db, "0A0A", CA_NAME, "CN=first.example", NOW + 86400);
+	add_cert_row(f->db, "0B0B", CA_NAME, "CN=first-valid.example", NOW + 86400);
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	assert_int_equal(st.crl_number, 8);
+	assert_int_equal(st.entries, 1);
+
+	/* The second incident. */
+	snprintf(p2, sizeof p2, "%s/t2.db", f->dir);
+	assert_int_equal(wr_plan_load(NULL, &plan, err, sizeof err), 0);
+	setenv("WARROOM_NOW", "2026-11-25T06:00:00Z", 1);
+	assert_int_equal(wr_db_open(p2, WR_OPEN_CREATE, &db2), 0);
+	unsetenv("WARROOM_NOW");
+	wr_db_set_actor(db2, "tester");
+	assert_int_equal(wr_incident_init(db2, "Second", 100, plan), 0);
+	wr_plan_free(plan);
+	wr_db_set_config(db2, f->cfg);
+	add_cert_row(db2, "0C0C", CA_NAME, "CN=second.example", NOW + 86400);
+	assert_int_equal(wr_backend_local.open(db2, f->cfg, &b, err, sizeof err), 0);
+	item(&it[0], "0C0C", 1);
+	assert_int_equal(wr_backend_local.revoke(b, it, 1, err, sizeof err), 0);
+	assert_int_equal(wr_backend_local.publish(b, NOW, err, sizeof err), 0);
+	wr_backend_local.close(b);
+
+	snprintf(path, sizeof path, "%s/index.txt", f->out);
+	char *idx = (char *)slurp(path, &len);
+	assert_non_null(strstr(idx, "\t0A0A\tunknown\t/CN=first.example\n"));
+	assert_non_null(strstr(idx, "V\t261126060000Z\t\t0B0B\tunknown\t/CN=first-valid.example\n"));
+	assert_non_null(strstr(idx, "R\t261126060000Z\t"));
+	assert_non_null(strstr(idx, ",keyCompromise\t0C0C\tunknown\t/CN=second.example\n"));
+	assert_int_equal(count_lines(idx, "R\t"), 2);
+	assert_int_equal(count_lines(idx, "V\t"), 1);
+	free(idx);
+
+	/* The first publishes again: the second's stay, nothing is read twice. */
+	assert_int_equal(wr_crl_publish(f->db, f->cfg, NULL, NOW, &st), 0);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.index_lines, 3);
+	idx = (char *)slurp(path, &len);
+	assert_non_null(strstr(idx, "\t0C0C\t"));
+	free(idx);
+	snprintf(path, sizeof path, "%s/localca.db", f->out);
+	assert_int_equal(sqlite3_open_v2(path, &sq, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(sq, "SELECT (SELECT count(*) FROM source),"
+						" (SELECT count(*) FROM issued)", -1, &q, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 2);
+	assert_int_equal(sqlite3_column_int(q, 1), 3);
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(sq, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 2);
+	sqlite3_finalize(q);
+	sqlite3_close(sq);
+	wr_db_close(db2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shard_math),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_list_placed),
+		cmocka_unit_test(test_url_file),
+		cmocka_unit_test_setup_teardown(test_write_arl_and_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_and_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_empty_and_rsa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_across_shards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_revoke_idempotent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_revoke_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_publish, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_shards_fixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_placement, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_two_incidents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_revoke_signature, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_local_revoke_many, setup, teardown),

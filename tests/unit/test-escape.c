@@ -38,6 +38,39 @@ static void test_term(void **state)
 	check_term("", "");
 }
 
+/* The forms warroom(1) documents, one each: a control character and a
+ * byte that is not UTF-8 as \xNN, other unsafe characters as \uNNNN, a
+ * backslash doubled; and an escape of wr_esc_term's own never starts with
+ * two backslashes, so a doubled one always is the input's (certs relies on
+ * it to show kept text, whose backslashes are escapes already). */
+static void test_term_forms(void **state)
+{
+	static const char *const in[] = {
+		"\x1b", "Caf\xe9", "\xe2\x80\xae", "\\", "\\\x1b", "\xe9\\", "\\x1b",
+	};
+	static const char *const want[] = {
+		"\\x1b", "Caf\\xe9", "\\u202e", "\\\\", "\\\\\\x1b", "\\xe9\\\\",
+		"\\\\x1b",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+		char *out = wr_esc_term(in[i]);
+		size_t bs_in = 0, pairs = 0;
+		assert_non_null(out);
+		assert_string_equal(out, want[i]);
+		for (const char *p = in[i]; *p; p++)
+			bs_in += *p == '\\';
+		for (const char *p = out; *p; p++)
+			if (p[0] == '\\' && p[1] == '\\') {
+				pairs++;
+				p++;
+			}
+		assert_int_equal(pairs, bs_in);
+		free(out);
+	}
+}
+
 static void test_md_and_utf8(void **state)
 {
 	char *s;
@@ -160,6 +193,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_term),
+		cmocka_unit_test(test_term_forms),
 		cmocka_unit_test(test_md_and_utf8),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_plan),

@@ -2,7 +2,11 @@
  * the OpenSSL API (right and wrong keys, names, dates, extensions,
  * reasons), the serial lookup across several CRLs added one after another,
  * the reason rules, and wr_verify's input checks and record on a database
- * whose certificates need no fetch. */
+ * whose certificates need no fetch. And scope: the Issuing Distribution
+ * Point against the URL fetched, which CRL lists a serial (the shard
+ * check), CRL numbers that must only grow (and are carried from one
+ * verify to the next), OCSP's reason against the CRL's, and status's
+ * "stale" when revocations came after the last verify. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +25,7 @@
 #include "internal.h"
 #include "verify.h"
 
-#define NOW ((int64_t)1795586400) /* 2026-11-25T06:40:00Z */
+#define NOW ((int64_t)1795586400) /* 2026-11-25T06:00:00Z */
 #define DAY 86400
 
 /* ---- making keys, certificates and CRLs ------------------------------------ */
@@ -77,7 +81,15 @@ enum {
 	F_CRIT_UNKNOWN = 1 << 1,
 	F_IDP_NONCRIT = 1 << 2,
 	F_IDP_CRIT = 1 << 3,
+	F_IDP_ONLY_CA = 1 << 4,	     /* onlyContainsCACerts, not onlyContainsUserCerts */
+	F_IDP_SOME_REASONS = 1 << 5, /* onlySomeReasons */
+	F_IDP_RELATIVE = 1 << 6,     /* nameRelativeToCRLIssuer, no URL */
 };
+
+/* What crl_new puts in a CRL besides its entries: an Issuing Distribution
+ * Point's URL (with F_IDP_CRIT), a CRL number in hex. */
+static const char *crl_idp_url;
+static const char *crl_number_hex;
 
 static void add_reason(X509_REVOKED *r, int reason, unsigned long flags)
 {
@@ -87,11 +99,35 @@ static void add_reason(X509_REVOKED *r, int reason, unsigned long flags)
 	ASN1_ENUMERATED_free(e);
 }
 
-static void add_idp(X509_CRL *crl, int crit)
+static void add_idp(X509_CRL *crl, int crit, unsigned flags)
 {
 	ISSUING_DIST_POINT *idp = ISSUING_DIST_POINT_new();
 	assert_non_null(idp);
-	idp->onlyuser = 0xff;
+	if (flags & F_IDP_ONLY_CA)
+		idp->onlyCA = 0xff;
+	else
+		idp->onlyuser = 0xff;
+	if (crl_idp_url) {
+		GENERAL_NAME *gn = GENERAL_NAME_new();
+		ASN1_IA5STRING *u = ASN1_IA5STRING_new();
+		assert_true(ASN1_STRING_set(u, crl_idp_url, -1));
+		GENERAL_NAME_set0_value(gn, GEN_URI, u);
+		idp->distpoint = DIST_POINT_NAME_new();
+		idp->distpoint->type = 0;
+		idp->distpoint->name.fullname = GENERAL_NAMES_new();
+		assert_true(sk_GENERAL_NAME_push(idp->distpoint->name.fullname, gn));
+	} else if (flags & F_IDP_RELATIVE) {
+		idp->distpoint = DIST_POINT_NAME_new();
+		idp->distpoint->type = 1;
+		idp->distpoint->name.relativename = sk_X509_NAME_ENTRY_new_null();
+		X509_NAME_ENTRY *ne = X509_NAME_ENTRY_create_by_txt(
+			NULL, "CN", MBSTRING_UTF8, (const unsigned char *)"shard 3", -1);
+		assert_true(sk_X509_NAME_ENTRY_push(idp->distpoint->name.relativename, ne));
+	}
+	if (flags & F_IDP_SOME_REASONS) {
+		idp->onlysomereasons = ASN1_BIT_STRING_new();
+		assert_true(ASN1_BIT_STRING_set_bit(idp->onlysomereasons, 1, 1));
+	}
 	assert_true(X509_CRL_add1_ext_i2d(crl, NID_issuing_distribution_point, idp, crit, 0));
 	ISSUING_DIST_POINT_free(idp);
 }
@@ -150,7 +186,15 @@ static unsigned char *crl_new(X509 *issuer, EVP_PKEY *sk, int64_t this_upd, int6
 		ASN1_OBJECT_free(obj);
 	}
 	if (flags & (F_IDP_CRIT | F_IDP_NONCRIT))
-		add_idp(crl, (flags & F_IDP_CRIT) != 0);
+		add_idp(crl, (flags & F_IDP_CRIT) != 0, flags);
+	if (crl_number_hex) {
+		BIGNUM *bn = NULL;
+		assert_true(BN_hex2bn(&bn, crl_number_hex));
+		ASN1_INTEGER *num = BN_to_ASN1_INTEGER(bn, NULL);
+		BN_free(bn);
+		assert_true(X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0));
+		ASN1_INTEGER_free(num);
+	}
 	assert_true(X509_CRL_sort(crl));
 	assert_true(X509_CRL_sign(crl, sk, EVP_sha256()) > 0);
 	dlen = i2d_X509_CRL(crl, &der);
@@ -224,6 +268,7 @@ static int setup(void **state)
 	f->set = wr_crlset_new();
 	assert_non_null(f->set);
 	f->seen.all_utf8 = true;
+	crl_idp_url = crl_number_hex = NULL;
 	f->c = (struct wr_crl_check){.now = NOW, .issuer = f->ca, .url = "http://127.0.0.1/x.crl",
 				     .cb = collect, .ctx = &f->seen};
 	*state = f;
@@ -550,6 +595,219 @@ static void test_hostile_url(void **state)
 	assert_null(strchr(f->seen.last_url, 0xff));
 }
 
+/* ---- scope ---------------------------------------------------------------------- */
+
+static int count_kind(const struct seen *s, int kind)
+{
+	int n = 0;
+	for (int i = 0; i < s->n && i < 64; i++)
+		n += s->kinds[i] == kind;
+	return n;
+}
+
+/* The Issuing Distribution Point must name the URL the CRL came from. */
+static void test_idp_names_the_url(void **state)
+{
+	struct fx *f = *state;
+	static const struct rev revs[] = {{"4001", 1}};
+	size_t len;
+	unsigned char *der;
+
+	/* The shard's own URL: fine, and its scope is read. */
+	f->c.url = "http://127.0.0.1:8080/shard-1.crl";
+	crl_idp_url = "http://127.0.0.1:8080/shard-1.crl";
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, F_IDP_CRIT, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->seen.n, 0);
+	assert_true(f->c.valid);
+	assert_true(f->c.idp);
+	assert_true(f->c.idp_url);
+	assert_true(f->c.only_user);
+	assert_false(f->c.only_ca);
+
+	/* Scheme and host in another case are the same URL. */
+	f->c.url = "HTTP://127.0.0.1:8080/shard-1.crl";
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, F_IDP_CRIT, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->seen.n, 0);
+
+	/* Another shard's URL: a scope problem naming both. */
+	f->c.url = "http://127.0.0.1:8080/shard-0.crl";
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, F_IDP_CRIT, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->seen.n, 1);
+	assert_int_equal(f->seen.kinds[0], WR_VP_SCOPE);
+	assert_non_null(strstr(f->seen.last, "names http://127.0.0.1:8080/shard-1.crl"));
+	assert_string_equal(f->seen.last_url, "http://127.0.0.1:8080/shard-0.crl");
+	assert_true(f->c.valid); /* its entries still count; the run is not proven */
+	assert_true(f->c.idp_url);
+	/* The path is compared exactly. */
+	f->c.url = "http://127.0.0.1:8080/SHARD-1.crl";
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, F_IDP_CRIT, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(count_kind(&f->seen, WR_VP_SCOPE), 1);
+
+	/* A full CRL, no IDP at all: fine from any URL (whether it sits among
+	 * other shards is the run's question). */
+	crl_idp_url = NULL;
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, 0, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->seen.n, 0);
+	assert_false(f->c.idp);
+	assert_false(f->c.idp_url);
+
+	/* An ARL: onlyContainsCACerts, its URL. */
+	f->c.url = "http://127.0.0.1:8080/arl.crl";
+	crl_idp_url = "http://127.0.0.1:8080/arl.crl";
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, F_IDP_CRIT | F_IDP_ONLY_CA,
+		      &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->seen.n, 0);
+	assert_true(f->c.only_ca);
+	assert_false(f->c.only_user);
+
+	/* Partial for reasons, or named relative to the issuer: not the
+	 * complete CRL a URL promises. */
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1,
+		      F_IDP_CRIT | F_IDP_SOME_REASONS, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->seen.n, 1);
+	assert_int_equal(f->seen.kinds[0], WR_VP_SCOPE);
+	assert_non_null(strstr(f->seen.last, "onlySomeReasons"));
+	crl_idp_url = NULL;
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, F_IDP_CRIT | F_IDP_RELATIVE,
+		      &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->seen.n, 1);
+	assert_int_equal(f->seen.kinds[0], WR_VP_SCOPE);
+	assert_non_null(strstr(f->seen.last, "relative"));
+
+	/* An unverified CRL's scope is not read: its signature is the problem. */
+	crl_idp_url = "http://127.0.0.1:8080/elsewhere.crl";
+	der = crl_new(f->ca, f->other_key, NOW - 60, NOW + DAY, revs, 1, F_IDP_CRIT, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->seen.n, 1);
+	assert_int_equal(f->seen.kinds[0], WR_VP_SIGNATURE);
+	assert_int_equal(f->c.index, -1);
+}
+
+/* Which CRL lists a serial: the shard check's question. */
+static void test_find_on_shard(void **state)
+{
+	struct fx *f = *state;
+	static const struct rev s0[] = {{"5002", 4}, {"5004", 4}, {"5001", 1}}; /* 5001 misplaced */
+	static const struct rev s1[] = {{"5003", NO_REASON}, {"5001", 9}};
+	static const struct rev s2[] = {{"5005", 1}};
+	size_t len;
+	int reason = 0, crl = -7;
+	int64_t date;
+	unsigned char *der;
+
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, s0, 3, 0, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->c.index, 0);
+	/* One that does not verify takes no number. */
+	der = crl_new(f->ca, f->other_key, NOW - 60, NOW + DAY, s2, 1, 0, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->c.index, -1);
+	der = crl_new(f->ca, f->ca_key, NOW - 30, NOW + DAY, s1, 2, 0, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_int_equal(f->c.index, 1);
+	assert_int_equal(wr_crlset_sort(f->set), 0);
+
+	assert_true(wr_crlset_find_on(f->set, "5002", 0, &reason, NULL, &crl));
+	assert_int_equal(crl, 0);
+	assert_int_equal(reason, 4);
+	assert_false(wr_crlset_find_on(f->set, "5002", 1, NULL, NULL, NULL));
+	assert_true(wr_crlset_find_on(f->set, "5003", 1, &reason, &date, NULL));
+	assert_int_equal(reason, WR_CRL_OMIT);
+	assert_int_equal(date, NOW - 30 - 3600);
+	assert_false(wr_crlset_find_on(f->set, "5003", 0, NULL, NULL, NULL));
+	assert_true(wr_crlset_find_on(f->set, "5003", -1, NULL, NULL, &crl));
+	assert_int_equal(crl, 1);
+	/* On two CRLs, each with its own entry. */
+	assert_true(wr_crlset_find_on(f->set, "5001", 0, &reason, NULL, NULL));
+	assert_int_equal(reason, 1);
+	assert_true(wr_crlset_find_on(f->set, "5001", 1, &reason, NULL, NULL));
+	assert_int_equal(reason, 9);
+	assert_true(wr_crlset_find(f->set, "5001", NULL, NULL));
+	assert_false(wr_crlset_find_on(f->set, "5005", -1, NULL, NULL, NULL));
+	assert_false(wr_crlset_find_on(f->set, "5001", 2, NULL, NULL, NULL));
+}
+
+static void test_crl_numbers(void **state)
+{
+	struct fx *f = *state;
+	static const struct rev revs[] = {{"6001", 1}};
+	const char *why = NULL;
+	size_t len;
+	unsigned char *der;
+
+	crl_number_hex = "03E8"; /* 1000, as openssl ca's crlnumber file starts */
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, 0, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_string_equal(f->c.number, "03E8");
+	crl_number_hex = "0102030405060708090A0B0C0D0E0F1011121314"; /* 20 octets */
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, 0, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_string_equal(f->c.number, "0102030405060708090A0B0C0D0E0F1011121314");
+	crl_number_hex = NULL;
+	der = crl_new(f->ca, f->ca_key, NOW - 60, NOW + DAY, revs, 1, 0, &len);
+	assert_int_equal(add(f, der, len), 0);
+	assert_string_equal(f->c.number, "");
+
+	const char *t1 = "2026-11-25T06:39:00Z", *t2 = "2026-11-25T07:39:00Z";
+	/* Nothing seen before, or no number now: nothing to compare. */
+	assert_int_equal(wr_crl_number_check(NULL, NULL, "03E8", t1, &why), 0);
+	assert_int_equal(wr_crl_number_check("03E8", t1, "", t1, &why), 0);
+	/* Up: fine, however written. */
+	assert_int_equal(wr_crl_number_check("03E8", t1, "03E9", t2, &why), 0);
+	assert_int_equal(wr_crl_number_check("FF", t1, "0100", t2, &why), 0);
+	assert_int_equal(wr_crl_number_check("0FF", t1, "100", t2, &why), 0);
+	/* Down: a rollback, by value, not by text. */
+	assert_int_equal(wr_crl_number_check("03E9", t1, "03E8", t2, &why), -1);
+	assert_non_null(strstr(why, "rollback"));
+	assert_int_equal(wr_crl_number_check("0100", t1, "FF", t2, &why), -1);
+	assert_int_equal(wr_crl_number_check("0102030405060708090A0B0C0D0E0F1011121314", t1, "03E8",
+					     t2, &why), -1);
+	/* Equal: the same CRL again, or a reissue without a new number. */
+	assert_int_equal(wr_crl_number_check("03e8", t1, "03E8", t1, &why), 0);
+	assert_int_equal(wr_crl_number_check("03E8", t1, "3E8", t2, &why), -1);
+	assert_non_null(strstr(why, "another thisUpdate"));
+}
+
+static void test_ocsp_reason_rules(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	/* Agreeing with the CRL (and with what is expected). */
+	assert_int_equal(wr_ocsp_reason_check(1, 1, 1, &why), 0);
+	assert_int_equal(wr_ocsp_reason_check(4, 4, 4, &why), 0);
+	/* No revocationReason in OCSP contradicts nothing (it is optional). */
+	assert_int_equal(wr_ocsp_reason_check(1, 1, WR_CRL_OMIT, &why), 0);
+	assert_int_equal(wr_ocsp_reason_check(WR_CRL_OMIT, WR_CRL_OMIT, WR_CRL_OMIT, &why), 0);
+	/* Another reason than the CRL's: a problem. */
+	assert_int_equal(wr_ocsp_reason_check(4, 4, 1, &why), -1);
+	assert_non_null(strstr(why, "CRL"));
+	assert_int_equal(wr_ocsp_reason_check(4, WR_CRL_OMIT, 5, &why), -1);
+	/* The CRL and OCSP agree, both wrong: OCSP against what is expected. */
+	assert_int_equal(wr_ocsp_reason_check(9, 1, 1, &why), -2);
+	assert_string_equal(why, "the reason differs");
+	/* Not on any CRL: against what is expected, as before. */
+	assert_int_equal(wr_ocsp_reason_check(1, WR_CRL_NONE, 1, &why), 0);
+	assert_int_equal(wr_ocsp_reason_check(1, WR_CRL_NONE, 4, &why), -2);
+	/* privilegeWithdrawn on the CRL, anything else from OCSP: index.txt
+	 * cannot say 9, a known difference. */
+	assert_int_equal(wr_ocsp_reason_check(9, 9, WR_CRL_OMIT, &why), 1);
+	assert_non_null(strstr(why, "index.txt"));
+	assert_int_equal(wr_ocsp_reason_check(9, 9, 4, &why), 1);
+	assert_int_equal(wr_ocsp_reason_check(9, WR_CRL_NONE, 0, &why), 1);
+	assert_int_equal(wr_ocsp_reason_check(9, 9, 9, &why), 0);
+	/* ... but OCSP saying 9 where the CRL says otherwise is no such case. */
+	assert_int_equal(wr_ocsp_reason_check(1, 1, 9, &why), -1);
+}
+
 /* ---- wr_verify on a database, without the network -------------------------- */
 
 struct dbfx {
@@ -724,6 +982,58 @@ static void test_verify_records(void **state)
 	assert_int_equal(wr_audit_verify(d->db, NULL, &ar), 0);
 }
 
+/* status: "published" is stale once something was revoked after the last
+ * verify; the CRL numbers of the last verify are carried to the next. */
+static void test_published_stale(void **state)
+{
+	struct dbfx *d = *state;
+	struct wr_verify_result r;
+	struct wr_verify_opts o = {.issuer = d->issuer, .sample = 0};
+	struct wr_published pub;
+	int64_t n = -1;
+
+	const int64_t at = NOW + 40 * 60; /* the clock below */
+
+	setenv("WARROOM_NOW", "2026-11-25T06:40:00Z", 1);
+	add_cert(d, "7001", NOW + 60 * DAY, 0);
+	add_cert(d, "7002", INT64_C(946684800), NOW - 3600); /* expired, revoked */
+	/* Never verified: every revocation is unproven. */
+	assert_int_equal(wr_published_get(d->db, &pub), 0);
+	assert_int_equal(pub.checked_at, 0);
+	assert_int_equal(pub.revoked_since, 1);
+	assert_true(pub.stale);
+
+	/* The last verify's numbers, as a run that fetched a CRL left them. */
+	assert_int_equal(wr_exec(d->db, "INSERT INTO publication(checked_at, on_crl, ocsp_confirmed,"
+					" ocsp_sampled, problems, details) VALUES (1795580000, 0, 0,"
+					" 0, 0, '{\"crl_numbers\": {\"http://127.0.0.1/s.crl\":"
+					" {\"number\": \"03E8\", \"this_update\":"
+					" \"2026-11-25T05:00:00Z\"}}}')"),
+			 0);
+	assert_int_equal(wr_verify(d->db, &o, &r, NULL, NULL), 0);
+	assert_int_equal(r.checked_at, at);
+	assert_int_equal(r.problems, 0);
+	assert_int_equal(wr_published_get(d->db, &pub), 0);
+	assert_int_equal(pub.checked_at, at);
+	assert_int_equal(pub.revoked_since, 0);
+	assert_false(pub.stale);
+	/* Not fetched this time, still remembered. */
+	assert_int_equal(wr_query_int(d->db, "SELECT json_extract(details, '$.crl_numbers.\"http://"
+					     "127.0.0.1/s.crl\".number') = '03E8' FROM publication"
+					     " ORDER BY id DESC LIMIT 1", &n), 0);
+	assert_int_equal(n, 1);
+
+	/* Revoked in the same second as the check: counted as checked. */
+	add_cert(d, "7003", NOW + 60 * DAY, at);
+	/* Two after it. */
+	add_cert(d, "7004", NOW + 60 * DAY, at + 1);
+	add_cert(d, "7005", NOW + 60 * DAY, at + 3600);
+	assert_int_equal(wr_published_get(d->db, &pub), 0);
+	assert_int_equal(pub.revoked_since, 2);
+	assert_true(pub.stale);
+	unsetenv("WARROOM_NOW");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,8 +1045,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_odd_serials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shards_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_url, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idp_names_the_url, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_find_on_shard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crl_numbers, setup, teardown),
+		cmocka_unit_test(test_ocsp_reason_rules),
 		cmocka_unit_test_setup_teardown(test_verify_inputs, db_setup, db_teardown),
 		cmocka_unit_test_setup_teardown(test_verify_records, db_setup, db_teardown),
+		cmocka_unit_test_setup_teardown(test_published_stale, db_setup, db_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
