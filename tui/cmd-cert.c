@@ -21,16 +21,6 @@ static const struct option import_opts[] = {
 	{0},
 };
 
-static void on_reject(const char *where, const char *why, void *arg)
-{
-	struct wr_ctx *ctx = arg;
-	char *w = wr_esc_term(where), *y = wr_esc_term(why);
-
-	fprintf(ctx->err, "warroom: %s: %s\n", w ? w : "?", y ? y : "?");
-	free(w);
-	free(y);
-}
-
 static const char *plural(int64_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
@@ -82,7 +72,7 @@ static int import_exec(struct wr_ctx *ctx, int argc, char **argv)
 	if (optind < argc) {
 		rc = wr_import_paths_issuers(ctx->db, (const char *const *)argv + optind,
 					     (size_t)(argc - optind), issuers, nissuers,
-					     (int)threads, on_reject, ctx, &st);
+					     (int)threads, cmd_on_reject, ctx, &st);
 		if (rc) {
 			status = cmd_fail(ctx, rc);
 			goto out;
@@ -111,7 +101,7 @@ static int import_exec(struct wr_ctx *ctx, int argc, char **argv)
 				plural(st.unchecked, "certificate", "certificates"));
 	}
 	if (csv) {
-		if ((rc = wr_import_customers(ctx->db, csv, on_reject, ctx, &st))) {
+		if ((rc = wr_import_customers(ctx->db, csv, cmd_on_reject, ctx, &st))) {
 			status = cmd_fail(ctx, rc);
 			goto out;
 		}

@@ -187,15 +187,6 @@ static const struct option delay_opts[] = {
 	{0},
 };
 
-static void on_reject(const char *where, const char *why, void *arg)
-{
-	struct wr_ctx *ctx = arg;
-	char *w = wr_esc_term(where), *y = wr_esc_term(why);
-	fprintf(ctx->err, "warroom: %s: %s\n", w ? w : "?", y ? y : "?");
-	free(w);
-	free(y);
-}
-
 static int delay_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
 	const char *customer = NULL, *serials = NULL, *rationale = NULL, *until_s = NULL;
@@ -220,7 +211,7 @@ static int delay_exec(struct wr_ctx *ctx, int argc, char **argv)
 	if (wr_time_parse(until_s, &until))
 		return cmd_error(ctx, EXIT_USAGE,
 				 "delay: --until wants an RFC 3339 time, not '%s'", until_s);
-	rc = wr_delay(ctx->db, customer, serials, until, rationale, on_reject, ctx, &held);
+	rc = wr_delay(ctx->db, customer, serials, until, rationale, cmd_on_reject, ctx, &held);
 	if (rc && held == 0)
 		return cmd_fail(ctx, rc);
 	char b[WR_TIME_BUFSZ];

@@ -8,15 +8,6 @@
 
 #include "cmd.h"
 
-static void on_reject(const char *where, const char *why, void *arg)
-{
-	struct wr_ctx *ctx = arg;
-	char *w = wr_esc_term(where), *y = wr_esc_term(why);
-	fprintf(ctx->err, "warroom: %s: %s\n", w ? w : "?", y ? y : "?");
-	free(w);
-	free(y);
-}
-
 static const struct option add_opts[] = {
 	{"customer", required_argument, NULL, 'c'},
 	{"serials", required_argument, NULL, 's'},
@@ -59,7 +50,7 @@ static int add_exec(struct wr_ctx *ctx, int argc, char **argv)
 	}
 	w.name = argv[optind];
 	w.customers = customers;
-	rc = wr_wave_add(ctx->db, &w, on_reject, ctx, &assigned);
+	rc = wr_wave_add(ctx->db, &w, cmd_on_reject, ctx, &assigned);
 	free(customers);
 	if (rc && assigned == 0)
 		return cmd_fail(ctx, rc);

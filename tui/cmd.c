@@ -193,6 +193,16 @@ int cmd_run_line(struct wr_ctx *ctx, const char *line)
 	return rc;
 }
 
+void cmd_on_reject(const char *where, const char *why, void *arg)
+{
+	struct wr_ctx *ctx = arg;
+	char *w = wr_esc_term(where), *y = wr_esc_term(why);
+
+	fprintf(ctx->err, "warroom: %s: %s\n", w ? w : "?", y ? y : "?");
+	free(w);
+	free(y);
+}
+
 /* The bad option getopt saw, for a message. Every option is long-only, so
  * optopt is set (to the option's value) only when an argument is missing. */
 int cmd_bad_option(struct wr_ctx *ctx, const struct wr_cmd *c, char **argv)

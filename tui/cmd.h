@@ -68,6 +68,9 @@ json_t *jtime(int64_t t); /* RFC 3339, or null for 0 */
 /* Dumps with control and non-ASCII characters escaped; frees j. */
 void out_json(FILE *f, json_t *j);
 int parse_int(const char *s, int64_t *out);
+/* A wr_reject_cb (ctx is the struct wr_ctx *): "warroom: WHERE: WHY" on
+ * the error stream, both escaped for the terminal. */
+void cmd_on_reject(const char *where, const char *why, void *ctx);
 /* Reports the option getopt refused; returns EXIT_USAGE. */
 int cmd_bad_option(struct wr_ctx *ctx, const struct wr_cmd *c, char **argv);
 /* Reports an argument the command does not take; returns EXIT_USAGE. */
