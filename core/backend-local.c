@@ -1956,6 +1956,230 @@ int wr_crl_publish_crls(const struct wr_config *cfg, const char *out_dir_overrid
 	return rc;
 }
 
+/* ---- forecasting a wave ------------------------------------------------------ */
+
+/* Each CRL of list l built and signed as publish() would, in memory
+ * (wr_crl_write's dry run): *sizes malloc'd, one per shard then the ARL. */
+static int dry_run(struct wr_backend *b, struct wr_crl_list *l, int64_t now, int64_t number,
+		   struct wr_crl_size **sizes, char *err, size_t errsz)
+{
+	size_t n = (size_t)wr_crl_list_shards(l) + 1;
+	struct wr_crl_params p = {
+		.ca = b->ca,
+		.key = b->key,
+		.out_dir = b->out_dir,
+		.crl_url = b->crl_url,
+		.this_update = now,
+		.next_update = now + (int64_t)b->crl_days * 86400,
+		.crl_number = number,
+	};
+
+	if (!(*sizes = p.sizes = calloc(n, sizeof **sizes))) {
+		snprintf(err, errsz, "out of memory");
+		return WR_ENOMEM;
+	}
+	return wr_crl_write(&p, l, NULL, err, errsz);
+}
+
+/* A wave's certificate, checked and placed as local_revoke would. */
+struct fc_item {
+	char serial[132];
+	int reason, place;
+};
+
+/* The wave's unrevoked, unexpired certificates that the CA would add to
+ * its CRLs (not failed by check_one, not in the record already), into
+ * *items (malloc'd). */
+static int wave_items(struct wr_backend *b, sqlite3 *inc, int64_t wave, int64_t now,
+		      const struct wr_crl_list *l, struct fc_item **items, size_t *n, char *err,
+		      size_t errsz)
+{
+	sqlite3_stmt *q = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*items = NULL;
+	*n = 0;
+	/* wave.c's LEFT, with revoke.c's reason: the certificate's, else
+	 * the incident's. */
+	if (sqlite3_prepare_v2(inc, "SELECT c.serial, coalesce(c.crl_reason, (SELECT crl_reason"
+				    " FROM incident WHERE id = 1)), d.der FROM cert c"
+				    " LEFT JOIN cert_der d ON d.cert_id = c.id"
+				    " WHERE c.state IN ('pending', 'failed', 'submitted')"
+				    " AND c.revoked_at IS NULL AND c.not_after >= ?1"
+				    " AND (?2 = 0 OR (?2 = -1 AND c.wave IS NULL) OR c.wave = ?2)"
+				    " ORDER BY c.id", -1, &q, NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "reading the wave: %s", sqlite3_errmsg(inc));
+		return WR_EDB;
+	}
+	sqlite3_bind_int64(q, 1, now);
+	sqlite3_bind_int64(q, 2, wave);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct wr_rv_item it = {0};
+		int place;
+		snprintf(it.serial, sizeof it.serial, "%s", wr_col_text(q, 0) ? wr_col_text(q, 0) : "");
+		it.crl_reason = sqlite3_column_type(q, 1) == SQLITE_NULL ? WR_CRL_OMIT
+									  : sqlite3_column_int(q, 1);
+		it.der = sqlite3_column_blob(q, 2);
+		it.der_len = (size_t)sqlite3_column_bytes(q, 2);
+		check_one(b, &it, &place);
+		if (it.status != WR_RV_TODO)
+			continue;
+		char serial[sizeof it.serial];
+		if (wr_serial_normalize(it.serial, serial, sizeof serial) ||
+		    wr_crl_list_find(l, serial, NULL, NULL))
+			continue; /* the CA answers "already revoked" */
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct fc_item *m = realloc(*items, cap * sizeof *m);
+			if (!m) {
+				sqlite3_finalize(q);
+				snprintf(err, errsz, "out of memory");
+				return WR_ENOMEM;
+			}
+			*items = m;
+		}
+		struct fc_item *f = &(*items)[(*n)++];
+		snprintf(f->serial, sizeof f->serial, "%s", serial);
+		f->reason = it.crl_reason;
+		f->place = place;
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errsz, "reading the wave: %s", sqlite3_errmsg(inc));
+		return WR_EDB;
+	}
+	return 0;
+}
+
+static int forecast(struct wr_backend *b, const char *wave_arg, int64_t now,
+		    struct wr_crl_forecast **rows, size_t *nrows, char *wave_name,
+		    size_t wave_namesz, char *err, size_t errsz)
+{
+	struct wr_crl_list *l = NULL;
+	struct wr_crl_size *before = NULL, *after = NULL;
+	struct fc_item *items = NULL;
+	sqlite3 *inc = NULL;
+	size_t nitems = 0;
+	int64_t number = 0, wave = WR_WAVE_ALL, issued = 0;
+	int nshards, rc;
+
+	*rows = NULL;
+	*nrows = 0;
+	wave_name[0] = '\0';
+	/* The wave first: its errors are the user's (no such wave, the next
+	 * one not started yet). A named wave is forecast whatever its start. */
+	if ((rc = wr_wave_pick(b->db, wave_arg, wave_arg ? INT64_MAX : now, &wave))) {
+		snprintf(err, errsz, "%s", wr_db_errmsg(b->db));
+		return rc;
+	}
+	if ((rc = incident_open(b, &inc, err, errsz)) ||
+	    (rc = count_issued(b, inc, &issued, err, errsz)))
+		goto out;
+	if (wave == WR_WAVE_NONE) {
+		snprintf(wave_name, wave_namesz, "(no wave)");
+	} else if (wave > 0) {
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(inc, "SELECT name FROM wave WHERE id = ?", -1, &q, NULL) ==
+		    SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, wave);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				snprintf(wave_name, wave_namesz, "%s", wr_col_text(q, 0));
+		}
+		sqlite3_finalize(q);
+	}
+	/* The shard count the next publication takes: the record's, else
+	 * what shards_decide would derive (read, not recorded). */
+	if (!(nshards = b->shards) && !(nshards = shards_wanted(b))) {
+		int64_t seen = 0;
+		if (one_int(b->lca, "SELECT count(*) FROM issued", NULL, &seen) != SQLITE_ROW)
+			seen = 0;
+		nshards = wr_crl_shard_count(seen > issued ? seen : issued, b->shard_entries);
+		if (nshards < 1)
+			nshards = 1;
+	}
+	if (one_int(b->lca, "SELECT value FROM meta WHERE key = 'crl_number'", NULL, &number) !=
+	    SQLITE_ROW)
+		number = 0;
+	number++;
+	/* The record, read as load_revocations does but without taking a
+	 * CRL number. */
+	struct loader ld = {.db = b->lca};
+	if (!(l = ld.l = wr_crl_list_new(nshards))) {
+		rc = WR_ENOMEM;
+		snprintf(err, errsz, "out of memory");
+		goto out;
+	}
+	load_range(&ld);
+	if ((rc = ld.rc)) {
+		snprintf(err, errsz, "%s", ld.err);
+		goto out;
+	}
+	/* Now (the dry run sorts the list, which the lookups need). */
+	if ((rc = dry_run(b, l, now, number, &before, err, errsz)) ||
+	    (rc = wave_items(b, inc, wave, now, l, &items, &nitems, err, errsz)))
+		goto out;
+	int shards_now = wr_crl_list_shards(l);
+	for (size_t i = 0; i < nitems; i++) {
+		struct fc_item *f = &items[i];
+		if ((rc = f->place == PLACE_NONE
+				  ? wr_crl_list_add(l, f->serial, now, f->reason)
+				  : wr_crl_list_add_to(l, f->serial, now, f->reason, f->place))) {
+			snprintf(err, errsz, "serial %.64s: %s", f->serial, wr_strerror(rc));
+			goto out;
+		}
+	}
+	if ((rc = dry_run(b, l, now, number, &after, err, errsz)))
+		goto out;
+	/* After: maybe more shards (an entry pinned past the count). */
+	int shards_after = wr_crl_list_shards(l);
+	if (!(*rows = calloc((size_t)shards_after + 1, sizeof **rows))) {
+		rc = WR_ENOMEM;
+		snprintf(err, errsz, "out of memory");
+		goto out;
+	}
+	for (int k = 0; k <= shards_after; k++) {
+		struct wr_crl_forecast *r = &(*rows)[k];
+		const struct wr_crl_size *a = &after[k];
+		/* The ARL is last in both. */
+		const struct wr_crl_size *bz = k == shards_after ? &before[shards_now]
+					       : k < shards_now	 ? &before[k]
+								 : NULL;
+		snprintf(r->file, sizeof r->file, "%s", a->file);
+		r->entries_now = bz ? bz->entries : 0;
+		r->bytes_now = bz ? bz->bytes : 0;
+		r->entries_after = a->entries;
+		r->bytes_after = a->bytes;
+	}
+	*nrows = (size_t)shards_after + 1;
+out:
+	sqlite3_close(inc);
+	wr_crl_list_free(l);
+	free(before);
+	free(after);
+	free(items);
+	return rc;
+}
+
+int wr_crl_forecast(struct wr_db *db, const struct wr_config *cfg, const char *wave,
+		    int64_t now, struct wr_crl_forecast **rows, size_t *n, char *wave_name,
+		    size_t wave_namesz)
+{
+	struct wr_backend *b;
+	char err[1024] = "";
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if ((rc = local_open_dir(db, cfg, NULL, 0, &b, err, sizeof err)))
+		return wr_err(db, rc, "%s", err[0] ? err : wr_strerror(rc));
+	rc = forecast(b, wave, now, rows, n, wave_name, wave_namesz, err, sizeof err);
+	local_close(b);
+	if (rc)
+		return wr_err(db, rc, "%s", err[0] ? err : wr_strerror(rc));
+	return 0;
+}
+
 const struct wr_backend_class wr_backend_local = {
 	.name = "local",
 	.open = local_open,

@@ -42,6 +42,7 @@ static const struct {
 	{"local", "ocsp_url", C_STRING},
 	{"local", "crl_days", C_INT},
 	{"local", "lock_timeout", C_INT},
+	{"local", "fetches_per_hour", C_INT},
 	{"acme", "directory", C_STRING},
 	{"acme", "ca_bundle", C_STRING},
 	{"acme", "account_key", C_SECRET_PATH},

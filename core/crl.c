@@ -1203,7 +1203,21 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 		OPENSSL_free(der);
 		return WR_ERROR;
 	}
-	rc = write_shard_files(j, k, start, len, err, errsz);
+	if (j->p->sizes) {
+		/* A dry run: the size, nothing written. */
+		struct wr_crl_size *z = &j->p->sizes[k == WR_CRL_ARL ? j->l->nshards : k];
+		char pem[sizeof z->file];
+		const struct shard *x = j->full && k == 0 ? SHARD(j->l, WR_CRL_ARL) : NULL;
+		crl_files(j, k, z->file, pem, sizeof z->file);
+		z->entries = (int64_t)s->n + (x ? (int64_t)x->n : 0);
+		z->bytes = (int64_t)len;
+		pthread_mutex_lock(&j->mu);
+		j->bytes += (int64_t)len;
+		pthread_mutex_unlock(&j->mu);
+		rc = 0;
+	} else {
+		rc = write_shard_files(j, k, start, len, err, errsz);
+	}
 	OPENSSL_free(der);
 	return rc;
 }
@@ -1457,7 +1471,7 @@ int wr_crl_write(const struct wr_crl_params *p, struct wr_crl_list *l, struct wr
 		X509_NAME_free(w[i].issuer);
 	pthread_mutex_destroy(&j.mu);
 	l->count -= j.dropped;
-	if (rc == 0 && (rc = write_index_list(&j, err, errsz)) == 0)
+	if (rc == 0 && !p->sizes && (rc = write_index_list(&j, err, errsz)) == 0)
 		remove_stale(p->out_dir, l->nshards);
 	if (st) {
 		st->shards = l->nshards;

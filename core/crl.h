@@ -110,6 +110,13 @@ bool wr_crl_list_find(const struct wr_crl_list *l, const char *serial, int64_t *
 void wr_crl_list_find_batch(const struct wr_crl_list *l, const char *const *serials, size_t n,
 			    bool *found, int64_t *revoked_at, int *crl_reason);
 
+/* One CRL of a dry run (wr_crl_params.sizes): its file, entries and the
+ * exact DER size it would be published with. */
+struct wr_crl_size {
+	char file[256];
+	int64_t entries, bytes;
+};
+
 struct wr_crl_params {
 	X509 *ca;	      /* borrowed: issuer name and key identifier */
 	EVP_PKEY *key;	      /* borrowed: signs with SHA-256 (RSA or EC) */
@@ -128,6 +135,12 @@ struct wr_crl_params {
 	 * NULL: none. */
 	int (*side_job)(void *ctx, char *err, size_t errsz);
 	void *side_ctx;
+	/* NULL: write the files. Else a dry run: every CRL is built and
+	 * signed exactly as it would be published, in memory, and its file
+	 * name, entries and DER bytes go to sizes[k] for shard k and to
+	 * sizes[nshards] for the ARL (an array of wr_crl_list_shards(l) + 1
+	 * the caller provides); nothing is written or removed. */
+	struct wr_crl_size *sizes;
 };
 /*
  * Sorts the list, then writes out_dir/shard-K.crl (DER) and shard-K.pem
@@ -186,5 +199,32 @@ int wr_crl_publish(struct wr_db *db, const struct wr_config *cfg, const char *ou
 int wr_crl_publish_crls(const struct wr_config *cfg, const char *out_dir_override,
 			int64_t issued, int64_t now, struct wr_crl_stats *st, char *err,
 			size_t errsz);
+
+/*
+ * What a wave would do to the local CA's CRLs, changing nothing: one row
+ * per CRL it publishes (the shards, then the ARL). "now" is each CRL as a
+ * publication now would build it from the CA's record; "after" adds the
+ * wave's unrevoked, unexpired certificates, each checked and placed as
+ * the local backend's revoke() would (its CRL Distribution Point's shard,
+ * CA certificates on the ARL, else serial mod the shard count), revoked
+ * now with its CRLReason (the certificate's, else the incident's). Both
+ * are built and signed with wr_crl_write's own code (a dry run, next CRL
+ * number), so the sizes are the DER a publication would write, but for
+ * the length of an ECDSA signature (70 to 72 bytes, varying per
+ * signature) and the CRL number's growing by a byte (at 128, 32768, ...)
+ * if other publications come first. wave: a wave's name (whatever its
+ * start), NULL for the one a plain revoke would run (WR_WAVE_ALL: every
+ * pending certificate). *rows is malloc'd (free it), *n rows; wave_name
+ * receives the wave's name ("" with no waves, "(no wave)" for the
+ * certificates in none). On error a WR_E* code, the reason in
+ * wr_db_errmsg(db).
+ */
+struct wr_crl_forecast {
+	char file[256];
+	int64_t entries_now, bytes_now, entries_after, bytes_after;
+};
+int wr_crl_forecast(struct wr_db *db, const struct wr_config *cfg, const char *wave,
+		    int64_t now, struct wr_crl_forecast **rows, size_t *n, char *wave_name,
+		    size_t wave_namesz);
 
 #endif

@@ -10,6 +10,15 @@
  * config asking for another count until this is asked for, and then
  * keeps every entry already published on the shard it was published on.
  *
+ * --forecast publishes nothing: for each CRL the local CA publishes, its
+ * entries and DER size now and after a wave (--wave NAME, else the one a
+ * plain revoke would run), from core/backend-local.c's wr_crl_forecast,
+ * which builds and signs every CRL in memory with the publication's own
+ * code. With [local] fetches_per_hour = N, also the download volume an
+ * hour (size x N), since a CRL's growth is paid for by whoever serves it
+ * (Heartbleed: one CA's CRL from about 22 KB to about 4.7 MB). No file,
+ * no event: a forecast changes nothing.
+ *
  * --out names a directory of the user's choosing, so installed setgid it
  * is written with the user's own rights (the core loads the key and the
  * CA's record with warroom's group first, then writes the files between
@@ -27,14 +36,103 @@ static const struct option crl_opts[] = {
 	{"out", required_argument, NULL, 'o'},
 	{"reshard", no_argument, NULL, 'r'},
 	{"json", no_argument, NULL, 'j'},
+	{"forecast", no_argument, NULL, 'f'},
+	{"wave", required_argument, NULL, 'w'},
 	{0},
 };
 
+/* A byte count for a table cell: "4.7 MB", "22.0 KB", "512 B". */
+static void human_bytes(char *buf, size_t n, int64_t v)
+{
+	if (v >= 1000000000)
+		snprintf(buf, n, "%.1f GB", (double)v / 1e9);
+	else if (v >= 1000000)
+		snprintf(buf, n, "%.1f MB", (double)v / 1e6);
+	else if (v >= 1000)
+		snprintf(buf, n, "%.1f KB", (double)v / 1e3);
+	else
+		snprintf(buf, n, "%lld B", (long long)v);
+}
+
+static void forecast_row(FILE *f, const char *file, int64_t en, int64_t bn, int64_t ea,
+			 int64_t ba, int64_t fph)
+{
+	char b1[32], b2[32];
+
+	out_term_w(f, file, 16);
+	fprintf(f, " %10lld %12lld %10lld %12lld", (long long)en, (long long)bn, (long long)ea,
+		(long long)ba);
+	if (fph > 0) {
+		human_bytes(b1, sizeof b1, bn * fph);
+		human_bytes(b2, sizeof b2, ba * fph);
+		fprintf(f, " %12s %12s", b1, b2);
+	}
+	fputc('\n', f);
+}
+
+static int crl_forecast(struct wr_ctx *ctx, const char *wave, bool json)
+{
+	struct wr_crl_forecast *r = NULL, t = {.file = "total"};
+	char wave_name[128];
+	size_t n = 0;
+	int rc;
+	int64_t fph = wr_config_int(ctx->cfg, "local", "fetches_per_hour", 0);
+
+	if (fph < 0)
+		return cmd_error(ctx, EXIT_USAGE, "crl: [local] fetches_per_hour must be 0 or more");
+	if ((rc = wr_crl_forecast(ctx->db, ctx->cfg, wave, wr_clock_now(ctx->db), &r, &n,
+				  wave_name, sizeof wave_name)))
+		return cmd_fail(ctx, rc);
+	if (json) {
+		json_t *a = json_array();
+		for (size_t i = 0; a && i < n; i++)
+			json_array_append_new(
+				a, json_pack("{s:o, s:I, s:I, s:I, s:I, s:o, s:o}", "file",
+					     jstr(r[i].file), "entries_now", (json_int_t)r[i].entries_now,
+					     "bytes_now", (json_int_t)r[i].bytes_now, "entries_after",
+					     (json_int_t)r[i].entries_after, "bytes_after",
+					     (json_int_t)r[i].bytes_after, "fetch_bytes_per_hour_now",
+					     fph ? json_integer(r[i].bytes_now * fph) : json_null(),
+					     "fetch_bytes_per_hour_after",
+					     fph ? json_integer(r[i].bytes_after * fph) : json_null()));
+		free(r);
+		out_json(ctx->out, a);
+		return EXIT_OK;
+	}
+	fprintf(ctx->out, "forecast: ");
+	if (wave_name[0]) {
+		fprintf(ctx->out, "wave ");
+		out_term(ctx->out, wave_name);
+	} else {
+		fprintf(ctx->out, "every pending certificate (no waves)");
+	}
+	fprintf(ctx->out, "; nothing published\n%-16s %10s %12s %10s %12s", "FILE", "ENTRIES", "BYTES",
+		"AFTER", "BYTES AFTER");
+	if (fph > 0)
+		fprintf(ctx->out, " %12s %12s", "FETCH/H", "FETCH/H AFTER");
+	fputc('\n', ctx->out);
+	for (size_t i = 0; i < n; i++) {
+		forecast_row(ctx->out, r[i].file, r[i].entries_now, r[i].bytes_now,
+			     r[i].entries_after, r[i].bytes_after, fph);
+		t.entries_now += r[i].entries_now;
+		t.bytes_now += r[i].bytes_now;
+		t.entries_after += r[i].entries_after;
+		t.bytes_after += r[i].bytes_after;
+	}
+	forecast_row(ctx->out, t.file, t.entries_now, t.bytes_now, t.entries_after, t.bytes_after,
+		     fph);
+	if (fph > 0)
+		fprintf(ctx->out, "at %lld fetches an hour ([local] fetches_per_hour)\n",
+			(long long)fph);
+	free(r);
+	return EXIT_OK;
+}
+
 static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
-	const char *out = NULL;
+	const char *out = NULL, *wave = NULL;
 	struct wr_crl_stats st;
-	bool json = false;
+	bool json = false, forecast = false;
 	unsigned flags = 0;
 	char b1[WR_TIME_BUFSZ], b2[WR_TIME_BUFSZ];
 	int o, rc;
@@ -48,13 +146,26 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 			break;
 		case 'r': flags |= WR_CRL_RESHARD; break;
 		case 'j': json = true; break;
+		case 'f': forecast = true; break;
+		case 'w':
+			if (!*optarg)
+				return cmd_error(ctx, EXIT_USAGE, "crl: --wave needs a wave's name");
+			wave = optarg;
+			break;
 		default: return cmd_bad_option(ctx, &cmd_crl, argv);
 		}
 	}
 	if (optind != argc)
 		return cmd_stray(ctx, &cmd_crl, argv[optind]);
+	if (wave && !forecast)
+		return cmd_error(ctx, EXIT_USAGE, "crl: --wave goes with --forecast");
+	if (forecast && (out || flags))
+		return cmd_error(ctx, EXIT_USAGE, "crl: --forecast publishes nothing: no --out or"
+						  " --reshard");
 	if ((rc = wr_auth_team(ctx->db, "revocation")))
 		return cmd_fail(ctx, rc);
+	if (forecast)
+		return crl_forecast(ctx, wave, json);
 	if ((rc = wr_crl_publish_flags(ctx->db, ctx->cfg, out, wr_clock_now(ctx->db), flags, &st)))
 		return cmd_fail(ctx, rc);
 
@@ -138,6 +249,6 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 }
 
 const struct wr_cmd cmd_crl = {
-	"crl", "[--out DIR] [--reshard] [--json]", "reissue the local CA's CRLs and index.txt",
+	"crl", "[--out DIR] [--reshard] [--forecast [--wave NAME]] [--json]", "reissue the local CA's CRLs and index.txt",
 	"", crl_opts, CMD_NEEDS_DB, crl_exec,
 };
