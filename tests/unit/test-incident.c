@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "unit.h"
 
 struct fx {
 	char dir[64];
@@ -21,20 +21,10 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_plan *plan;
-	char err[256];
 
-	strcpy(f->dir, "/tmp/wr-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-	assert_int_equal(wr_plan_load(NULL, &plan, err, sizeof err), 0);
-	/* A fixture: created under WARROOM_NOW, so the tests may move its clock. */
-	setenv("WARROOM_NOW", "2026-11-25T06:00:00Z", 1);
-	assert_int_equal(wr_db_open(f->path, WR_OPEN_CREATE, &f->db), 0);
-	unsetenv("WARROOM_NOW");
-	wr_db_set_actor(f->db, "tester");
-	assert_int_equal(wr_incident_init(f->db, "Unit incident", 1000, plan), 0);
-	wr_plan_free(plan);
+	unit_db_create(f->dir, f->path, &f->db, "2026-11-25T06:00:00Z", "Unit incident", NULL,
+		       "tester");
+	unsetenv("WARROOM_NOW"); /* each test sets the instant it needs */
 	*state = f;
 	return 0;
 }
@@ -42,15 +32,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
 
-	wr_db_close(f->db);
-	snprintf(p, sizeof p, "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", f->path);
-	unlink(p);
-	unlink(f->path);
-	rmdir(f->dir);
+	unit_db_remove(f->dir, f->db);
 	free(f);
 	return 0;
 }

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "unit.h"
 
 #define NOW 1795593600 /* 2026-11-25T08:00:00Z */
 
@@ -47,18 +47,8 @@ static void add_cert(struct wr_db *db, int i, const char *customer, bool revoked
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_plan *plan;
-	char err[256];
 
-	strcpy(f->dir, "/tmp/wr-unit-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-	assert_int_equal(wr_plan_load(NULL, &plan, err, sizeof err), 0);
-	setenv("WARROOM_NOW", "2026-11-25T08:00:00Z", 1);
-	assert_int_equal(wr_db_open(f->path, WR_OPEN_CREATE, &f->db), 0);
-	wr_db_set_actor(f->db, "tester");
-	assert_int_equal(wr_incident_init(f->db, "Waves", 100, plan), 0);
-	wr_plan_free(plan);
+	unit_db_create(f->dir, f->path, &f->db, "2026-11-25T08:00:00Z", "Waves", NULL, "tester");
 	for (int i = 0; i < 4; i++)
 		add_cert(f->db, i, "Acme", i == 0);
 	for (int i = 4; i < 7; i++)
@@ -72,12 +62,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
-	unsetenv("WARROOM_NOW");
-	wr_db_close(f->db);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	unit_db_remove(f->dir, f->db);
 	free(f);
 	return 0;
 }

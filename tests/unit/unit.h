@@ -1,0 +1,48 @@
+/*
+ * unit.h: what the unit tests' fixtures share (header-only: each test is
+ * one file). A private directory with an incident database created under
+ * WARROOM_NOW, the only kind of database whose clock the tests may move,
+ * initialised with the built-in plan; and its removal.
+ */
+#ifndef WR_UNIT_H
+#define WR_UNIT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* dir[64] and path[96] are filled; now is WARROOM_NOW at creation (left
+ * set for the test to move; unset it in teardown); cfg may be NULL. */
+static inline void unit_db_create(char *dir, char *path, struct wr_db **db, const char *now,
+				  const char *name, const struct wr_config *cfg, const char *actor)
+{
+	struct wr_plan *plan;
+	char err[256];
+
+	strcpy(dir, "/tmp/wr-unit-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, 96, "%s/t.db", dir);
+	assert_int_equal(wr_plan_load(NULL, &plan, err, sizeof err), 0);
+	setenv("WARROOM_NOW", now, 1);
+	assert_int_equal(wr_db_open(path, WR_OPEN_CREATE, db), 0);
+	if (cfg)
+		wr_db_set_config(*db, cfg);
+	wr_db_set_actor(*db, actor);
+	assert_int_equal(wr_incident_init(*db, name, 100, plan), 0);
+	wr_plan_free(plan);
+}
+
+/* Closes db and removes dir with everything in it. */
+static inline void unit_db_remove(const char *dir, struct wr_db *db)
+{
+	char cmd[128];
+
+	wr_db_close(db);
+	unsetenv("WARROOM_NOW");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+#endif
