@@ -150,11 +150,14 @@ static int verify_exec(struct wr_ctx *ctx, int argc, char **argv)
 	rc = wr_audit_verify(ctx->db, have_head ? head : NULL, &r);
 	if (rc == WR_ECORRUPT) {
 		cmd_fail(ctx, rc);
-		if (r.bad_id)
+		if (r.bad_id) {
 			fprintf(ctx->out, "BROKEN at event %lld (%lld events before it verified)\n",
 				(long long)r.bad_id, (long long)r.count);
-		else
-			fprintf(ctx->out, "BROKEN: %s\n", wr_db_errmsg(ctx->db));
+		} else {
+			fputs("BROKEN: ", ctx->out);
+			out_term(ctx->out, wr_db_errmsg(ctx->db)); /* names the user's path */
+			fputc('\n', ctx->out);
+		}
 		return EXIT_FAIL;
 	}
 	if (rc)
