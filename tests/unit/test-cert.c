@@ -19,7 +19,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "internal.h" /* wr_cert_state_label */
+#include "unit.h" /* internal.h: wr_cert_state_label */
 
 #define T0 1700000000 /* 2023-11-14T22:13:20Z */
 #define DAY 86400
@@ -447,24 +447,8 @@ static void on_reject(const char *where, const char *why, void *ctx)
 	f->nrej++;
 }
 
-static char *fpath(struct fx *f, const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", f->dir, name);
-	return buf[i];
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-}
+/* A file in the fixture's directory. */
+#define fpath(f, name) unit_path((f)->dir, name)
 
 static void write_pem(const char *path, X509 **xs, int n, bool with_key)
 {

@@ -22,7 +22,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "wr.h"
+#include "unit.h"
 
 #define T0 1700000000
 #define DAY 86400
@@ -173,24 +173,8 @@ struct fx {
 	int nrej;
 };
 
-static char *fpath(struct fx *f, const char *name)
-{
-	static char buf[4][256];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof buf[i], "%s/%s", f->dir, name);
-	return buf[i];
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-}
+/* A file in the fixture's directory. */
+#define fpath(f, name) unit_path((f)->dir, name)
 
 static void write_pem(const char *path, X509 **xs, int n)
 {

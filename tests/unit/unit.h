@@ -45,4 +45,24 @@ static inline void unit_db_remove(const char *dir, struct wr_db *db)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* DIR/NAME in one of four rotating buffers: a call may name two paths. */
+static inline const char *unit_path(const char *dir, const char *name)
+{
+	static char buf[4][256];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof buf[i], "%s/%s", dir, name);
+	return buf[i];
+}
+
+static inline void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
 #endif
