@@ -157,10 +157,10 @@ is "$(json_get "$OUT_FILE" incident.now)" 2026-01-02T03:04:05Z "a database creat
 # ---- 5. the audit chain rewritten, backdated, cut short -----------------------------------------
 run "$WARROOM" --db "$DB" audit verify
 is "$RC" 0 "the chain holds"
-PORT=$(free_port)
-python3 "$WR_E2E_DIR/syslog-sink.py" "$PORT" "$WORK/syslog.txt" &
+python3 "$WR_E2E_DIR/syslog-sink.py" "$WORK/syslog.port" "$WORK/syslog.txt" &
 PIDS="$PIDS $!"
-until_ok 20 python3 -c "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $PORT))" && sleep 0.2
+until_ok 20 test -s "$WORK/syslog.port"
+PORT=$(cat "$WORK/syslog.port")
 { cat "$CONF"; printf '\n[audit]\nsyslog = 127.0.0.1:%s\n' "$PORT"; } >conf/anchor.conf
 chmod 644 conf/anchor.conf
 run as_user wrtalice "$WARROOM" --config "$WORK/conf/anchor.conf" --db "$DB" audit anchor
