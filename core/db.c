@@ -32,6 +32,8 @@ static const char *const migrations[] = {
 	wr_schema_sql,	 /* 0 -> 1 */
 	wr_migrate_002, /* 1 -> 2: trust boundaries */
 	wr_migrate_003, /* 2 -> 3: waves */
+	wr_migrate_004, /* 3 -> 4: blocked tasks, appended notes */
+	wr_migrate_005, /* 4 -> 5: runs */
 };
 #define WR_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -100,6 +100,8 @@ void wr_clock_allow_test(bool allow);
 extern const char wr_schema_sql[];
 extern const char wr_migrate_002[];
 extern const char wr_migrate_003[];
+extern const char wr_migrate_004[];
+extern const char wr_migrate_005[];
 extern const char wr_default_plan[];
 
 /* The plan's content, for incident.c (plan.c). */
