@@ -111,7 +111,7 @@ asan: $(ASAN_BIN)
 	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || exit 1; done
 
 e2e: all
-	WARROOM=$(CURDIR)/$(B)/warroom WR_TOOLS=$(CURDIR)/$(B)/tools prove -f tests/e2e/
+	WARROOM=$(CURDIR)/$(B)/warroom WR_TOOLS=$(CURDIR)/$(B)/tools prove -f -j2 tests/e2e/
 
 # The tests need programs pkg-config does not see (tmux, pebble, lego,
 # aiosmtpd...): install-deps checks them all and is quick when nothing is

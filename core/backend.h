@@ -49,6 +49,11 @@ struct wr_backend_class {
 	 * index.txt). NULL when the CA publishes by itself. */
 	int (*publish)(struct wr_backend *b, int64_t now, char *err, size_t errsz);
 	void (*close)(struct wr_backend *b);
+	/* Answers a batch in well under a second, and a batch submitted
+	 * twice changes nothing (ALREADY): the engine then reads, revokes and
+	 * records a batch under one write transaction on the incident, and
+	 * writes each certificate once, without a claim (core/revoke.c). */
+	bool quick;
 };
 
 extern const struct wr_backend_class wr_backend_local;

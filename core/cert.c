@@ -528,6 +528,14 @@ void wr_issuers_free(struct wr_issuers *is)
 
 size_t wr_issuers_count(const struct wr_issuers *is) { return is ? is->n : 0; }
 
+bool wr_issuers_knows(const struct wr_issuers *is, const char *name)
+{
+	for (size_t i = 0; is && name && i < is->n; i++)
+		if (strcmp(is->v[i].text, name) == 0)
+			return true;
+	return false;
+}
+
 /* Takes x (freed on failure too). */
 static int issuer_add(struct wr_issuers *is, X509 *x)
 {
@@ -611,7 +619,7 @@ int wr_issuers_add_file(struct wr_issuers *is, const char *path, bool user, char
 
 /* The parts of a certificate the check needs, found in its DER. */
 struct cert_parts {
-	struct tlv tbs, sigalg, sig, issuer;
+	struct tlv tbs, sigalg, sig, issuer, serial;
 	const unsigned char *akid; /* keyIdentifier of authorityKeyIdentifier, or NULL */
 	size_t akid_len;
 };
@@ -673,6 +681,9 @@ static const char *parts_read(const unsigned char *der, size_t len, struct cert_
 		return "bad TBSCertificate";
 	if (is_ctx(&t, 0) && tlv_read(&p, end, &t)) /* the version, then the serial */
 		return "bad TBSCertificate";
+	if (!is_univ(&t, V_ASN1_INTEGER, false))
+		return "bad serial number";
+	cp->serial = t;
 	/* signature, issuer */
 	if (tlv_read(&p, end, &t) || tlv_read(&p, end, &cp->issuer))
 		return "bad TBSCertificate";
@@ -687,6 +698,20 @@ static const char *parts_read(const unsigned char *der, size_t len, struct cert_
 			akid_find(&t, cp);
 	}
 	return NULL;
+}
+
+int wr_cert_ari_parts(const unsigned char *der, size_t len, const unsigned char **akid,
+		      size_t *akid_len, const unsigned char **serial, size_t *serial_len)
+{
+	struct cert_parts cp;
+
+	if (parts_read(der, len, &cp))
+		return WR_EINVAL;
+	*akid = cp.akid;
+	*akid_len = cp.akid_len;
+	*serial = cp.serial.c;
+	*serial_len = cp.serial.clen;
+	return 0;
 }
 
 /* A signature algorithm, resolved. */
@@ -1045,7 +1070,7 @@ int wr_cert_foreach(struct wr_db *db, const struct wr_cert_filter *f, wr_cert_cb
 {
 	const char *state_sql = "1";
 	int64_t now = f && f->now ? f->now : wr_clock_now(db);
-	char sql[1024];
+	char sql[2048];
 	sqlite3_stmt *st;
 	int rc;
 
@@ -1054,11 +1079,20 @@ int wr_cert_foreach(struct wr_db *db, const struct wr_cert_filter *f, wr_cert_cb
 			      "unknown state '%s' (pending, submitted, failed, expired, revoked, held)",
 			      f->state);
 	/* ?1 now, ?2 customer, ?3 limit, ?4 offset: only the state clause is
-	 * spliced in, and it comes from the table above. */
+	 * spliced in, and it comes from the table above. The contact is the
+	 * customer's (customer set corrects it once for all its certificates),
+	 * else what the customer list gave with the certificate. */
 	snprintf(sql, sizeof sql,
 		 "SELECT id, serial, issuer, subject, sans, not_before, not_after, customer,"
-		 " contact, state, crl_reason, revoked_at, notified_at, replaced_at, hold_until,"
-		 " sha256, spki_sha256, error, hold_reason FROM cert WHERE (%s) AND (?2 IS NULL OR customer = ?2)"
+		 " coalesce((SELECT cu.contact FROM customer cu WHERE cu.name = cert.customer),"
+		 " contact), state, crl_reason, revoked_at, notified_at, replaced_at, hold_until,"
+		 " sha256, spki_sha256, error, hold_reason, r_serial, r_sha256, r_not_before,"
+		 " r_not_after, r_linked_at FROM cert"
+		 /* Renamed, so that the state clause's columns stay the cert's. */
+		 " LEFT JOIN (SELECT cert_id AS r_id, serial AS r_serial, sha256 AS r_sha256,"
+		 " not_before AS r_not_before, not_after AS r_not_after, linked_at AS r_linked_at"
+		 " FROM replacement) ON r_id = id"
+		 " WHERE (%s) AND (?2 IS NULL OR customer = ?2)"
 		 " ORDER BY id LIMIT ?3 OFFSET ?4",
 		 state_sql);
 	if ((rc = wr_prepare(db, sql, &st)))
@@ -1091,6 +1125,12 @@ int wr_cert_foreach(struct wr_db *db, const struct wr_cert_filter *f, wr_cert_cb
 		blob32(st, 16, c.spki_sha256);
 		c.error = wr_col_text(st, 17);
 		c.hold_reason = wr_col_text(st, 18);
+		if ((c.repl_serial = wr_col_text(st, 19))) {
+			blob32(st, 20, c.repl_sha256);
+			c.repl_not_before = wr_col_i64(st, 21);
+			c.repl_not_after = wr_col_i64(st, 22);
+			c.repl_linked_at = wr_col_i64(st, 23);
+		}
 		c.state = wr_cert_state_label(wr_col_text(st, 9), c.revoked_at, c.not_after,
 					      c.hold_until, now);
 		if ((rc = cb(&c, ctx))) {

@@ -51,6 +51,7 @@ static const struct {
 	{"exec", "command", C_STRING},
 	{"exec", "timeout", C_INT},
 	{"audit", "syslog", C_STRING},
+	{"notify", "info_url", C_STRING},
 };
 
 /* The sections that decide who may act and what runs: the policy pinned

@@ -227,4 +227,17 @@ int wr_crl_forecast(struct wr_db *db, const struct wr_config *cfg, const char *w
 		    int64_t now, struct wr_crl_forecast **rows, size_t *n, char *wave_name,
 		    size_t wave_namesz);
 
+/* ---- the local CA's revocations by serial (core/rvset.c) ---------------- */
+
+/* Serial (normalised upper-case hex) -> the record's row id (1 to
+ * UINT32_MAX), in memory: see core/rvset.c. find returns the ids whose
+ * hash matches, at most max of them; the caller confirms each against
+ * the record. add: WR_EINVAL for an id out of range, WR_ENOMEM. */
+struct wr_rvset;
+struct wr_rvset *wr_rvset_new(void);
+void wr_rvset_free(struct wr_rvset *s);
+int wr_rvset_add(struct wr_rvset *s, const char *serial, int64_t id);
+size_t wr_rvset_find(const struct wr_rvset *s, const char *serial, int64_t *ids, size_t max);
+size_t wr_rvset_count(const struct wr_rvset *s);
+
 #endif

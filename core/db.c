@@ -34,6 +34,8 @@ static const char *const migrations[] = {
 	wr_migrate_003, /* 2 -> 3: waves */
 	wr_migrate_004, /* 3 -> 4: blocked tasks, appended notes */
 	wr_migrate_005, /* 4 -> 5: runs */
+	wr_migrate_006, /* 5 -> 6: customers */
+	wr_migrate_007, /* 6 -> 7: replacements */
 };
 #define WR_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -51,6 +53,7 @@ const char *wr_strerror(int code)
 	case WR_EIO: return "input/output error";
 	case WR_ECORRUPT: return "audit chain broken";
 	case WR_ESTATE: return "not allowed in this state";
+	case WR_EBUSY: return "another writer holds the database";
 	default: return "error";
 	}
 }
@@ -67,6 +70,13 @@ int wr_err(struct wr_db *db, int code, const char *fmt, ...)
 	return code;
 }
 
+/* Another writer held the database past our busy timeout. */
+static int busy(struct wr_db *db, const char *what)
+{
+	db->was_busy = true;
+	return wr_err(db, WR_EBUSY, "%s: another process is writing to the database", what);
+}
+
 int wr_err_sq(struct wr_db *db, const char *what)
 {
 	int rc = sqlite3_extended_errcode(db->sq);
@@ -76,6 +86,8 @@ int wr_err_sq(struct wr_db *db, const char *what)
 		code = WR_ENOMEM;
 	else if ((rc & 0xff) == SQLITE_NOTADB)
 		code = WR_ENOTWR;
+	else if ((rc & 0xff) == SQLITE_BUSY)
+		return busy(db, what);
 	return wr_err(db, code, "%s: %s", what, sqlite3_errmsg(db->sq));
 }
 
@@ -91,6 +103,10 @@ int wr_exec(struct wr_db *db, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(db->sq, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		if ((sqlite3_extended_errcode(db->sq) & 0xff) == SQLITE_BUSY) {
+			sqlite3_free(msg);
+			return busy(db, "writing");
+		}
 		int rc = wr_err(db, WR_EDB, "%s", msg ? msg : sqlite3_errmsg(db->sq));
 		sqlite3_free(msg);
 		return rc;
@@ -379,6 +395,7 @@ void wr_db_close(struct wr_db *db)
 {
 	if (!db)
 		return;
+	wr_evtext_free(db);
 	sqlite3_close_v2(db->sq);
 	OPENSSL_cleanse(db->audit_key, sizeof db->audit_key);
 	free(db->cfg_policy);
@@ -415,6 +432,18 @@ const struct wr_config *wr_db_config(const struct wr_db *db) { return db->cfg; }
 int wr_db_data_version(struct wr_db *db, int64_t *version)
 {
 	return wr_query_int(db, "PRAGMA data_version", version);
+}
+
+void wr_db_set_busy_timeout(struct wr_db *db, int ms)
+{
+	sqlite3_busy_timeout(db->sq, ms > 0 ? ms : 0);
+}
+
+bool wr_db_was_busy(struct wr_db *db)
+{
+	bool b = db->was_busy;
+	db->was_busy = false;
+	return b;
 }
 
 int wr_tx_begin(struct wr_db *db)

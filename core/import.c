@@ -1,6 +1,6 @@
 /*
- * import.c: loading the affected certificates (PEM, DER, directories) and
- * the customer list (CSV) into the incident database.
+ * import.c: loading the affected certificates (PEM, DER, directories) into
+ * the incident database (the customer list is customer-csv.c's).
  *
  * A mass revocation starts with hundreds of thousands of certificates, so
  * the import is a pipeline: worker threads find and parse certificates
@@ -952,6 +952,9 @@ struct store {
 	uint32_t tally_file; /* as rej's file, for a batch of whole files */
 	int64_t tally_ok, tally_bad;
 	char *held_where, *held_why;
+	/* wr_import_read: each certificate goes to sink, nothing is stored. */
+	wr_import_cert_cb sink;
+	void *sink_ctx;
 };
 
 /* Hands the held report to the caller, with more text when given. */
@@ -1196,6 +1199,28 @@ static int store_cert(struct store *s, const struct batch *b, int64_t base, cons
 	return 0;
 }
 
+/* wr_import_read's store: the certificate as read, to the caller. */
+static int sink_cert(struct store *s, const struct batch *b, int64_t base, const struct parsed *pc)
+{
+	char where[4200];
+	struct wr_import_cert ic = {
+		.der = b->arena + pc->off,
+		.len = pc->len,
+		.ci = &pc->ci,
+		.checked = pc->checked,
+		.where = where,
+	};
+
+	if (pc->line > 0)
+		snprintf(where, sizeof where, "%s:%lld", pc->path, (long long)(base + pc->line));
+	else
+		snprintf(where, sizeof where, "%s", pc->path);
+	s->st->certs++;
+	if (!pc->checked)
+		s->st->unchecked++;
+	return s->sink(&ic, s->sink_ctx);
+}
+
 static int store_batch(struct store *s, struct batch *b)
 {
 	int64_t base = 0;
@@ -1228,7 +1253,7 @@ static int store_batch(struct store *s, struct batch *b)
 			const struct parsed *pc = &b->certs[j++];
 			int64_t conflicts = s->st->conflicts;
 			tally_file(s, b, pc->file);
-			if ((rc = store_cert(s, b, base, pc))) {
+			if ((rc = s->sink ? sink_cert(s, b, base, pc) : store_cert(s, b, base, pc))) {
 				tally_end(s, false);
 				return rc;
 			}
@@ -1355,8 +1380,8 @@ static int consume(struct import *im, struct store *s)
  * ([ca] issuers, [local] ca_cert). A file that cannot be read stops the
  * import before anything is stored: importing unchecked what the
  * operator meant to check would hide forgeries. */
-static int issuers_load(struct wr_db *db, const char *const *files, size_t nfiles,
-			struct wr_issuers **out)
+int wr_import_issuers(struct wr_db *db, const char *const *files, size_t nfiles,
+		      struct wr_issuers **out)
 {
 	static const struct {
 		const char *section, *key;
@@ -1396,16 +1421,21 @@ int wr_import_paths(struct wr_db *db, const char *const *paths, size_t npaths, i
 	return wr_import_paths_issuers(db, paths, npaths, NULL, 0, nthreads, reject, ctx, st);
 }
 
-int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t npaths,
-			    const char *const *issuers, size_t nissuers, int nthreads,
-			    wr_reject_cb reject, void *ctx, struct wr_import_stats *st)
+/* The pipeline, storing into the incident, or, with sink, handing each
+ * certificate to it (wr_import_read: no statement, no transaction, no
+ * event; the given issuers are the caller's). */
+static int import_run(struct wr_db *db, const char *const *paths, size_t npaths,
+		      const char *const *issuers, size_t nissuers, const struct wr_issuers *given,
+		      int nthreads, wr_import_cert_cb sink, void *sink_ctx, wr_reject_cb reject,
+		      void *ctx, struct wr_import_stats *st)
 {
 	struct wr_import_stats local;
 	struct import im = {.db = db, .paths = paths, .npaths = npaths};
-	struct store s = {.db = db, .reject = reject, .ctx = ctx};
+	struct store s = {.db = db, .reject = reject, .ctx = ctx, .sink = sink,
+			  .sink_ctx = sink_ctx};
 	struct wr_issuers *known = NULL;
 	struct worker *ws = NULL;
-	struct tuning tu;
+	struct tuning tu = {0};
 	int rc, started = 0;
 
 	if (!st)
@@ -1413,9 +1443,9 @@ int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t n
 	st->files = st->certs = st->added = st->duplicates = st->rejected = 0;
 	st->unchecked = st->forged = st->conflicts = 0;
 	s.st = st;
-	if ((rc = issuers_load(db, issuers, nissuers, &known)))
+	if (!sink && (rc = wr_import_issuers(db, issuers, nissuers, &known)))
 		return rc;
-	im.issuers = known;
+	im.issuers = sink ? given : known;
 	if (nthreads <= 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = n > 0 ? (int)n : 1;
@@ -1424,21 +1454,23 @@ int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t n
 		nthreads = MAX_THREADS;
 	im.window = 2 * (size_t)nthreads + 2;
 
-	tune(db, &tu);
+	if (!sink)
+		tune(db, &tu);
 	/* The serial index finds (issuer, serial); without INDEXED BY the
 	 * planner may pick the issuer index, which every row shares. */
-	if ((rc = wr_prepare(db,
-			     "INSERT INTO cert(sha256, serial, issuer, subject, sans, not_before,"
-			     " not_after, spki_sha256, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-			     " ON CONFLICT(sha256) DO NOTHING",
-			     &s.ins)) ||
-	    (rc = wr_prepare(db, "INSERT INTO cert_der(cert_id, der) VALUES (?, ?)", &s.der)) ||
-	    (rc = wr_prepare(db,
-			     "SELECT c.id, c.checked, c.sha256, d.der FROM cert AS c INDEXED BY"
-			     " cert_serial LEFT JOIN cert_der AS d ON d.cert_id = c.id"
-			     " WHERE c.serial = ?1 AND c.issuer = ?2 ORDER BY c.id",
-			     &s.find)) ||
-	    (rc = wr_prepare(db, "UPDATE cert SET checked = 1 WHERE id = ?", &s.mark))) {
+	if (!sink &&
+	    ((rc = wr_prepare(db,
+			      "INSERT INTO cert(sha256, serial, issuer, subject, sans, not_before,"
+			      " not_after, spki_sha256, checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			      " ON CONFLICT(sha256) DO NOTHING",
+			      &s.ins)) ||
+	     (rc = wr_prepare(db, "INSERT INTO cert_der(cert_id, der) VALUES (?, ?)", &s.der)) ||
+	     (rc = wr_prepare(db,
+			      "SELECT c.id, c.checked, c.sha256, d.der FROM cert AS c INDEXED BY"
+			      " cert_serial LEFT JOIN cert_der AS d ON d.cert_id = c.id"
+			      " WHERE c.serial = ?1 AND c.issuer = ?2 ORDER BY c.id",
+			      &s.find)) ||
+	     (rc = wr_prepare(db, "UPDATE cert SET checked = 1 WHERE id = ?", &s.mark)))) {
 		sqlite3_finalize(s.ins);
 		sqlite3_finalize(s.der);
 		sqlite3_finalize(s.find);
@@ -1451,7 +1483,7 @@ int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t n
 		rc = wr_err(db, WR_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = wr_tx_begin(db)))
+	if (!sink && (rc = wr_tx_begin(db)))
 		goto out;
 	pthread_mutex_init(&im.mu, NULL);
 	pthread_cond_init(&im.space, NULL);
@@ -1504,8 +1536,9 @@ int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t n
 	pthread_cond_destroy(&im.ready);
 	pthread_cond_destroy(&im.space);
 	pthread_mutex_destroy(&im.mu);
-	if (rc) {
-		wr_tx_rollback(db);
+	if (rc || sink) {
+		if (!sink)
+			wr_tx_rollback(db);
 		goto out;
 	}
 	if ((rc = wr_tx_commit(db)))
@@ -1531,355 +1564,18 @@ out:
 	return rc;
 }
 
-/* ---- customers ---------------------------------------------------------------------- */
-
-/* One CSV record (RFC 4180: quoted fields may hold commas, "" and line
- * breaks). Returns the number of fields, 0 at EOF, -1 for an unterminated
- * quote, -2 for text after a closing quote, -3 when out of memory. */
-struct csv {
-	FILE *f;
-	int pushed[3], npushed; /* bytes read looking for a BOM, in reverse */
-	bool started;
-	int64_t line; /* of the next character */
-	char *buf;
-	size_t cap, len;
-	size_t *offs;
-	size_t ncap;
-};
-
-/* getc, except that a UTF-8 byte order mark at the start of the file is
- * skipped: spreadsheets write one before the header. */
-static int csv_getc(struct csv *c)
+int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t npaths,
+			    const char *const *issuers, size_t nissuers, int nthreads,
+			    wr_reject_cb reject, void *ctx, struct wr_import_stats *st)
 {
-	if (!c->started) {
-		static const int bom[3] = {0xef, 0xbb, 0xbf};
-		int got[3], n = 0;
-
-		c->started = true;
-		while (n < 3 && (got[n] = getc(c->f)) == bom[n])
-			n++;
-		if (n < 3) {
-			int k = got[n] == EOF ? n : n + 1;
-			for (int i = k; i-- > 0;)
-				c->pushed[c->npushed++] = got[i];
-		}
-	}
-	if (c->npushed)
-		return c->pushed[--c->npushed];
-	return getc(c->f);
+	return import_run(db, paths, npaths, issuers, nissuers, NULL, nthreads, NULL, NULL, reject,
+			  ctx, st);
 }
 
-static int csv_record(struct csv *c, int64_t *first_line)
+int wr_import_read(struct wr_db *db, const char *const *paths, size_t npaths,
+		   const struct wr_issuers *issuers, int nthreads, wr_import_cert_cb cb,
+		   void *cb_ctx, wr_reject_cb reject, void *ctx, struct wr_import_stats *st)
 {
-	int ch, n = 0;
-	bool any = false;
-
-	c->len = 0;
-	*first_line = c->line;
-	for (;;) {
-		bool quoted = false;
-		size_t start = c->len;
-
-		/* Leading blanks of an unquoted field are not data. */
-		while ((ch = csv_getc(c)) == ' ' || ch == '\t')
-			any = true;
-		if (ch == EOF && !any && n == 0)
-			return 0;
-		if (!grow((void **)&c->offs, &c->ncap, (size_t)n + 1, sizeof *c->offs))
-			return -3;
-		c->offs[n++] = start;
-		if (ch == '"') {
-			quoted = true;
-			any = true;
-			for (;;) {
-				ch = csv_getc(c);
-				if (ch == EOF)
-					return -1;
-				if (ch == '\n')
-					c->line++;
-				if (ch == '"') {
-					ch = csv_getc(c);
-					if (ch != '"')
-						break;
-				}
-				if (!grow((void **)&c->buf, &c->cap, c->len + 2, 1))
-					return -3;
-				c->buf[c->len++] = (char)ch;
-			}
-			while (ch == ' ' || ch == '\t' || ch == '\r')
-				ch = csv_getc(c);
-			if (ch != ',' && ch != '\n' && ch != EOF) {
-				/* Resynchronise at the end of the line. */
-				while (ch != '\n' && ch != EOF)
-					ch = csv_getc(c);
-				if (ch == '\n')
-					c->line++;
-				return -2;
-			}
-		} else {
-			while (ch != ',' && ch != '\n' && ch != EOF) {
-				any = true;
-				if (!grow((void **)&c->buf, &c->cap, c->len + 2, 1))
-					return -3;
-				c->buf[c->len++] = (char)ch;
-				ch = csv_getc(c);
-			}
-		}
-		if (!quoted) /* trailing blanks and a CR of CRLF */
-			while (c->len > start && (c->buf[c->len - 1] == ' ' || c->buf[c->len - 1] == '\t' ||
-						  c->buf[c->len - 1] == '\r'))
-				c->len--;
-		if (!grow((void **)&c->buf, &c->cap, c->len + 1, 1))
-			return -3;
-		c->buf[c->len++] = '\0';
-		if (ch == '\n') {
-			c->line++;
-			return n;
-		}
-		if (ch == EOF)
-			return n;
-	}
-}
-
-static const char *csv_field(const struct csv *c, int i) { return c->buf + c->offs[i]; }
-
-static bool is_header(const struct csv *c, int n)
-{
-	return n == 3 && !strcasecmp(csv_field(c, 0), "serial") &&
-	       !strcasecmp(csv_field(c, 1), "customer") && !strcasecmp(csv_field(c, 2), "contact");
-}
-
-static void csv_reject(struct wr_import_stats *st, wr_reject_cb reject, void *ctx,
-		       const char *path, int64_t line, const char *why)
-{
-	char where[4096 + 24];
-
-	st->csv_rejected++;
-	if (!reject)
-		return;
-	snprintf(where, sizeof where, "%s:%lld", path, (long long)line);
-	reject(where, why, ctx);
-}
-
-/*
- * A CSV field as kept (malloc'd; NULL for an empty field, or when out of
- * memory: *oom). The database keeps valid UTF-8, and a byte that is not
- * (a Latin-1 "Caf\xe9" from a spreadsheet) must stay findable and apart
- * from text that merely looks like its escape: so the field's backslashes
- * are doubled and each such byte becomes "\xNN". In kept text a backslash
- * always begins an escape, as in certificate names (RFC 2253), so certs
- * prints it as it is and certs --customer finds a name by what certs
- * printed (tui/cmd-cert.c, customer_key, makes the same text).
- */
-static char *csv_text(const char *s, bool *oom)
-{
-	struct wr_buf b = {0};
-	char *kept = NULL;
-	bool ok = true;
-
-	if (!*s)
-		return NULL;
-	for (const char *p = s; *p && ok; p++)
-		ok = *p == '\\' ? wr_buf_put(&b, "\\\\", 2) : wr_buf_put(&b, p, 1);
-	if (ok && !(kept = wr_utf8_sanitize(b.p, b.len)))
-		ok = false;
-	wr_buf_free(&b);
-	if (!ok)
-		*oom = true;
-	return kept;
-}
-
-/* The customers import's statements. */
-struct csv_stmts {
-	sqlite3_stmt *up, *seen, *keep;
-};
-
-/*
- * Applies one good row: serial (normalised), customer and contact as the
- * CSV has them. A serial's first row in the file wins: a later row giving
- * it another customer is rejected, naming the winner, so that a list
- * cannot silently re-assign a certificate by repeating its serial; the
- * same customer again is no error (its first contact stays). The rows
- * seen live in a temporary table, not in memory: a list may hold a
- * million of them. Customers are compared as the CSV spells them.
- */
-static int csv_apply(struct wr_db *db, struct csv_stmts *q, struct wr_import_stats *st,
-		     wr_reject_cb reject, void *ctx, const char *path, int64_t line,
-		     const char *serial, const char *customer, const char *contact)
-{
-	char *cust = NULL, *cont = NULL;
-	bool oom = false;
-	int step, rc = 0;
-
-	sqlite3_bind_text(q->seen, 1, serial, -1, SQLITE_STATIC);
-	step = sqlite3_step(q->seen);
-	if (step == SQLITE_ROW) {
-		const char *won = sqlite3_column_blob(q->seen, 0);
-		int wlen = sqlite3_column_bytes(q->seen, 0);
-		int64_t wline = sqlite3_column_int64(q->seen, 1);
-		bool matched = sqlite3_column_int(q->seen, 2) != 0;
-
-		if ((size_t)wlen == strlen(customer) && !memcmp(won ? won : "", customer, (size_t)wlen)) {
-			if (matched)
-				st->csv_matched++;
-			else
-				st->csv_unmatched++;
-		} else {
-			char why[720];
-			snprintf(why, sizeof why,
-				 "serial %s is already given to customer '%.*s' by line %lld; this"
-				 " row's customer '%.200s' is not applied",
-				 serial, wlen > 200 ? 200 : wlen, won ? won : "", (long long)wline,
-				 customer);
-			csv_reject(st, reject, ctx, path, line, why);
-		}
-		sqlite3_reset(q->seen);
-		return 0;
-	}
-	sqlite3_reset(q->seen);
-	if (step != SQLITE_DONE)
-		return wr_err_sq(db, "reading the serials seen");
-
-	cust = csv_text(customer, &oom);
-	cont = csv_text(contact, &oom);
-	if (oom) {
-		rc = wr_err(db, WR_ENOMEM, "out of memory");
-		goto out;
-	}
-	sqlite3_bind_text(q->up, 1, cust, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q->up, 2, cont, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q->up, 3, serial, -1, SQLITE_STATIC);
-	step = sqlite3_step(q->up);
-	sqlite3_reset(q->up);
-	sqlite3_clear_bindings(q->up);
-	if (step != SQLITE_DONE) {
-		rc = wr_err_sq(db, "setting a customer");
-		goto out;
-	}
-	bool matched = sqlite3_changes(db->sq) > 0;
-	if (matched)
-		st->csv_matched++;
-	else
-		st->csv_unmatched++;
-	sqlite3_bind_text(q->keep, 1, serial, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(q->keep, 2, customer, (int)strlen(customer), SQLITE_STATIC);
-	sqlite3_bind_int64(q->keep, 3, line);
-	sqlite3_bind_int(q->keep, 4, matched);
-	step = sqlite3_step(q->keep);
-	sqlite3_reset(q->keep);
-	sqlite3_clear_bindings(q->keep);
-	if (step != SQLITE_DONE)
-		rc = wr_err_sq(db, "remembering a serial");
-out:
-	free(cust);
-	free(cont);
-	return rc;
-}
-
-int wr_import_customers(struct wr_db *db, const char *path, wr_reject_cb reject, void *ctx,
-			struct wr_import_stats *st)
-{
-	struct wr_import_stats local;
-	struct csv c = {.line = 1};
-	struct tuning tu = {0};
-	struct csv_stmts q = {0};
-	int64_t rows = 0, line;
-	bool first = true, seen_made = false;
-	int rc, n;
-
-	if (!st)
-		st = &local;
-	st->csv_rows = st->csv_matched = st->csv_unmatched = st->csv_rejected = 0;
-	if (!(c.f = wr_fopen_user(path, "r")))
-		return wr_err(db, errno == ENOENT ? WR_ENOENT : WR_EIO, "%s: %s", path,
-			      strerror(errno));
-	tune(db, &tu);
-	if ((rc = wr_exec(db, "CREATE TEMP TABLE IF NOT EXISTS csv_seen(serial TEXT PRIMARY KEY,"
-			      " customer BLOB NOT NULL, line INTEGER NOT NULL,"
-			      " matched INTEGER NOT NULL) WITHOUT ROWID;"
-			      " DELETE FROM temp.csv_seen")))
-		goto out;
-	seen_made = true;
-	if ((rc = wr_prepare(db, "UPDATE cert SET customer = ?, contact = ? WHERE serial = ?",
-			     &q.up)) ||
-	    (rc = wr_prepare(db, "SELECT customer, line, matched FROM temp.csv_seen WHERE serial = ?",
-			     &q.seen)) ||
-	    (rc = wr_prepare(db, "INSERT INTO temp.csv_seen(serial, customer, line, matched)"
-				 " VALUES (?, ?, ?, ?)",
-			     &q.keep)))
-		goto out;
-	if ((rc = wr_tx_begin(db)))
-		goto out;
-	while ((n = csv_record(&c, &line)) != 0) {
-		char serial[132], why[200];
-
-		if (n == -3) {
-			rc = wr_err(db, WR_ENOMEM, "out of memory");
-			break;
-		}
-		if (n == 1 && !csv_field(&c, 0)[0])
-			continue; /* a blank line */
-		if (first && is_header(&c, n)) {
-			first = false;
-			continue;
-		}
-		first = false;
-		st->csv_rows++;
-		if (n == -1) {
-			csv_reject(st, reject, ctx, path, line,
-				   "unterminated quoted field: want a closing \"");
-			break; /* it ran to the end of the file */
-		}
-		if (n == -2) {
-			csv_reject(st, reject, ctx, path, line,
-				   "text after a closing quote: want , or the end of the line");
-			continue;
-		}
-		if (n != 3) {
-			snprintf(why, sizeof why, "%d columns: want 3 (serial,customer,contact)", n);
-			csv_reject(st, reject, ctx, path, line, why);
-			continue;
-		}
-		if (wr_serial_normalize(csv_field(&c, 0), serial, sizeof serial)) {
-			char *shown = wr_utf8_sanitize(csv_field(&c, 0), strnlen(csv_field(&c, 0), 64));
-			snprintf(why, sizeof why,
-				 "bad serial '%s': want hex digits (0x prefix and colons allowed)",
-				 shown ? shown : "");
-			free(shown);
-			csv_reject(st, reject, ctx, path, line, why);
-			continue;
-		}
-		if ((rc = csv_apply(db, &q, st, reject, ctx, path, line, serial, csv_field(&c, 1),
-				    csv_field(&c, 2))))
-			break;
-		if (++rows % COMMIT_ROWS == 0 && ((rc = wr_tx_commit(db)) || (rc = wr_tx_begin(db))))
-			goto out;
-	}
-	if (rc) {
-		wr_tx_rollback(db);
-		goto out;
-	}
-	if (ferror(c.f)) {
-		wr_tx_rollback(db);
-		rc = wr_err(db, WR_EIO, "%s: read error", path);
-		goto out;
-	}
-	if ((rc = wr_tx_commit(db)))
-		goto out;
-	rc = events_json(db, "customers",
-			 json_pack("{s:I,s:I,s:I,s:I}", "rows", (json_int_t)st->csv_rows,
-				   "matched", (json_int_t)st->csv_matched, "unmatched",
-				   (json_int_t)st->csv_unmatched, "rejected",
-				   (json_int_t)st->csv_rejected));
-out:
-	sqlite3_finalize(q.up);
-	sqlite3_finalize(q.seen);
-	sqlite3_finalize(q.keep);
-	if (seen_made)
-		(void)wr_exec(db, "DROP TABLE IF EXISTS temp.csv_seen");
-	untune(db, &tu);
-	fclose(c.f);
-	free(c.buf);
-	free(c.offs);
-	return rc;
+	return import_run(db, paths, npaths, NULL, 0, issuers, nthreads, cb, cb_ctx, reject, ctx,
+			  st);
 }

@@ -1,7 +1,7 @@
 /*
  * incident.c: the incident's life: creation from a plan, the declaration
- * of a Mass Revocation Event with its deadline, phases, closing, and the
- * figures everyone watches (counts and status).
+ * of a Mass Revocation Event with its deadline, phases, closing and
+ * reopening, and the figures everyone watches (counts and status).
  *
  * Counts come from the database at the instant asked: trigger-kept
  * counters for what changes by writes, one indexed range count for
@@ -37,7 +37,8 @@ int wr_incident_init(struct wr_db *db, const char *name, int64_t active_total,
 	}
 	sqlite3_finalize(st);
 
-	if ((rc = wr_prepare(db, "INSERT INTO team(id, name, position) VALUES (?, ?, ?)", &st)))
+	if ((rc = wr_prepare(db, "INSERT INTO team(id, name, position, short) VALUES (?, ?, ?, ?)",
+			     &st)))
 		goto fail;
 	for (size_t i = 0; i < wr_plan_team_count(plan); i++) {
 		const struct wr_plan_team *t = wr_plan_team_at(plan, i);
@@ -45,6 +46,8 @@ int wr_incident_init(struct wr_db *db, const char *name, int64_t active_total,
 		sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (int64_t)i);
+		/* The tabs' labels when the names do not fit (NULL: cut names). */
+		sqlite3_bind_text(st, 4, t->short_name, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rc = wr_err_sq(db, "adding a team");
 			goto fail;
@@ -107,6 +110,8 @@ int wr_counts_get(struct wr_db *db, int64_t now, struct wr_counts *c)
 		else if (!strcmp(k, "notified")) c->notified = n;
 		else if (!strcmp(k, "replaced")) c->replaced = n;
 		else if (!strcmp(k, "unchecked")) c->unchecked = n;
+		else if (!strcmp(k, "acknowledged")) c->acknowledged = n;
+		else if (!strcmp(k, "replacement_issued")) c->replacement_issued = n;
 	}
 	sqlite3_finalize(st);
 	/* notAfter is the last second of validity (RFC 5280 4.1.2.5). */
@@ -348,4 +353,54 @@ int wr_incident_close(struct wr_db *db, const char *note)
 		json_object_set_new(d, "note", json_string(note));
 	return update_incident(db, "UPDATE incident SET state = 'closed', closed = ?"
 			       " WHERE state <> 'closed'", wr_clock_now(db), "close", d);
+}
+
+/* Reopening undoes a close that came too early (more certificates found,
+ * a revocation that did not publish): the incident returns to the state
+ * it had, declared when it was. Management only, with the reason on
+ * record: a reopened incident is one the auditor will ask about. */
+int wr_incident_reopen(struct wr_db *db, const char *note)
+{
+	sqlite3_stmt *st;
+	int64_t closed = 0, declared = 0;
+	char state[16] = "";
+	int rc;
+
+	if (!note || !*note)
+		return wr_err(db, WR_EINVAL, "reopening needs a reason (--note)");
+	if ((rc = wr_auth_team(db, "management")))
+		return rc;
+	if ((rc = wr_tx_begin(db)))
+		return rc;
+	if ((rc = wr_prepare(db, "SELECT state, closed, declared FROM incident WHERE id = 1", &st)))
+		goto fail;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		copy_text(state, sizeof state, wr_col_text(st, 0));
+		closed = wr_col_i64(st, 1);
+		declared = wr_col_i64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (strcmp(state, WR_STATE_CLOSED) != 0) {
+		rc = wr_err(db, WR_ESTATE, "the incident is %s, not closed: nothing to reopen",
+			    state[0] ? state : "missing");
+		goto fail;
+	}
+	const char *back = declared ? WR_STATE_DECLARED : WR_STATE_ASSESSING;
+	if ((rc = wr_prepare(db, "UPDATE incident SET state = ?, closed = NULL WHERE id = 1", &st)))
+		goto fail;
+	sqlite3_bind_text(st, 1, back, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : wr_err_sq(db, "reopening");
+	sqlite3_finalize(st);
+	if (rc)
+		goto fail;
+	char t[WR_TIME_BUFSZ];
+	json_t *d = json_pack("{s:s, s:s}", "note", note, "state", back);
+	if (d && closed)
+		json_object_set_new(d, "closed_at", json_string(wr_time_format(closed, t)));
+	if ((rc = wr_event_add_json(db, "incident-reopen", d)))
+		goto fail;
+	return wr_tx_commit(db);
+fail:
+	wr_tx_rollback(db);
+	return rc;
 }

@@ -16,6 +16,7 @@ struct wr_db {
 	char actor[64];
 	const struct wr_config *cfg;
 	int tx_depth; /* wr_tx_begin nests: only the outermost commits */
+	bool was_busy; /* a statement gave up waiting for a writer (wr_db_was_busy) */
 	bool test_clock;	     /* created under WARROOM_NOW: honour it */
 	bool keyed;		     /* installed: events carry an HMAC */
 	unsigned char audit_key[32];
@@ -24,6 +25,7 @@ struct wr_db {
 	char cfg_policy_sha[65];
 	struct wr_config *pinned;    /* the newest pin, parsed; NULL: none */
 	char pinned_sha[65];
+	struct wr_evtext *evtext;    /* event-text.c's lookups, prepared once */
 	char errmsg[512];
 };
 
@@ -57,6 +59,8 @@ static inline int wr_bind_time(sqlite3_stmt *st, int i, int64_t t)
 
 /* Records an event with a jansson object (stolen), inside a transaction. */
 int wr_event_add_json(struct wr_db *db, const char *action, json_t *details);
+/* Finalizes event-text.c's statements (wr_db_close). */
+void wr_evtext_free(struct wr_db *db);
 
 /* A growable, NUL-terminated byte buffer (buf.c); zero-initialise it. */
 struct wr_buf {
@@ -102,6 +106,8 @@ extern const char wr_migrate_002[];
 extern const char wr_migrate_003[];
 extern const char wr_migrate_004[];
 extern const char wr_migrate_005[];
+extern const char wr_migrate_006[];
+extern const char wr_migrate_007[];
 extern const char wr_default_plan[];
 
 /* The plan's content, for incident.c (plan.c). */
@@ -114,7 +120,10 @@ struct wr_plan_task {
 };
 struct wr_plan_team {
 	char *id, *name;
+	char *short_name; /* NULL: none */
 };
+/* The longest short name: it fits struct wr_team's short_name. */
+#define WR_PLAN_SHORT_MAX 20
 const struct wr_plan_team *wr_plan_team_at(const struct wr_plan *p, size_t i);
 const struct wr_plan_task *wr_plan_task_at(const struct wr_plan *p, size_t i);
 
@@ -124,8 +133,44 @@ const struct wr_plan_task *wr_plan_task_at(const struct wr_plan *p, size_t i);
 struct X509_name_st;
 char *wr_name_text(const struct X509_name_st *name);
 
+/* A process's start time in clock ticks since boot (/proc/PID/stat field
+ * 22), -1 when it is gone: with the pid it names one process even after
+ * pids wrap (run.c). */
+long long wr_proc_start(long pid);
+
 /* The certificate's state label at instant now (cert.c). */
 const char *wr_cert_state_label(const char *state, int64_t revoked_at, int64_t not_after,
 				int64_t hold_until, int64_t now);
+
+/* What RFC 9773's ARI identifier is made of, found in a certificate's DER
+ * by cert.c's walk and borrowed from der: the authorityKeyIdentifier's
+ * keyIdentifier (NULL when there is none) and the serial INTEGER's
+ * content octets, a leading 00 kept. WR_EINVAL: not a certificate. */
+int wr_cert_ari_parts(const unsigned char *der, size_t len, const unsigned char **akid,
+		      size_t *akid_len, const unsigned char **serial, size_t *serial_len);
+
+/* The import's reading without its storing (import.c), for a command
+ * that reads certificates it does not import (replace.c): the same
+ * files, directories, PEM and DER, the same reports of what is rejected,
+ * signatures checked against issuers (NULL: none known). Each certificate
+ * goes to cb on the calling thread, in the files' order, its bytes and
+ * fields borrowed for the call; cb returns 0 or a WR_E* code that stops
+ * the reading. st: files, certs, rejected, unchecked, forged. */
+struct wr_import_cert {
+	const unsigned char *der;
+	size_t len;
+	const struct wr_cert_info *ci;
+	bool checked;	   /* its signature verified with a known issuer's key */
+	const char *where; /* "FILE" or "FILE:LINE" */
+};
+typedef int (*wr_import_cert_cb)(const struct wr_import_cert *c, void *ctx);
+int wr_import_read(struct wr_db *db, const char *const *paths, size_t npaths,
+		   const struct wr_issuers *issuers, int nthreads, wr_import_cert_cb cb,
+		   void *cb_ctx, wr_reject_cb reject, void *ctx, struct wr_import_stats *st);
+/* The issuers an import checks against: the user's files (opened with the
+ * user's rights), then [ca] issuers and [local] ca_cert. *out NULL when
+ * none is known. */
+int wr_import_issuers(struct wr_db *db, const char *const *files, size_t nfiles,
+		      struct wr_issuers **out);
 
 #endif

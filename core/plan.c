@@ -133,6 +133,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 		p->teams = nt;
 		team = &p->teams[p->nteams++];
 		team->name = NULL;
+		team->short_name = NULL;
 		if (!(team->id = strdup(id)))
 			return 0;
 	}
@@ -141,10 +142,21 @@ static int handler(void *user, const char *section, const char *key, const char 
 		team->name = strdup(value);
 		return team->name != NULL;
 	}
+	/* A tab label where the name does not fit (80 columns): short. */
+	if (strcmp(key, "short") == 0) {
+		if (!*value || strlen(value) > WR_PLAN_SHORT_MAX) {
+			snprintf(p->err, sizeof p->err,
+				 "[team %s] short must be 1 to %d bytes", id, WR_PLAN_SHORT_MAX);
+			return 0;
+		}
+		free(team->short_name);
+		team->short_name = strdup(value);
+		return team->short_name != NULL;
+	}
 	int phase = wr_phase_parse(key);
 	if (phase < 0 || isdigit((unsigned char)key[0])) {
 		snprintf(p->err, sizeof p->err,
-			 "unknown key '%s' in [team %s] (name, activation, communication, "
+			 "unknown key '%s' in [team %s] (name, short, activation, communication, "
 			 "replacement, revocation, post-mortem)", key, id);
 		return 0;
 	}
@@ -166,7 +178,7 @@ void wr_plan_free(struct wr_plan *p)
 	if (!p)
 		return;
 	for (size_t i = 0; i < p->nteams; i++)
-		free(p->teams[i].id), free(p->teams[i].name);
+		free(p->teams[i].id), free(p->teams[i].name), free(p->teams[i].short_name);
 	for (size_t i = 0; i < p->ntasks; i++)
 		free(p->tasks[i].title);
 	free(p->teams);

@@ -2,7 +2,8 @@
  * wave.c: revocation in waves, in the order Management sets.
  *
  * A wave names certificates (by customer, or a file of serials; with no
- * selector, every certificate not yet in a wave) and may have an earliest
+ * selector, every certificate not yet in a wave), narrowed to those of
+ * critical customers or of none when asked, and may have an earliest
  * start. The engine (revoke.c) asks wr_wave_pick which wave a plain
  * `revoke` runs: the first, in Management's order, that has certificates
  * to revoke and whose time has come; certificates in no wave come after
@@ -53,6 +54,9 @@ int wr_wave_add(struct wr_db *db, const struct wr_wave_spec *w, wr_reject_cb rej
 		return wr_err(db, WR_EINVAL, "a wave needs a name");
 	if (w->ncustomers && w->serials_file)
 		return wr_err(db, WR_EINVAL, "a wave takes customers or a file of serials, not both");
+	if (w->critical != WR_CRITICAL_ANY && w->critical != WR_CRITICAL_YES &&
+	    w->critical != WR_CRITICAL_NO)
+		return wr_err(db, WR_EINVAL, "critical is yes or no");
 	if ((rc = wr_auth_team(db, "management")))
 		return rc;
 	/* The user's file: read with the user's own rights (installed mode). */
@@ -79,10 +83,17 @@ int wr_wave_add(struct wr_db *db, const struct wr_wave_spec *w, wr_reject_cb rej
 	if (rc)
 		goto fail;
 	id = sqlite3_last_insert_rowid(db->sq);
-	/* Only certificates still to revoke and in no wave yet. */
-	static const char *const base =
-		"UPDATE cert SET wave = ?1 WHERE wave IS NULL AND revoked_at IS NULL";
-	char sql[256];
+	/* Only certificates still to revoke and in no wave yet; with critical,
+	 * only those of critical customers (yes), or of none (no: a
+	 * certificate with no customer is of no critical customer). */
+	char base[320], sql[384];
+	snprintf(base, sizeof base, "UPDATE cert SET wave = ?1 WHERE wave IS NULL AND revoked_at IS NULL%s",
+		 w->critical == WR_CRITICAL_YES
+			 ? " AND customer IN (SELECT name FROM customer WHERE critical = 1)"
+		 : w->critical == WR_CRITICAL_NO
+			 ? " AND (customer IS NULL OR customer NOT IN"
+			   " (SELECT name FROM customer WHERE critical = 1))"
+			 : "");
 	if (w->serials_file) {
 		snprintf(sql, sizeof sql, "%s AND serial = ?2", base);
 		if ((rc = wr_prepare(db, sql, &st)))
@@ -107,7 +118,14 @@ int wr_wave_add(struct wr_db *db, const struct wr_wave_spec *w, wr_reject_cb rej
 			n += changed;
 			if (!changed && reject) {
 				reject(w->customers[i],
-				       "this customer has no unrevoked certificate outside another wave",
+				       w->critical == WR_CRITICAL_YES
+					       ? "this customer is not critical, or has no unrevoked"
+						 " certificate outside another wave"
+				       : w->critical == WR_CRITICAL_NO
+					       ? "this customer is critical, or has no unrevoked"
+						 " certificate outside another wave"
+					       : "this customer has no unrevoked certificate outside"
+						 " another wave",
 				       ctx);
 				unknown++;
 			}
@@ -125,7 +143,7 @@ int wr_wave_add(struct wr_db *db, const struct wr_wave_spec *w, wr_reject_cb rej
 	st = NULL;
 	if (rc)
 		goto fail;
-	if (n == 0 && (w->ncustomers || w->serials_file)) {
+	if (n == 0 && (w->ncustomers || w->serials_file || w->critical != WR_CRITICAL_ANY)) {
 		/* Nothing it names is left to put in it: no empty wave. */
 		rc = wr_err(db, WR_EINVAL, "wave '%s': nothing it names is left to revoke outside"
 					   " another wave; not added", w->name);
@@ -144,6 +162,9 @@ int wr_wave_add(struct wr_db *db, const struct wr_wave_spec *w, wr_reject_cb rej
 	}
 	if (w->serials_file)
 		json_object_set_new(d, "unknown_serials", json_integer(unknown));
+	if (w->critical != WR_CRITICAL_ANY)
+		json_object_set_new(d, "critical",
+				    json_string(w->critical == WR_CRITICAL_YES ? "yes" : "no"));
 	if ((rc = wr_event_add_json(db, "wave-add", d)))
 		goto fail;
 	if ((rc = wr_tx_commit(db)))

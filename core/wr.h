@@ -29,6 +29,7 @@ enum {
 	WR_EIO = -9,
 	WR_ECORRUPT = -10, /* the audit chain is broken */
 	WR_ESTATE = -11,  /* not in this incident state */
+	WR_EBUSY = -12,	  /* another writer held the database past the busy timeout */
 };
 const char *wr_strerror(int code);
 
@@ -45,6 +46,17 @@ const char *wr_time_format(int64_t t, char buf[WR_TIME_BUFSZ]);
 int wr_duration_parse(const char *s, int64_t *out); /* "90m", "24h", "5d" */
 /* "4d 03:02:01", "-00:10:00"; buf of WR_TIME_BUFSZ. */
 const char *wr_duration_format(int64_t secs, char buf[WR_TIME_BUFSZ]);
+
+/* ---- "did you mean" (core/suggest.c) -------------------------------------- */
+/* The nearest candidate to a mistyped word, by edit distance, when it is
+ * near enough to be a slip (1 edit in 4 letters, 2 in 8, else 3). */
+struct wr_suggest {
+	const char *word, *best; /* best: borrowed from the candidates */
+	int dist, limit;
+};
+void wr_suggest_init(struct wr_suggest *s, const char *word);
+void wr_suggest_add(struct wr_suggest *s, const char *candidate);
+const char *wr_suggest_best(const struct wr_suggest *s); /* NULL: none near */
 
 /* ---- rules (core/rules.c) ------------------------------------------------- */
 #define WR_CRL_OMIT (-1) /* unspecified: no reasonCode extension at all */
@@ -186,6 +198,12 @@ void wr_db_set_config(struct wr_db *db, const struct wr_config *cfg);
 const struct wr_config *wr_db_config(const struct wr_db *db);
 /* Changes whenever another connection commits: the console polls it. */
 int wr_db_data_version(struct wr_db *db, int64_t *version);
+/* How long a statement waits for another writer before WR_EBUSY: 60 s by
+ * default (the CLI queues); the console sets a short one and retries. */
+void wr_db_set_busy_timeout(struct wr_db *db, int ms);
+/* True once when a statement gave up waiting for another writer since
+ * the last call (the flag clears). */
+bool wr_db_was_busy(struct wr_db *db);
 
 /* ---- permissions (core/auth.c) ------------------------------------------- */
 /* 0 when the actor may act for team; WR_EPERM naming the team needed. */
@@ -225,7 +243,9 @@ int wr_incident_init(struct wr_db *db, const char *name, int64_t active_total,
 struct wr_counts {
 	int64_t affected, revoked, pending, expired, replaced, notified;
 	int64_t held; /* "delayed": held past now, neither revoked nor expired */
+	int64_t acknowledged; /* certificates whose customer acknowledged (ack) */
 	int64_t unchecked; /* imported with no known issuer: signature unchecked */
+	int64_t replacement_issued; /* with a replacement issued (import --replacements) */
 };
 /* Counts at instant now: expired = not revoked and notAfter < now;
  * pending = neither revoked, expired nor held. */
@@ -259,15 +279,32 @@ int wr_incident_declare(struct wr_db *db, const char *reason, int64_t discovered
 			struct wr_mre_criterion out[WR_MRE_CRITERIA]);
 int wr_incident_set_phase(struct wr_db *db, int phase);
 int wr_incident_close(struct wr_db *db, const char *note);
+/* Reopens a closed incident (Management; note: why, required), back to
+ * declared, or assessing when it never was; recorded as incident-reopen. */
+int wr_incident_reopen(struct wr_db *db, const char *note);
 
 /* ---- teams and tasks (core/task.c) --------------------------------------- */
+/* A team's open tasks that need someone: what its pane and the wall show. */
+struct wr_team_health {
+	int open;	/* not done */
+	int overdue;	/* not done, due before now */
+	int due_soon;	/* not done, due within WR_DUE_SOON from now */
+	int unassigned; /* not done, no owner */
+	int blocked;	/* not done, blocked */
+};
+#define WR_DUE_SOON 3600
 struct wr_team {
 	char id[48];
 	char name[96];
+	char short_name[24]; /* the plan's "short", "" when none */
 	int tasks_total, tasks_done;
+	struct wr_team_health health; /* zero until wr_team_health fills it */
 };
 /* Allocates *out (free with free()). */
 int wr_team_list(struct wr_db *db, struct wr_team **out, size_t *n);
+/* Fills teams[i].health from one query, counting tasks of phase max_phase
+ * and earlier (-1: all) as at now. */
+int wr_team_health(struct wr_db *db, int64_t now, int max_phase, struct wr_team *teams, size_t n);
 
 struct wr_task {
 	int64_t id;
@@ -278,13 +315,18 @@ struct wr_task {
 	int64_t due;	   /* 0: none */
 	const char *done_by;
 	int64_t done_at; /* 0: not done */
-	const char *note;
+	const char *note; /* the newest note's text, NULL: none */
+	const char *blocked; /* the reason, NULL: not blocked */
+	const char *blocked_by;
+	int64_t blocked_at;
 };
 struct wr_task_filter {
 	const char *team;  /* NULL: all */
 	int max_phase;	   /* tasks of this phase and earlier; -1: all */
 	bool undone_only;
 	const char *match; /* substring of title/owner/note, NULL: any */
+	const char *owner; /* this owner's tasks only, NULL: any */
+	bool unassigned_only;
 };
 typedef int (*wr_task_cb)(const struct wr_task *t, void *ctx);
 int wr_task_foreach(struct wr_db *db, const struct wr_task_filter *f, wr_task_cb cb, void *ctx);
@@ -292,7 +334,22 @@ int wr_task_get(struct wr_db *db, int64_t id, wr_task_cb cb, void *ctx);
 int wr_task_done(struct wr_db *db, int64_t id, const char *note);
 int wr_task_reopen(struct wr_db *db, int64_t id);
 int wr_task_assign(struct wr_db *db, int64_t id, const char *owner);
+/* Appends a note by the actor (task_note); task.note keeps the newest. */
 int wr_task_note(struct wr_db *db, int64_t id, const char *note);
+/* Blocks an open task with a reason (again: a new reason), or unblocks it. */
+int wr_task_block(struct wr_db *db, int64_t id, const char *reason);
+int wr_task_unblock(struct wr_db *db, int64_t id);
+struct wr_task_note {
+	int64_t id, at;
+	const char *author, *text; /* borrowed for the callback's duration */
+};
+typedef int (*wr_task_note_cb)(const struct wr_task_note *n, void *ctx);
+/* A task's notes, oldest first. */
+int wr_task_notes(struct wr_db *db, int64_t id, wr_task_note_cb cb, void *ctx);
+/* A task's history: the events whose details.task is id, oldest first. */
+struct wr_event;
+int wr_task_history(struct wr_db *db, int64_t id,
+		    int (*cb)(const struct wr_event *e, void *ctx), void *ctx);
 int wr_task_add(struct wr_db *db, const char *team, int phase, int64_t due,
 		const char *title, int64_t *id_out);
 
@@ -319,6 +376,9 @@ struct wr_issuers;
 struct wr_issuers *wr_issuers_new(void); /* NULL when out of memory */
 void wr_issuers_free(struct wr_issuers *is);
 size_t wr_issuers_count(const struct wr_issuers *is);
+/* True when a known issuer's subject, as the issuer column holds names,
+ * is name. */
+bool wr_issuers_knows(const struct wr_issuers *is, const char *name);
 /* Adds the certificates of a PEM bundle (or one DER certificate); user:
  * a path the user named, opened with the user's rights. err says why. */
 int wr_issuers_add_file(struct wr_issuers *is, const char *path, bool user, char *err,
@@ -337,6 +397,7 @@ int wr_cert_check(const struct wr_issuers *is, const unsigned char *der, size_t 
 struct wr_import_stats {
 	int64_t files, certs, added, duplicates, rejected;
 	int64_t csv_rows, csv_matched, csv_unmatched, csv_rejected;
+	int64_t csv_customers_new, csv_customers_updated; /* customer rows */
 	int64_t unchecked, forged, conflicts;
 };
 /* Called for each rejected file or CSV row: where is "FILE" or "FILE:LINE". */
@@ -356,7 +417,12 @@ int wr_import_paths(struct wr_db *db, const char *const *paths, size_t npaths,
 int wr_import_paths_issuers(struct wr_db *db, const char *const *paths, size_t npaths,
 			    const char *const *issuers, size_t nissuers, int nthreads,
 			    wr_reject_cb reject, void *ctx, struct wr_import_stats *st);
-/* CSV serial,customer,contact (serial in hex; a header row is allowed). */
+/* The customer list (core/customer-csv.c): CSV serial,customer,contact
+ * (serial in hex), or the columns a header row names: serial, customer,
+ * contact, and optionally critical (yes/no) and endpoints (host[:port]...).
+ * All or nothing: each bad row goes to reject as FILE:LINE, and then
+ * nothing is applied (WR_EINVAL). A customer row is made or updated for
+ * each customer whose rows matched a certificate. */
 int wr_import_customers(struct wr_db *db, const char *csv, wr_reject_cb reject,
 			void *ctx, struct wr_import_stats *st);
 
@@ -371,6 +437,10 @@ struct wr_cert {
 	unsigned char sha256[32], spki_sha256[32];
 	const char *error;	/* the backend's last error, or NULL */
 	const char *hold_reason; /* a delay's rationale, or NULL */
+	/* The replacement issued (import --replacements); serial NULL: none. */
+	const char *repl_serial;
+	unsigned char repl_sha256[32];
+	int64_t repl_not_before, repl_not_after, repl_linked_at;
 };
 struct wr_cert_filter {
 	const char *state;    /* NULL: any; also "expired" and "held" */
@@ -381,6 +451,113 @@ struct wr_cert_filter {
 };
 typedef int (*wr_cert_cb)(const struct wr_cert *c, void *ctx);
 int wr_cert_foreach(struct wr_db *db, const struct wr_cert_filter *f, wr_cert_cb cb, void *ctx);
+
+/* ---- customers (core/customer.c) ---------------------------------------- */
+/* A customer is a row of its own: one contact, critical or not, and
+ * Customer Relations' acknowledgement; its certificates name it
+ * (wr_cert.customer). Names are as the database keeps them. */
+enum { WR_CRITICAL_ANY = 0, WR_CRITICAL_YES = 1, WR_CRITICAL_NO = 2 };
+/* "yes"/"no" (also y/n, true/false, 1/0; any case): WR_CRITICAL_YES or
+ * WR_CRITICAL_NO; -1 otherwise. */
+int wr_critical_parse(const char *s);
+/* One bare e-mail address: UTF-8, no control or direction character, no
+ * space, comma or bracket, one @ between a user and a domain. 0, or
+ * WR_EINVAL with why (what was expected). */
+int wr_contact_check(const char *contact, char *why, size_t whysz);
+/* Space-separated host[:port] (an IPv6 address in brackets): *out the same
+ * normalised, host lower-case, port 443 left out, each once (malloc'd;
+ * NULL when in holds none), or WR_EINVAL with why. */
+int wr_endpoints_normalize(const char *in, char **out, char *why, size_t whysz);
+/* Sets the contact (NULL: unchanged) and critical (WR_CRITICAL_ANY:
+ * unchanged) of a customer, once for all its certificates (Customer
+ * Relations); recorded as customer-set with the old and new values.
+ * *changed: false when both were already so (nothing recorded). */
+int wr_customer_set(struct wr_db *db, const char *name, const char *contact, int critical,
+		    bool *changed);
+/* Records the customer's acknowledgement, with an optional note (Customer
+ * Relations); recorded as customer-ack. *certs: its certificates. */
+int wr_customer_ack(struct wr_db *db, const char *name, const char *note, int64_t *certs);
+struct wr_customer {
+	int64_t id;
+	const char *name, *contact; /* borrowed; contact NULL: none */
+	bool critical;
+	int64_t acknowledged_at; /* 0: not acknowledged */
+	const char *acknowledged_by, *ack_note;
+	int64_t created, updated;
+	/* Its certificates, and of those: notified, acknowledged (all of
+	 * them once the customer acknowledged), replaced, revoked, expired
+	 * unrevoked, and outstanding: neither replaced, revoked nor expired. */
+	int64_t certificates, notified, acknowledged, replaced, revoked, expired, outstanding;
+};
+typedef int (*wr_customer_cb)(const struct wr_customer *c, void *ctx);
+/* Every customer with its figures at now (0: the clock), furthest behind
+ * first: critical ones, then the largest share outstanding, the most
+ * outstanding, not acknowledged before acknowledged, by name. */
+int wr_customer_foreach(struct wr_db *db, int64_t now, wr_customer_cb cb, void *ctx);
+/* One customer; WR_ENOENT (suggesting a near name) when there is none. */
+int wr_customer_get(struct wr_db *db, const char *name, int64_t now, wr_customer_cb cb, void *ctx);
+
+/* ---- replacements issued (core/replace.c) ------------------------------- */
+/*
+ * Whether a certificate name covers another as a CA issues them (RFC 6125
+ * 6.4.3, BR 3.2.2.6): equal, ignoring ASCII case; or pattern is a wildcard
+ * "*.REST" whose REST has two labels or more, name has exactly one label
+ * more than REST (not empty, no "*") and ends in ".REST". So
+ * "*.example.com" covers "a.example.com", never "example.com" nor
+ * "b.a.example.com"; a wildcard name is covered by itself alone.
+ */
+bool wr_name_covers(const char *pattern, const char *name);
+/* import --replacements: links each affected certificate to the newest
+ * certificate read that replaces it (see replace.c for the rule), or
+ * reports why each one read replaces none. */
+struct wr_replace_stats {
+	int64_t files, certs;	/* read */
+	int64_t rejected;	/* files: unreadable, not a certificate, forged */
+	int64_t forged;		/* certificates whose signature does not verify */
+	int64_t unchecked;	/* certificates read with no issuer known */
+	int64_t linked;		/* affected certificates linked by this run */
+	int64_t relinked;	/* of those, linked before to an older replacement */
+	int64_t already;	/* affected certificates already linked to the one found */
+	int64_t unmatched;	/* certificates read that replace none (reported) */
+	int64_t affected;	/* certificates read that are affected ones (reported) */
+	int64_t nameless;	/* certificates read with no DNS or IP name (a CA's) */
+	int64_t ambiguous;	/* certificates read linked to several customers' */
+	int64_t missing;	/* affected certificates still without a replacement */
+};
+/* reject: a file or certificate refused, or one that replaces nothing,
+ * with why; note: what was done but deserves a look (an ambiguity, a
+ * certificate of a chain skipped). issuers: the user's --issuers files. */
+int wr_replace_import(struct wr_db *db, const char *const *paths, size_t npaths,
+		      const char *const *issuers, size_t nissuers, int nthreads,
+		      wr_reject_cb reject, wr_reject_cb note, void *ctx,
+		      struct wr_replace_stats *st);
+
+/* ---- ACME Renewal Information, RFC 9773 (core/ari.c) ------------------- */
+/* The certificate's ARI identifier (RFC 9773 4.1): base64url, unpadded, of
+ * the authorityKeyIdentifier's keyIdentifier, ".", base64url of the serial
+ * number's DER content octets (a leading 00 kept). WR_EINVAL with why
+ * (static text) when der is no certificate or has no keyIdentifier. */
+#define WR_ARI_ID_MAX 200
+int wr_ari_id(const unsigned char *der, size_t len, char out[WR_ARI_ID_MAX], const char **why);
+/* The renewal window for a revocation deadline, as at now: from now to
+ * halfway to the deadline, so that clients renew in the first half of the
+ * time left and the second half is the margin for deploying the new
+ * certificate and for the clients that come late. WR_ESTATE when no
+ * deadline is set (0) or less than two seconds are left. */
+int wr_ari_window(int64_t now, int64_t deadline, int64_t *start, int64_t *end);
+struct wr_ari_stats {
+	int64_t written;  /* renewalInfo files */
+	int64_t revoked, expired; /* skipped */
+	int64_t no_aki;	  /* skipped: no authorityKeyIdentifier (reported) */
+	int64_t start, end, deadline;
+	const char *explanation_url; /* [notify] info_url, NULL: none; borrowed */
+};
+/* Writes DIR/ID.json, a renewalInfo object, for every affected
+ * certificate neither revoked nor expired, and DIR/index.json (identifier
+ * to serial); DIR, which the user names, is written with the user's
+ * rights, each file through a temporary file and rename(2). */
+int wr_ari_write(struct wr_db *db, const char *dir, wr_reject_cb reject, void *ctx,
+		 struct wr_ari_stats *st);
 
 /* ---- revocation (core/revoke.c) ----------------------------------------- */
 /* Management records an authorization; a revocation run needs one with
@@ -405,6 +582,11 @@ struct wr_wave_spec {
 	size_t ncustomers;
 	const char *serials_file;
 	int64_t not_before; /* 0: at once */
+	/* WR_CRITICAL_YES: only certificates of critical customers;
+	 * WR_CRITICAL_NO: only those of no critical customer (none included);
+	 * WR_CRITICAL_ANY: either. Narrows the customers, the serials, or,
+	 * with neither, every certificate in no wave yet. */
+	int critical;
 };
 /* Appends the wave to the order (Management); *assigned certificates. */
 int wr_wave_add(struct wr_db *db, const struct wr_wave_spec *w, wr_reject_cb reject, void *ctx,
@@ -443,9 +625,14 @@ struct wr_revoke_progress {
 	int64_t failed;	 /* refused or failed; retried next run */
 	int64_t reclaimed; /* left submitted by a dead run, submitted again */
 	double elapsed;	 /* seconds */
+	/* Where they went: reading the batches from the incident, the
+	 * backend's answers, recording them, and the publication after. */
+	double read_s, backend_s, record_s, publish_s;
 	const char *backend;
 	char wave[64];	 /* the wave run, "" when the incident has none */
 	const char *last_error; /* the newest failure's message, or NULL */
+	bool cancelled;	 /* a cancel request ended it between batches */
+	char cancelled_by[64];
 };
 typedef void (*wr_progress_cb)(const struct wr_revoke_progress *p, void *ctx);
 /* Revokes pending certificates in batches through the configured backend:
@@ -466,6 +653,63 @@ struct wr_published {
 };
 int wr_published_get(struct wr_db *db, struct wr_published *p);
 
+/* ---- runs (core/run.c) --------------------------------------------------- */
+/*
+ * A long command (revoke, import, verify, crl, notify, probe) is a run in
+ * the run table, which every console shows: what runs, who started it,
+ * done/total, rate, time left, failures. A run is paused, resumed or
+ * cancelled by a request any console or the CLI records; the engine acts
+ * on it between batches (wr_run_check), so a batch is never cut. A run
+ * whose process is gone without ending it shows as died and blocks
+ * nothing. The calls after wr_run_begin do nothing for id 0.
+ */
+int wr_run_begin(struct wr_db *db, const char *kind, const char *args, int64_t total,
+		 int64_t *id);
+int wr_run_total(struct wr_db *db, int64_t id, int64_t total);
+/* One UPDATE by primary key: cheap enough for every batch. */
+int wr_run_progress(struct wr_db *db, int64_t id, int64_t done, int64_t failed,
+		    const char *last_error);
+/* state: "done", "cancelled" or "failed". */
+int wr_run_end(struct wr_db *db, int64_t id, const char *state);
+/* what: "pause", "resume" or "cancel", recorded as the event run-pause,
+ * run-resume or run-cancel. By the run's starter, Management, or the team
+ * that owns the kind (wr_run_team). WR_ENOENT, or WR_ESTATE when the run
+ * has ended or died, or is already paused (pause) or not (resume). */
+int wr_run_request(struct wr_db *db, int64_t id, const char *what);
+/* The team whose runs of kind these are ("revocation"), NULL: none. */
+const char *wr_run_team(const char *kind);
+enum { WR_RUN_GO = 0, WR_RUN_STOP = 1 };
+/* Between batches: WR_RUN_GO, or WR_RUN_STOP when a cancel was asked
+ * (*by, 64 bytes or NULL, names who). On a pause request it marks the run
+ * paused and waits, polling every WR_RUN_POLL_MS, until a resume (GO) or
+ * a cancel (STOP). Negative WR_E* on error. */
+#define WR_RUN_POLL_MS 250
+int wr_run_check(struct wr_db *db, int64_t id, char *by);
+
+struct wr_run {
+	int64_t id;
+	const char *kind, *args, *started_by, *host; /* borrowed for the callback */
+	int64_t pid;
+	int64_t started_at, ended_at; /* the incident's clock; ended 0: not */
+	int64_t updated_at;	      /* the machine's clock: last sign of life */
+	int64_t total, done, failed;
+	double rate;	      /* per second of work, pauses left out; 0: unknown */
+	int64_t seconds_left; /* at that rate; -1: unknown */
+	const char *state;    /* running paused done cancelled failed died */
+	const char *request;  /* a request not acted on yet, or NULL */
+	const char *requested_by;
+	const char *last_error;
+	bool live;	      /* running or paused, and its process is there */
+};
+enum {
+	WR_RUNS_LIVE = 0,     /* running, paused, and died within the hour */
+	WR_RUNS_ALL = 1,      /* the newest 100, whatever their state */
+};
+typedef int (*wr_run_cb)(const struct wr_run *r, void *ctx);
+/* Reads only: never waits for a writer. Oldest first. */
+int wr_run_foreach(struct wr_db *db, int which, wr_run_cb cb, void *ctx);
+int wr_run_get(struct wr_db *db, int64_t id, wr_run_cb cb, void *ctx);
+
 /* ---- timeline and audit (core/audit.c) ----------------------------------- */
 struct wr_event {
 	int64_t id, at;
@@ -477,6 +721,35 @@ typedef int (*wr_event_cb)(const struct wr_event *e, void *ctx);
  * newest first when newest_first. */
 int wr_event_foreach(struct wr_db *db, int64_t limit, bool newest_first, const char *match,
 		     wr_event_cb cb, void *ctx);
+/* The event as a sentence whose subject is its actor (core/event-text.c):
+ *   carol ticked "Send the early notice" (Customer Relations)
+ * with the task's title and team, the customer, the counts, the reason in
+ * words, looked up in db. Raw text: names, titles and notes are copied as
+ * they are, control bytes included; escape it at the edge that shows it.
+ * An action without words of its own reads as its words and key=value.
+ * Writes at most n bytes (NUL included; cut between characters) and
+ * returns the sentence's full length, as snprintf, or WR_ENOMEM. */
+int wr_event_sentence(struct wr_db *db, const struct wr_event *e, char *buf, size_t n);
+/* The same, cut to fit a narrow pane (quoted_max > 0): each quoted text
+ * but the last (a title, a name) after quoted_max characters with an
+ * ellipsis, and teams by the plan's short names, so that the team, the
+ * owner and the note still show after a long title. 0: whole. */
+int wr_event_sentence_fit(struct wr_db *db, const struct wr_event *e, int quoted_max, char *buf,
+			  size_t n);
+/* The sentence, malloc'd (NULL when out of memory). */
+char *wr_event_sentence_dup(struct wr_db *db, const struct wr_event *e, int quoted_max);
+/* True when action has words of its own (not the key=value fallback). */
+bool wr_event_known(const char *action);
+/* What a timeline filter matches: text in the sentence, or in "ACTOR
+ * ACTION DETAILS" as the log's --grep always matched. */
+bool wr_event_match(const struct wr_event *e, const char *sentence, const char *text);
+/* The newest event of db the user has seen in the console (core/seen.c):
+ * a file per user and database under $XDG_STATE_HOME/warroom/ (default
+ * ~/.local/state/warroom/), written with the user's own rights. get:
+ * WR_ENOENT when nothing is recorded, or when another incident lives at
+ * the database's path now. set: only ever forward. */
+int wr_seen_get(struct wr_db *db, int64_t *id);
+int wr_seen_set(struct wr_db *db, int64_t id);
 struct wr_audit_result {
 	int64_t count;		   /* links checked */
 	int64_t bad_id;		   /* the first broken link, or 0 */
@@ -511,6 +784,21 @@ int wr_event_add(struct wr_db *db, const char *action, const char *details_json)
  * range count per point, plus one pass over the revoked certificates
  * when there are any. */
 int wr_burndown(struct wr_db *db, int64_t t0, int64_t t1, int npoints, int64_t *pending);
+/*
+ * The same series kept up to date between calls, for a console that
+ * draws it every frame: an update reads only the revocations dated at or
+ * after the newest one it has seen, and the points that came into the
+ * past, and recomputes it all only when the shape (t0, t1, npoints)
+ * changed, certificates were added or removed, or a revocation was dated
+ * before the newest one already seen. Equal to wr_burndown at instant
+ * now; *pending_now (when not NULL) is the count at now itself, which
+ * the last point at or before now only approaches.
+ */
+struct wr_burndown;
+struct wr_burndown *wr_burndown_new(void); /* NULL when out of memory */
+void wr_burndown_free(struct wr_burndown *bd);
+int wr_burndown_update(struct wr_db *db, struct wr_burndown *bd, int64_t t0, int64_t t1,
+		       int npoints, int64_t now, int64_t *pending, int64_t *pending_now);
 
 /* ---- pace (core/pace.c) -------------------------------------------------- */
 /*

@@ -18,6 +18,7 @@ static const struct option import_opts[] = {
 	{"customers", required_argument, NULL, 'c'},
 	{"issuers", required_argument, NULL, 'i'},
 	{"threads", required_argument, NULL, 't'},
+	{"replacements", no_argument, NULL, 'r'},
 	{0},
 };
 
@@ -26,14 +27,75 @@ static const char *plural(int64_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/* What deserves a look but was done (replace.c's notes): on the output. */
+static void on_note(const char *where, const char *why, void *arg)
+{
+	struct wr_ctx *ctx = arg;
+	char *w = wr_esc_term(where), *y = wr_esc_term(why);
+
+	fprintf(ctx->out, "note: %s: %s\n", w ? w : "?", y ? y : "?");
+	free(w);
+	free(y);
+}
+
+/* import --replacements PATH...: the certificates issued in place of the
+ * affected ones, linked to them (core/replace.c). Exit 1 when a file was
+ * rejected or a certificate replaces nothing. */
+static int import_replacements(struct wr_ctx *ctx, int argc, char **argv, const char **issuers,
+			       size_t nissuers, int threads)
+{
+	struct wr_replace_stats st = {0};
+	int64_t job = cmd_job_begin(ctx, "import", argc, argv);
+	int rc = wr_replace_import(ctx->db, (const char *const *)argv + optind,
+				   (size_t)(argc - optind), issuers, nissuers, threads, cmd_on_reject,
+				   on_note, ctx, &st);
+
+	cmd_job_end(ctx, job, rc, st.certs, st.rejected + st.unmatched + st.affected);
+	if (rc)
+		return cmd_fail(ctx, rc);
+	fprintf(ctx->out,
+		"replacements: %lld certificates from %lld files: %lld affected certificates"
+		" linked (%lld relinked to a newer one), %lld already linked\n",
+		(long long)st.certs, (long long)st.files, (long long)st.linked,
+		(long long)st.relinked, (long long)st.already);
+	if (st.unmatched)
+		fprintf(ctx->out, "%lld %s no affected certificate (each named above, with why)\n",
+			(long long)st.unmatched, plural(st.unmatched, "certificate replaces",
+							"certificates replace"));
+	if (st.affected)
+		fprintf(ctx->out, "%lld %s affected, not %s\n", (long long)st.affected,
+			plural(st.affected, "certificate read is", "certificates read are"),
+			plural(st.affected, "a replacement", "replacements"));
+	if (st.ambiguous)
+		fprintf(ctx->out,
+			"%lld %s certificates of several customers: linked to each (see the"
+			" notes)\n",
+			(long long)st.ambiguous,
+			plural(st.ambiguous, "certificate replaces", "certificates replace"));
+	if (st.forged)
+		fprintf(ctx->out,
+			"%lld %s rejected: the signature does not verify with the issuer's key\n",
+			(long long)st.forged, plural(st.forged, "certificate", "certificates"));
+	if (st.unchecked)
+		fprintf(ctx->out,
+			"%lld %s could not be checked: no issuer known (use --issuers or [ca]"
+			" issuers)\n",
+			(long long)st.unchecked, plural(st.unchecked, "certificate", "certificates"));
+	fprintf(ctx->out, "%lld affected %s no replacement yet\n", (long long)st.missing,
+		plural(st.missing, "certificate has", "certificates have"));
+	return st.rejected || st.unmatched || st.affected ? EXIT_FAIL : EXIT_OK;
+}
+
 static int import_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
 	const char *csv = NULL;
 	const char **issuers;
 	size_t nissuers = 0;
+	bool replacements = false;
 	int64_t threads = 0;
 	struct wr_import_stats st = {0};
-	int o, rc, status;
+	int o, rc = 0, status;
+	int64_t job = 0;
 
 	/* At most one --issuers per argument. */
 	if (!(issuers = calloc((size_t)argc + 1, sizeof *issuers)))
@@ -42,6 +104,7 @@ static int import_exec(struct wr_ctx *ctx, int argc, char **argv)
 		switch (o) {
 		case 'c': csv = optarg; break;
 		case 'i': issuers[nissuers++] = optarg; break;
+		case 'r': replacements = true; break;
 		case 't':
 			if (parse_int(optarg, &threads) || threads < 0 || threads > 64) {
 				char *m = wr_esc_term(optarg);
@@ -65,10 +128,20 @@ static int import_exec(struct wr_ctx *ctx, int argc, char **argv)
 				   "import: --issuers checks the certificates imported: give PATH...");
 		goto out;
 	}
+	if (replacements) {
+		status = csv || optind == argc
+				 ? cmd_error(ctx, EXIT_USAGE,
+					     "import: --replacements takes the replacements' PATH...,"
+					     " and no --customers")
+				 : import_replacements(ctx, argc, argv, issuers, nissuers, (int)threads);
+		goto out;
+	}
 	if ((rc = wr_auth_team(ctx->db, "revocation"))) {
 		status = cmd_fail(ctx, rc);
 		goto out;
 	}
+	/* One transaction: shown in the banner, not paused in the middle. */
+	job = cmd_job_begin(ctx, "import", argc, argv);
 	if (optind < argc) {
 		rc = wr_import_paths_issuers(ctx->db, (const char *const *)argv + optind,
 					     (size_t)(argc - optind), issuers, nissuers,
@@ -102,24 +175,30 @@ static int import_exec(struct wr_ctx *ctx, int argc, char **argv)
 	}
 	if (csv) {
 		if ((rc = wr_import_customers(ctx->db, csv, cmd_on_reject, ctx, &st))) {
+			/* Bad rows (each reported): nothing applied, a rejected file. */
 			status = cmd_fail(ctx, rc);
+			if (st.csv_rejected)
+				status = EXIT_FAIL;
 			goto out;
 		}
 		fprintf(ctx->out,
 			"customers: %lld rows, %lld matched, %lld matched no certificate,"
-			" %lld rejected\n",
+			" %lld rejected; %lld new customers, %lld updated\n",
 			(long long)st.csv_rows, (long long)st.csv_matched,
-			(long long)st.csv_unmatched, (long long)st.csv_rejected);
+			(long long)st.csv_unmatched, (long long)st.csv_rejected,
+			(long long)st.csv_customers_new, (long long)st.csv_customers_updated);
 	}
 	status = st.rejected || st.csv_rejected ? EXIT_FAIL : EXIT_OK;
 out:
+	cmd_job_end(ctx, job, rc, st.certs + st.csv_rows, st.rejected + st.csv_rejected);
 	free(issuers);
 	return status;
 }
 
 const struct wr_cmd cmd_import = {
-	"import", "[--customers CSV] [--issuers FILE]... [--threads N] PATH...",
-	"import affected certificates (PEM, DER, directories) and their customers",
+	"import", "[--customers CSV | --replacements] [--issuers FILE]... [--threads N] PATH...",
+	"import affected certificates (PEM, DER, directories) and their customers, or the"
+	" replacements issued for them",
 	"", import_opts, CMD_NEEDS_DB, import_exec,
 };
 
@@ -249,8 +328,7 @@ static void put_col(FILE *f, const char *e, int width, bool cut)
 		fputc(' ', f);
 }
 
-/* Kept text in a column (NULL prints "-"). */
-static void put_kept(FILE *f, const char *s, int width, bool cut)
+void out_kept(FILE *f, const char *s, int width, bool cut)
 {
 	char *e = kept_term(s ? s : "-");
 	put_col(f, e, width, cut);
@@ -265,7 +343,7 @@ static void put_kept(FILE *f, const char *s, int width, bool cut)
  * raw, both find the customer a Latin-1 CSV gave, and "ACME\Sales" is
  * found as typed or as printed ("ACME\\Sales").
  */
-static char *customer_key(const char *name)
+char *cmd_customer_key(const char *name)
 {
 	size_t n = strlen(name), o = 0;
 	char *raw = malloc(n + 1), *kept, *k;
@@ -360,18 +438,27 @@ static int cert_row(const struct wr_cert *c, void *arg)
 		json_object_set_new(j, "hold_until", jtime(c->hold_until));
 		json_object_set_new(j, "hold_reason", jstr(c->hold_reason));
 		json_object_set_new(j, "error", jstr(c->error));
+		json_t *repl = json_null();
+		if (c->repl_serial) {
+			wr_hex(c->repl_sha256, 32, hex);
+			repl = json_pack("{s:o, s:s, s:o, s:o, s:o}", "serial", jstr(c->repl_serial),
+					 "sha256", hex, "not_before", jtime(c->repl_not_before),
+					 "not_after", jtime(c->repl_not_after), "linked_at",
+					 jtime(c->repl_linked_at));
+		}
+		json_object_set_new(j, "replacement", repl);
 		fputs(o->n == 1 ? "[\n" : ",\n", f);
 		json_dumpf(j, f, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
 		json_decref(j);
 		return 0;
 	}
 	/* A serial is never cut: one longer than 20 octets pushes its row. */
-	put_kept(f, c->serial, SERIAL_W, false);
+	out_kept(f, c->serial, SERIAL_W, false);
 	fprintf(f, " %-9s %s  ", c->state, wr_time_format(c->not_after, t1));
-	put_kept(f, c->customer, 20, true);
+	out_kept(f, c->customer, 20, true);
 	fputc(' ', f);
 	char *subject = cert_text(c->subject ? c->subject : "-");
-	put_kept(f, subject ? subject : "?", 0, false);
+	out_kept(f, subject ? subject : "?", 0, false);
 	free(subject);
 	fputc('\n', f);
 	return 0;
@@ -389,7 +476,7 @@ static int certs_exec(struct wr_ctx *ctx, int argc, char **argv)
 		case 's': flt.state = optarg; break;
 		case 'c':
 			free(customer);
-			if (!(customer = customer_key(optarg))) {
+			if (!(customer = cmd_customer_key(optarg))) {
 				status = cmd_error(ctx, EXIT_FAIL, "certs: out of memory");
 				goto out;
 			}
@@ -414,6 +501,15 @@ static int certs_exec(struct wr_ctx *ctx, int argc, char **argv)
 		while (cert_states[i] && strcmp(cert_states[i], flt.state))
 			i++;
 		if (!cert_states[i]) {
+			struct wr_suggest sg;
+			wr_suggest_init(&sg, flt.state);
+			for (i = 0; cert_states[i]; i++)
+				wr_suggest_add(&sg, cert_states[i]);
+			char *m = wr_esc_term(flt.state);
+			if (wr_suggest_best(&sg))
+				cmd_error(ctx, 0, "certs: no state '%s'; did you mean '%s'?", m ? m : "?",
+					  wr_suggest_best(&sg));
+			free(m);
 			status = cmd_error(ctx, EXIT_USAGE,
 					   "certs: --state is one of pending, expired, revoked, held,"
 					   " submitted, failed");

@@ -166,8 +166,14 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 		return cmd_fail(ctx, rc);
 	if (forecast)
 		return crl_forecast(ctx, wave, json);
-	if ((rc = wr_crl_publish_flags(ctx->db, ctx->cfg, out, wr_clock_now(ctx->db), flags, &st)))
-		return cmd_fail(ctx, rc);
+	int64_t job = cmd_job_begin(ctx, "crl", argc, argv);
+	rc = wr_crl_publish_flags(ctx->db, ctx->cfg, out, wr_clock_now(ctx->db), flags, &st);
+	if (rc) {
+		int status = cmd_fail(ctx, rc);
+		cmd_job_end(ctx, job, rc, 0, 0);
+		return status;
+	}
+	cmd_job_end(ctx, job, 0, st.entries, 0);
 
 	/* The audit trail keeps what was published, when and by whom. */
 	json_t *d = json_pack("{s:o, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:f}",

@@ -1,5 +1,5 @@
 /*
- * cmd-incident.c: init, reasons, declare, status, phase and close.
+ * cmd-incident.c: init, reasons, declare, status, phase, close and reopen.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -210,8 +210,16 @@ static int declare_exec(struct wr_ctx *ctx, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!wr_reason_find(reason)) {
+		struct wr_suggest sg;
+		wr_suggest_init(&sg, reason);
+		for (size_t i = 0; i < wr_reason_count(); i++)
+			wr_suggest_add(&sg, wr_reason_at(i)->code);
 		char *m = wr_esc_term(reason);
-		cmd_error(ctx, 0, "declare: unknown reason code '%s'; one of:", m);
+		if (wr_suggest_best(&sg))
+			cmd_error(ctx, 0, "declare: unknown reason code '%s'; did you mean '%s'? One of:",
+				  m ? m : "?", wr_suggest_best(&sg));
+		else
+			cmd_error(ctx, 0, "declare: unknown reason code '%s'; one of:", m ? m : "?");
 		free(m);
 		for (size_t i = 0; i < wr_reason_count(); i++)
 			fprintf(ctx->err, "  %s\n", wr_reason_at(i)->code);
@@ -384,8 +392,8 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		json_object_set_new(published, "stale", json_boolean(pub.stale));
 		json_object_set_new(published, "revoked_since", json_integer(pub.revoked_since));
 		out_json(ctx->out,
-			 json_pack("{s:o, s:{s:b, s:i, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
-				   " s:o, s:o, s:o}",
+			 json_pack("{s:o, s:{s:b, s:i, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+				   " s:I, s:I}, s:o, s:o, s:o}",
 				   "incident", inc, "mre", "declared", declared, "criteria_met", met,
 				   "criteria", criteria_json(crit), "counts", "affected",
 				   (json_int_t)c->affected, "revoked", (json_int_t)c->revoked,
@@ -393,6 +401,8 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 				   (json_int_t)c->expired, "replaced", (json_int_t)c->replaced,
 				   "notified", (json_int_t)c->notified, "delayed",
 				   (json_int_t)c->held, "unchecked", (json_int_t)c->unchecked,
+				   "acknowledged", (json_int_t)c->acknowledged,
+				   "replacement_issued", (json_int_t)c->replacement_issued,
 				   "published", published, "teams", ta, "pace", pace_json(&pace)));
 		free(teams);
 		return EXIT_OK;
@@ -465,7 +475,26 @@ static int phase_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
 	int rc, p;
 
-	if (argc != 2 || (p = wr_phase_parse(argv[1])) < 0) {
+	if (argc != 2) {
+		cmd_usage(ctx, &cmd_phase, ctx->err);
+		return EXIT_USAGE;
+	}
+	if ((p = wr_phase_parse(argv[1])) < 0) {
+		struct wr_suggest s;
+		wr_suggest_init(&s, argv[1]);
+		for (int i = 0; i < WR_PHASES; i++)
+			wr_suggest_add(&s, wr_phase_name(i));
+		char *m = wr_esc_term(argv[1]);
+		if (wr_suggest_best(&s))
+			cmd_error(ctx, 0, "phase: no phase '%s'; did you mean '%s'?", m ? m : "?",
+				  wr_suggest_best(&s));
+		else
+			cmd_error(ctx, 0, "phase: no phase '%s'", m ? m : "?");
+		free(m);
+		fprintf(ctx->err, "phases:");
+		for (int i = 0; i < WR_PHASES; i++)
+			fprintf(ctx->err, " %s (%d)", wr_phase_name(i), i);
+		fputc('\n', ctx->err);
 		cmd_usage(ctx, &cmd_phase, ctx->err);
 		return EXIT_USAGE;
 	}
@@ -476,7 +505,7 @@ static int phase_exec(struct wr_ctx *ctx, int argc, char **argv)
 }
 
 const struct wr_cmd cmd_phase = {
-	"phase", "PHASE",
+	"phase", "PHASE [--yes]",
 	"move the incident to a phase: activation, communication, replacement, revocation,"
 	" post-mortem (or 0-4)",
 	"", NULL, CMD_NEEDS_DB, phase_exec,
@@ -506,6 +535,40 @@ static int close_exec(struct wr_ctx *ctx, int argc, char **argv)
 }
 
 const struct wr_cmd cmd_close = {
-	"close", "[--note TEXT]", "close the incident (Management)",
+	"close", "[--note TEXT] [--yes]", "close the incident (Management; asks first)",
 	"", close_opts, CMD_NEEDS_DB, close_exec,
+};
+
+/* ---- reopen ---------------------------------------------------------------- */
+static int reopen_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	const char *note = NULL;
+	int o, rc;
+
+	while ((o = getopt_long(argc, argv, "", close_opts, NULL)) != -1) {
+		if (o != 'n')
+			return cmd_bad_option(ctx, &cmd_reopen, argv);
+		note = optarg;
+	}
+	if (optind != argc)
+		return cmd_stray(ctx, &cmd_reopen, argv[optind]);
+	if (!note || !*note) {
+		cmd_error(ctx, 0, "reopen: --note TEXT is required: why it is reopened, for the"
+				  " record");
+		cmd_usage(ctx, &cmd_reopen, ctx->err);
+		return EXIT_USAGE;
+	}
+	if ((rc = wr_incident_reopen(ctx->db, note)))
+		return cmd_fail(ctx, rc);
+	struct wr_status s;
+	if (wr_status_get(ctx->db, &s) == 0)
+		fprintf(ctx->out, "incident reopened: %s, %s\n", s.state, wr_phase_title(s.phase));
+	else
+		fprintf(ctx->out, "incident reopened\n");
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_reopen = {
+	"reopen", "--note TEXT", "reopen a closed incident, saying why (Management; recorded)",
+	"", close_opts, CMD_NEEDS_DB, reopen_exec,
 };

@@ -1,9 +1,15 @@
 /*
  * cmd-log.c: log (the timeline) and audit verify.
+ *
+ * The log prints each event as core/event-text.c words it ("14:02 carol
+ * ticked ..."), escaped for the terminal here; --json keeps the stored
+ * fields and adds the sentence as "text"; --raw prints the stored fields
+ * as the log always did, for scripts that read them.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 
@@ -11,55 +17,135 @@ static const struct option log_opts[] = {
 	{"json", no_argument, NULL, 'j'},
 	{"limit", required_argument, NULL, 'l'},
 	{"grep", required_argument, NULL, 'g'},
+	{"raw", no_argument, NULL, 'r'},
 	{0},
 };
 
 struct log_out {
 	struct wr_ctx *ctx;
-	json_t *arr;
+	json_t *arr;	   /* --json */
+	bool raw;	   /* --raw: the stored fields, one event a line */
+	struct tm today;   /* the incident clock's day, UTC */
+	const char *grep;  /* NULL: every event */
+	int64_t limit;	   /* with grep: stop at this many matches (0: all) */
+	int64_t matched;
+	char **held;	   /* with grep: the lines found, newest first */
+	size_t nheld;
+	bool oom;
 };
+
+/* "14:02" today, "2026-11-24 14:02" another day (UTC, the incident's clock). */
+static void when(const struct log_out *o, int64_t at, char *b, size_t n)
+{
+	time_t t = (time_t)at;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	bool today = tm.tm_yday == o->today.tm_yday && tm.tm_year == o->today.tm_year;
+	strftime(b, n, today ? "%H:%M" : "%Y-%m-%d %H:%M", &tm);
+}
+
+static json_t *event_json(const struct wr_event *e, const char *sentence)
+{
+	char b[WR_TIME_BUFSZ], hex[65];
+	json_error_t jerr;
+	json_t *details = json_loads(e->details, 0, &jerr);
+
+	wr_hex(e->hash, 32, hex);
+	return json_pack("{s:I, s:s, s:o, s:o, s:o, s:s, s:o}", "id", (json_int_t)e->id, "at",
+			 wr_time_format(e->at, b), "actor", jstr(e->actor), "action",
+			 jstr(e->action), "details", details ? details : jstr(e->details), "hash",
+			 hex, "text", jstr(sentence));
+}
+
+/* The event's line, escaped for the terminal (malloc'd). */
+static char *event_line(const struct log_out *o, const struct wr_event *e, const char *sentence)
+{
+	char *line = NULL, b[WR_TIME_BUFSZ];
+	size_t len = 0;
+	FILE *f = open_memstream(&line, &len);
+
+	if (!f)
+		return NULL;
+	if (o->raw) {
+		/* As the log always printed it: id, time, actor, action, details. */
+		fprintf(f, "%5lld %s ", (long long)e->id, wr_time_format(e->at, b));
+		out_term_w(f, e->actor, 10);
+		fputc(' ', f);
+		out_term_w(f, e->action, 12);
+		fputc(' ', f);
+		out_term(f, e->details);
+	} else {
+		when(o, e->at, b, sizeof b);
+		fprintf(f, "%s ", b);
+		out_term(f, sentence);
+	}
+	fputc('\n', f);
+	if (fclose(f)) {
+		free(line);
+		return NULL;
+	}
+	return line;
+}
 
 static int event_row(const struct wr_event *e, void *arg)
 {
 	struct log_out *o = arg;
-	char b[WR_TIME_BUFSZ], hex[65];
+	char *sentence = wr_event_sentence_dup(o->ctx->db, e, 0);
+	int stop = 0;
 
-	if (o->arr) {
-		json_error_t jerr;
-		json_t *details = json_loads(e->details, 0, &jerr);
-		wr_hex(e->hash, 32, hex);
-		json_array_append_new(o->arr,
-				      json_pack("{s:I, s:s, s:o, s:o, s:o, s:s}", "id",
-						(json_int_t)e->id, "at", wr_time_format(e->at, b),
-						"actor", jstr(e->actor), "action", jstr(e->action),
-						"details", details ? details : jstr(e->details),
-						"hash", hex));
+	if (!sentence) {
+		o->oom = true;
+		return 1;
+	}
+	if (o->grep && !wr_event_match(e, sentence, o->grep)) {
+		free(sentence);
 		return 0;
 	}
-	fprintf(o->ctx->out, "%5lld %s ", (long long)e->id, wr_time_format(e->at, b));
-	out_term_w(o->ctx->out, e->actor, 10);
-	fputc(' ', o->ctx->out);
-	out_term_w(o->ctx->out, e->action, 12);
-	fputc(' ', o->ctx->out);
-	out_term(o->ctx->out, e->details);
-	fputc('\n', o->ctx->out);
-	return 0;
+	if (o->arr) {
+		json_t *j = event_json(e, sentence);
+		/* With --grep the walk goes newest first: each match goes in front. */
+		if (!j || (o->grep ? json_array_insert_new(o->arr, 0, j) : json_array_append_new(o->arr, j)))
+			o->oom = true;
+	} else {
+		char *line = event_line(o, e, sentence);
+		if (!line) {
+			o->oom = true;
+		} else if (o->grep) {
+			char **h = realloc(o->held, (o->nheld + 1) * sizeof *h);
+			if (h) {
+				o->held = h;
+				o->held[o->nheld++] = line;
+			} else {
+				free(line);
+				o->oom = true;
+			}
+		} else {
+			fputs(line, o->ctx->out);
+			free(line);
+		}
+	}
+	free(sentence);
+	if (o->oom || (o->grep && o->limit > 0 && ++o->matched >= o->limit))
+		stop = 1;
+	return stop;
 }
 
 static int log_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
-	struct log_out out = {ctx, NULL};
+	struct log_out out = {.ctx = ctx};
 	int64_t limit = 0;
-	const char *grep = NULL;
 	int o, rc;
 
 	while ((o = getopt_long(argc, argv, "", log_opts, NULL)) != -1) {
 		switch (o) {
 		case 'j': out.arr = out.arr ? out.arr : json_array(); break;
-		case 'g': grep = optarg; break;
+		case 'r': out.raw = true; break;
+		case 'g': out.grep = optarg; break;
 		case 'l':
 			if (parse_int(optarg, &limit) || limit < 0)
-				return cmd_error(ctx, EXIT_USAGE, "log: bad --limit '%s'", optarg);
+				return json_decref(out.arr),
+				       cmd_error(ctx, EXIT_USAGE, "log: bad --limit '%s'", optarg);
 			break;
 		default: json_decref(out.arr); return cmd_bad_option(ctx, &cmd_log, argv);
 		}
@@ -68,11 +154,38 @@ static int log_exec(struct wr_ctx *ctx, int argc, char **argv)
 		json_decref(out.arr);
 		return cmd_stray(ctx, &cmd_log, argv[optind]);
 	}
-	/* --limit shows the newest N, oldest first like the rest. */
-	rc = wr_event_foreach(ctx->db, limit, false, grep, event_row, &out);
-	if (rc) {
+	if (out.arr && out.raw) {
+		json_decref(out.arr);
+		return cmd_error(ctx, EXIT_USAGE, "log: --json and --raw do not go together"
+						  " (--json has the raw fields)");
+	}
+	time_t now = (time_t)wr_clock_now(ctx->db);
+	gmtime_r(&now, &out.today);
+	if (out.grep && !*out.grep)
+		out.grep = NULL;
+	if (out.grep) {
+		/* The filter matches the sentences too, which SQL cannot see:
+		 * walk newest first, keep the newest `limit` matches, show
+		 * them oldest first like the rest. */
+		out.limit = limit;
+		rc = wr_event_foreach(ctx->db, 0, true, NULL, event_row, &out);
+		for (size_t i = out.nheld; i-- > 0;) {
+			if (rc >= 0 && !out.oom)
+				fputs(out.held[i], ctx->out);
+			free(out.held[i]);
+		}
+		free(out.held);
+	} else {
+		/* --limit shows the newest N, oldest first like the rest. */
+		rc = wr_event_foreach(ctx->db, limit, false, NULL, event_row, &out);
+	}
+	if (rc < 0) {
 		json_decref(out.arr);
 		return cmd_fail(ctx, rc);
+	}
+	if (out.oom) {
+		json_decref(out.arr);
+		return cmd_error(ctx, EXIT_FAIL, "log: out of memory");
 	}
 	if (out.arr)
 		out_json(ctx->out, out.arr);
@@ -80,8 +193,8 @@ static int log_exec(struct wr_ctx *ctx, int argc, char **argv)
 }
 
 const struct wr_cmd cmd_log = {
-	"log", "[--limit N] [--grep TEXT] [--json]",
-	"the timeline: who did what, when (also the audit trail)",
+	"log", "[--limit N] [--grep TEXT] [--json | --raw]",
+	"the timeline in sentences: who did what, when (also the audit trail)",
 	"", log_opts, CMD_NEEDS_DB | CMD_READONLY, log_exec,
 };
 

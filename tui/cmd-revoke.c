@@ -165,10 +165,18 @@ static int revoke_exec(struct wr_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->out, ", %lld taken back from an interrupted run",
 			(long long)res.reclaimed);
 	fprintf(ctx->out, ") in %.2f s through the %s backend\n", res.elapsed, res.backend);
+	fprintf(ctx->out, "time: reading %.2f s, backend %.2f s, recording %.2f s, publishing"
+			  " %.2f s\n", res.read_s, res.backend_s, res.record_s, res.publish_s);
+	if (res.cancelled) {
+		fputs("cancelled by ", ctx->out);
+		out_term(ctx->out, res.cancelled_by[0] ? res.cancelled_by : NULL);
+		fprintf(ctx->out, " after %lld of %lld: the rest stay pending; the next 'revoke'"
+				  " resumes\n", (long long)res.done, (long long)res.total);
+	}
 	if (res.failed)
 		fprintf(ctx->out, "failed ones stay queued: see 'warroom certs --state failed';"
 				  " the next run tries them again\n");
-	return res.failed ? EXIT_FAIL : EXIT_OK;
+	return res.failed || res.cancelled ? EXIT_FAIL : EXIT_OK;
 }
 
 const struct wr_cmd cmd_revoke = {

@@ -161,6 +161,7 @@ static int verify_exec(struct wr_ctx *ctx, int argc, char **argv)
 		out.notes = json_array();
 		fputs("{\n  \"problems\": [", ctx->out);
 	}
+	int64_t job = cmd_job_begin(ctx, "verify", argc, argv);
 	rc = wr_verify(ctx->db, &opts, &res, on_problem, &out);
 	if (out.json) {
 		/* Close the object even on failure, so the output stays JSON. */
@@ -186,8 +187,12 @@ static int verify_exec(struct wr_ctx *ctx, int argc, char **argv)
 		free(txt);
 		fputs("\n}\n", ctx->out);
 	}
-	if (rc)
-		return cmd_fail(ctx, rc);
+	if (rc) {
+		int status = cmd_fail(ctx, rc);
+		cmd_job_end(ctx, job, rc, 0, 0);
+		return status;
+	}
+	cmd_job_end(ctx, job, 0, res.revoked, res.problems);
 	if (!out.json)
 		summary_text(ctx->out, &res);
 	return res.problems ? EXIT_FAIL : EXIT_OK;

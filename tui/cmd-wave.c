@@ -12,6 +12,7 @@ static const struct option add_opts[] = {
 	{"customer", required_argument, NULL, 'c'},
 	{"serials", required_argument, NULL, 's'},
 	{"not-before", required_argument, NULL, 'n'},
+	{"critical", required_argument, NULL, 'k'},
 	{0},
 };
 
@@ -28,6 +29,16 @@ static int add_exec(struct wr_ctx *ctx, int argc, char **argv)
 		switch (o) {
 		case 'c': customers[w.ncustomers++] = optarg; break;
 		case 's': w.serials_file = optarg; break;
+		case 'k':
+			if ((w.critical = wr_critical_parse(optarg)) < 0) {
+				char *m = wr_esc_term(optarg);
+				cmd_error(ctx, 0, "wave add: --critical is yes or no, not '%s'",
+					  m ? m : "?");
+				free(m);
+				free(customers);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'n':
 			if (wr_time_parse(optarg, &w.not_before)) {
 				char *m = wr_esc_term(optarg);
@@ -140,9 +151,11 @@ static int move_exec(struct wr_ctx *ctx, int argc, char **argv)
 }
 
 const struct wr_cmd cmd_wave_add = {
-	"wave add", "[--customer NAME]... | [--serials FILE] [--not-before TIME] NAME",
+	"wave add",
+	"[--customer NAME]... | [--serials FILE] [--critical yes|no] [--not-before TIME] NAME",
 	"add a wave of revocation at the end of the order (Management); with neither --customer"
-	" nor --serials, every certificate in no wave yet",
+	" nor --serials, every certificate in no wave yet; --critical narrows to critical"
+	" customers or the others",
 	"", add_opts, CMD_NEEDS_DB, add_exec,
 };
 

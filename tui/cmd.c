@@ -1,5 +1,6 @@
 /*
- * cmd.c: finding and running commands from the table, their help, and the
+ * cmd.c: finding and running commands from the table (their help is
+ * usage.c's, their confirmations confirm.c's), and the
  * output helpers every command shares (terminal escaping, JSON).
  *
  * Nothing here knows what a command does; the cmd-*.c files do.
@@ -15,10 +16,14 @@ const struct wr_cmd *const wr_cmds[] = {
 	&cmd_init,	&cmd_import,	  &cmd_reasons,	    &cmd_declare,
 	&cmd_status,	&cmd_certs,	  &cmd_task_list,   &cmd_task_done,
 	&cmd_task_reopen, &cmd_task_assign, &cmd_task_note, &cmd_task_add,
-	&cmd_phase,	&cmd_close,	  &cmd_authorize,   &cmd_revoke,
+	&cmd_task_show, &cmd_task_block, &cmd_task_unblock,
+	&cmd_phase,	&cmd_close,	  &cmd_reopen,	    &cmd_authorize,   &cmd_revoke,
 	&cmd_delay,	&cmd_crl,	  &cmd_verify,	    &cmd_log,
 	&cmd_audit_verify, &cmd_audit_anchor, &cmd_policy_pin, &cmd_policy_show,
 	&cmd_wave_add,	&cmd_wave_list,	  &cmd_wave_move,
+	&cmd_customer_set, &cmd_customers, &cmd_ack, &cmd_ari,
+	/* "runs pause" before "runs", which would take "pause" as its argument. */
+	&cmd_runs_pause, &cmd_runs_resume, &cmd_runs_cancel, &cmd_runs,
 };
 const size_t wr_ncmds = sizeof wr_cmds / sizeof wr_cmds[0];
 
@@ -46,18 +51,10 @@ const struct wr_cmd *cmd_find(int argc, char **argv, int *used)
 void cmd_usage(struct wr_ctx *ctx, const struct wr_cmd *c, FILE *f)
 {
 	(void)ctx;
-	fprintf(f, "usage: warroom %s%s%s\n  %s\n", c->name, c->args[0] ? " " : "", c->args,
-		c->summary);
-}
-
-void cmd_list(FILE *f)
-{
-	fprintf(f, "usage: warroom [--db PATH] [--config PATH] [COMMAND [ARGS]]\n"
-		   "With no command, opens the console.\n\ncommands:\n");
-	for (size_t i = 0; i < wr_ncmds; i++)
-		if (wr_cmds[i])
-			fprintf(f, "  %-14s %s\n", wr_cmds[i]->name, wr_cmds[i]->summary);
-	fprintf(f, "\n'warroom COMMAND --help' for a command's options; see warroom(1).\n");
+	/* A command that asks (confirm.c) takes --yes whether it says so or not. */
+	bool yes = cmd_asks(c) && !strstr(c->args, "--yes");
+	fprintf(f, "usage: warroom %s%s%s%s\n  %s\n", c->name, c->args[0] ? " " : "", c->args,
+		yes ? " [--yes]" : "", c->summary);
 }
 
 int cmd_exit_status(int code)
@@ -112,20 +109,36 @@ int cmd_run(struct wr_ctx *ctx, int argc, char **argv)
 	int used = 0, rc;
 	const struct wr_cmd *c = cmd_find(argc, argv, &used);
 
+	bool yes = ctx->yes; /* the console's y, for this command only */
+	ctx->yes = false;
+	/* A command the console runs in the background (background.c) is
+	 * still the console's: no prompt, no progress drawn. It changes only
+	 * what is printed, so the variable counts in every mode. */
+	if (getenv("WARROOM_CONSOLE_JOB"))
+		ctx->console = true;
 	if (!c) {
 		if (argc >= 1 && strcmp(argv[0], "help") == 0) {
 			if (argc >= 2 && (c = cmd_find(argc - 1, argv + 1, &used))) {
-				cmd_usage(ctx, c, ctx->out);
+				cmd_help(ctx, c, ctx->out);
 				return EXIT_OK;
 			}
 			cmd_list(ctx->out);
 			return EXIT_OK;
 		}
+		/* Name what was wrong, and what was probably meant. */
+		const char *near = cmd_suggest_command(argc, argv);
 		char *m = wr_esc_term(argc ? argv[0] : "");
-		cmd_error(ctx, 0, "unknown command '%s'%s", m ? m : "",
-			  argc >= 2 ? " (or subcommand)" : "");
+		char *m2 = wr_esc_term(argc >= 2 ? argv[1] : "");
+		if (near)
+			cmd_error(ctx, 0, "unknown command '%s%s%s'; did you mean '%s'?", m ? m : "",
+				  strchr(near, ' ') ? " " : "", strchr(near, ' ') && m2 ? m2 : "",
+				  near);
+		else
+			cmd_error(ctx, 0, "unknown command '%s'%s", m ? m : "",
+				  argc >= 2 ? " (or subcommand)" : "");
 		free(m);
-		cmd_list(ctx->err);
+		free(m2);
+		fprintf(ctx->err, "'warroom --help' lists the commands\n");
 		return EXIT_USAGE;
 	}
 	/* argv[0] becomes the command's name for getopt's messages. */
@@ -135,36 +148,40 @@ int cmd_run(struct wr_ctx *ctx, int argc, char **argv)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			cmd_usage(ctx, c, ctx->out);
+			cmd_help(ctx, c, ctx->out);
 			return EXIT_OK;
 		}
 	}
 	if ((c->flags & CMD_NEEDS_DB) &&
 	    (rc = cmd_db(ctx, (c->flags & CMD_READONLY) ? WR_OPEN_READONLY : 0)))
 		return rc;
+	ctx->yes = yes;
+	if ((rc = cmd_confirm_before(ctx, c, &argc, argv))) {
+		ctx->yes = false;
+		return rc;
+	}
 	optind = 0; /* getopt_long restarts (GNU: 0 also resets its state) */
 	opterr = 0;
-	return c->exec(ctx, argc, argv);
+	rc = c->exec(ctx, argc, argv);
+	ctx->yes = false;
+	return rc;
 }
 
 /* Shell-like splitting: spaces separate, quotes group, backslash escapes. */
-int cmd_run_line(struct wr_ctx *ctx, const char *line)
+int cmd_split_line(const char *line, char *buf, char **argv, int max, const char **why)
 {
-	char *buf = malloc(strlen(line) + 1), *w = buf;
-	char *argv[64];
-	int argc = 0, rc;
+	char *w = buf;
+	int argc = 0;
 	const char *p = line;
 
-	if (!buf)
-		return EXIT_FAIL;
 	while (*p) {
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
 			break;
-		if (argc == 63) {
-			free(buf);
-			return cmd_error(ctx, EXIT_USAGE, "too many words");
+		if (argc == max - 1) {
+			*why = "too many words";
+			return -1;
 		}
 		argv[argc++] = w;
 		char q = 0;
@@ -182,13 +199,28 @@ int cmd_run_line(struct wr_ctx *ctx, const char *line)
 			}
 		}
 		if (q) {
-			free(buf);
-			return cmd_error(ctx, EXIT_USAGE, "unterminated quote");
+			*why = "unterminated quote";
+			return -1;
 		}
 		*w++ = '\0';
 	}
 	argv[argc] = NULL;
-	rc = argc ? cmd_run(ctx, argc, argv) : EXIT_OK;
+	return argc;
+}
+
+int cmd_run_line(struct wr_ctx *ctx, const char *line)
+{
+	char *buf = malloc(strlen(line) + 1);
+	char *argv[64];
+	const char *why = "";
+	int argc, rc;
+
+	if (!buf)
+		return EXIT_FAIL;
+	if ((argc = cmd_split_line(line, buf, argv, 64, &why)) < 0)
+		rc = cmd_error(ctx, EXIT_USAGE, "%s", why);
+	else
+		rc = argc ? cmd_run(ctx, argc, argv) : EXIT_OK;
 	free(buf);
 	return rc;
 }
@@ -209,8 +241,13 @@ int cmd_bad_option(struct wr_ctx *ctx, const struct wr_cmd *c, char **argv)
 {
 	char *m = wr_esc_term(optind > 0 ? argv[optind - 1] : "?");
 
+	const char *near = optind > 0 ? cmd_suggest_option(c, argv[optind - 1]) : NULL;
+
 	if (optopt)
 		cmd_error(ctx, 0, "%s: option '%s' needs an argument", c->name, m ? m : "?");
+	else if (near)
+		cmd_error(ctx, 0, "%s: unknown option '%s'; did you mean '%s'?", c->name,
+			  m ? m : "?", near);
 	else
 		cmd_error(ctx, 0, "%s: unknown option '%s'", c->name, m ? m : "?");
 	free(m);

@@ -418,8 +418,13 @@ static void complete_words(struct console *c, int nw, char **w, const char *pre,
 	}
 	if (strncmp(cmd->name, "task ", 5) == 0 && nw == used &&
 	    (!strcmp(cmd->name + 5, "done") || !strcmp(cmd->name + 5, "reopen") ||
-	     !strcmp(cmd->name + 5, "assign") || !strcmp(cmd->name + 5, "note"))) {
-		struct task_cands tc = {k, !strcmp(cmd->name + 5, "done")     ? 0
+	     !strcmp(cmd->name + 5, "assign") || !strcmp(cmd->name + 5, "note") ||
+	     !strcmp(cmd->name + 5, "show") || !strcmp(cmd->name + 5, "block") ||
+	     !strcmp(cmd->name + 5, "unblock"))) {
+		/* Open tasks for done and block, done ones for reopen. */
+		struct task_cands tc = {k, !strcmp(cmd->name + 5, "done") ||
+						   !strcmp(cmd->name + 5, "block")
+					       ? 0
 					   : !strcmp(cmd->name + 5, "reopen") ? 1
 									      : -1};
 		struct wr_task_filter f = {.max_phase = -1};
@@ -525,43 +530,11 @@ static bool one_line(const char *s)
 	return !nl || nl[1] == '\0';
 }
 
-int cmdline_run(struct console *c, const char *line)
+/* Shows a command's output (out and err, malloc'd, taken): one line in the
+ * status line, more in the popup titled with the line. */
+void cmdline_show(struct console *c, const char *line, int rc, char *out, size_t on, char *err,
+		  size_t en)
 {
-	struct wr_ctx *ctx = c->ctx;
-	char *out = NULL, *err = NULL;
-	size_t on = 0, en = 0;
-	FILE *so = ctx->out, *se = ctx->err;
-	int rc;
-
-	const char *w = line + strspn(line, " \t");
-	if (strncmp(w, "init", 4) == 0 && (w[4] == '\0' || w[4] == ' ')) {
-		console_message(c, ROLE_ALERT, "init creates a new database: run it from a shell");
-		return EXIT_USAGE;
-	}
-	FILE *of = open_memstream(&out, &on), *ef = open_memstream(&err, &en);
-	if (!of || !ef) {
-		if (of)
-			fclose(of);
-		if (ef)
-			fclose(ef);
-		free(out);
-		free(err);
-		console_message(c, ROLE_ALERT, "out of memory");
-		return EXIT_FAIL;
-	}
-	ctx->out = of;
-	ctx->err = ef;
-	ctx->console = true;
-	rc = cmd_run_line(ctx, line);
-	ctx->console = false;
-	ctx->out = so;
-	ctx->err = se;
-	fclose(of);
-	fclose(ef);
-	c->own_writes++;
-	if (!ctx->db && cmd_db(ctx, 0) == 0)
-		c->db = ctx->db;
-
 	/* "warroom: " says nothing inside warroom. The commands escaped what
 	 * they print; it is shown as is (not escaped twice). */
 	const char *e = strncmp(err, "warroom: ", 9) == 0 ? err + 9 : err;
@@ -590,6 +563,71 @@ int cmdline_run(struct console *c, const char *line)
 		free(out);
 	}
 	free(err);
+}
+
+int cmdline_run(struct console *c, const char *line)
+{
+	struct wr_ctx *ctx = c->ctx;
+	char *out = NULL, *err = NULL;
+	size_t on = 0, en = 0;
+	FILE *so = ctx->out, *se = ctx->err;
+	int rc;
+
+	const char *w = line + strspn(line, " \t");
+	if (strncmp(w, "init", 4) == 0 && (w[4] == '\0' || w[4] == ' ')) {
+		console_message(c, ROLE_ALERT, "init creates a new database: run it from a shell");
+		return EXIT_USAGE;
+	}
+	/* A long command runs in a process of its own (background.c). */
+	if (bg_wants(c, line))
+		return bg_start(c, line);
+	bool yes = ctx->yes; /* cmd_run clears it; a retry needs it again */
+	if (c->db)
+		wr_db_was_busy(c->db);
+	FILE *of = open_memstream(&out, &on), *ef = open_memstream(&err, &en);
+	if (!of || !ef) {
+		if (of)
+			fclose(of);
+		if (ef)
+			fclose(ef);
+		free(out);
+		free(err);
+		console_message(c, ROLE_ALERT, "out of memory");
+		return EXIT_FAIL;
+	}
+	ctx->out = of;
+	ctx->err = ef;
+	ctx->console = true;
+	rc = cmd_run_line(ctx, line);
+	ctx->console = false;
+	ctx->out = so;
+	ctx->err = se;
+	fclose(of);
+	fclose(ef);
+	c->own_writes++;
+	if (!ctx->db && cmd_db(ctx, 0) == 0) {
+		c->db = ctx->db;
+		wr_db_set_busy_timeout(c->db, CONSOLE_BUSY_MS);
+	}
+	if (rc != EXIT_OK && c->db && wr_db_was_busy(c->db)) {
+		/* Another writer held the database past the console's short
+		 * wait: nothing was written. Tried again on the ticks. */
+		bg_wait_write(c, line, yes);
+		free(out);
+		free(err);
+		return rc;
+	}
+	if (rc == EXIT_ASK && ctx->question) {
+		/* The command asks first (confirm.c): y/N on the bottom row. */
+		ask_line(c, ctx->question, line);
+		free(ctx->question);
+		ctx->question = NULL;
+		free(out);
+		free(err);
+		return rc;
+	}
+
+	cmdline_show(c, line, rc, out, on, err, en);
 	return rc;
 }
 

@@ -101,6 +101,9 @@ static int term_open(struct console *c)
 	intrflush(stdscr, FALSE);
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
+	/* Clicks and the wheel (nav.c); presses only, reported at once. */
+	mouseinterval(0);
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	timeout(TICK_MS);
 	curs_set(0);
 	c->color = has_colors() && !(nc && *nc) && !c->headless;
@@ -347,6 +350,12 @@ static void draw_repeat(int y, int x, int n, const char *g, attr_t a)
 
 void draw_box(struct console *c, const struct lrect *r, const char *title, bool focus)
 {
+	draw_box_role(c, r, title, focus, ROLE_NORMAL);
+}
+
+void draw_box_role(struct console *c, const struct lrect *r, const char *title, bool focus,
+		   enum role role)
+{
 	/* The focused pane's border is double, so it shows in plain text too. */
 	static const char *const single[] = {"\xe2\x94\x8c", "\xe2\x94\x90", "\xe2\x94\x94",
 					     "\xe2\x94\x98", "\xe2\x94\x80", "\xe2\x94\x82"};
@@ -355,7 +364,8 @@ void draw_box(struct console *c, const struct lrect *r, const char *title, bool 
 	static const char *const asc[] = {"+", "+", "+", "+", "-", "|"};
 	static const char *const ascf[] = {"#", "#", "#", "#", "=", "#"};
 	const char *const *g = c->utf8 ? (focus ? dbl : single) : (focus ? ascf : asc);
-	attr_t a = console_attr(c, focus ? ROLE_FOCUS : ROLE_NORMAL);
+	/* A role (a team's health) colours the border, focused or not. */
+	attr_t a = console_attr(c, role != ROLE_NORMAL ? role : focus ? ROLE_FOCUS : ROLE_NORMAL);
 
 	if (r->w < 2 || r->h < 2)
 		return;
@@ -371,7 +381,9 @@ void draw_box(struct console *c, const struct lrect *r, const char *title, bool 
 	draw_repeat(r->y + r->h - 1, r->x + r->w - 1, 1, g[3], a);
 	if (title && r->w > 6) {
 		int n = draw_text(c, r->y, r->x + 2, r->w - 4, title,
-				  console_attr(c, focus ? ROLE_FOCUS : ROLE_TITLE) |
+				  console_attr(c, role != ROLE_NORMAL ? role
+						  : focus	  ? ROLE_FOCUS
+								  : ROLE_TITLE) |
 					  (focus ? console_attr(c, ROLE_SEL) : 0));
 		(void)n;
 	}
@@ -506,19 +518,27 @@ static void draw_tabbar(struct console *c, const struct lrect *r)
 	int n = c->nteams + 2, widths[LAYOUT_MAX_PANES] = {0}, x[LAYOUT_MAX_PANES] = {0};
 	char labels[LAYOUT_MAX_PANES][64];
 
-	for (int i = 0; i < n; i++) {
-		if (i < c->nteams) {
-			char *e = wr_esc_term(c->teams[i].name);
-			snprintf(labels[i], sizeof labels[i], "%d %s", i + 1, e ? e : "?");
-			free(e);
-		} else {
-			snprintf(labels[i], sizeof labels[i], "%s",
-				 i == c->nteams ? "Numbers" : "Timeline");
+	/* The teams' names; their short names from the plan when the names
+	 * do not all fit (80 columns), so that the tabs stay distinguishable. */
+	for (int pass = 0, total = 0; pass < 2; pass++, total = 0) {
+		for (int i = 0; i < n; i++) {
+			if (i < c->nteams) {
+				const struct wr_team *t = &c->teams[i];
+				char *e = wr_esc_term(pass && t->short_name[0] ? t->short_name : t->name);
+				snprintf(labels[i], sizeof labels[i], "%d %s", i + 1, e ? e : "?");
+				free(e);
+			} else {
+				snprintf(labels[i], sizeof labels[i], "%s",
+					 i == c->nteams ? "Numbers" : "Timeline");
+			}
+			int w = text_width(labels[i]);
+			if (w > 16)
+				w = 16;
+			widths[i] = w + 2;
+			total += widths[i];
 		}
-		int w = text_width(labels[i]);
-		if (w > 16)
-			w = 16;
-		widths[i] = w + 2;
+		if (total <= r->w)
+			break;
 	}
 	int first = layout_tabs(r->w, widths, n, c->focus, x);
 	draw_fill(r->y, r->x, r->w, A_NORMAL);
@@ -581,7 +601,8 @@ void console_frame(struct console *c)
 	free(c->teams);
 	c->teams = NULL;
 	c->nt = 0;
-	if (wr_team_list(c->db, &c->teams, &c->nt))
+	if (wr_team_list(c->db, &c->teams, &c->nt) ||
+	    wr_team_health(c->db, c->frame_now, c->st_ok ? c->st.phase : -1, c->teams, c->nt))
 		console_message(c, ROLE_ALERT, "%s", wr_db_errmsg(c->db));
 	if (!panes_match(c) && panes_build(c)) {
 		console_message(c, ROLE_ALERT, "out of memory");
@@ -589,7 +610,11 @@ void console_frame(struct console *c)
 		return;
 	}
 
-	layout_compute(&c->lay, COLS, LINES, c->nteams, c->zoom, c->wall);
+	/* The runs in progress take rows under the header (pane-banner.c). */
+	banner_fetch(c);
+	int nb = banner_rows(c);
+	layout_compute(&c->lay, COLS, LINES - nb, c->nteams, c->zoom, c->wall);
+	banner_shift(&c->lay, nb);
 	for (int i = 0; i < c->nteams + 2; i++) {
 		struct pane *p = &c->pane[i];
 		if (memcmp(&p->r, &c->lay.pane[i], sizeof p->r) != 0) {
@@ -608,6 +633,8 @@ void console_frame(struct console *c)
 		return;
 	}
 	c->header.cls->draw(&c->header, c);
+	if (nb)
+		banner_draw(c, c->lay.header.y + c->lay.header.h, 0, COLS);
 	switch (c->lay.mode) {
 	case LAYOUT_WALL: draw_wall(c, &c->lay.body); break;
 	case LAYOUT_GRID:
@@ -620,6 +647,8 @@ void console_frame(struct console *c)
 	draw_status(c, &c->lay.status);
 	if (cmdline_popup(c))
 		popup_draw(c);
+	if (c->detail)
+		detail_draw(c);
 	if (c->help)
 		help_draw(c);
 	if (cmdline_editing(c)) {
@@ -655,12 +684,20 @@ void console_key(struct console *c, int key)
 		help_key(c, key);
 		return;
 	}
+	if (ask_pending(c)) { /* y/N: the key answers it */
+		ask_key(c, key);
+		return;
+	}
 	if (cmdline_editing(c)) {
 		cmdline_key(c, key);
 		return;
 	}
 	if (cmdline_popup(c)) {
 		popup_key(c, key);
+		return;
+	}
+	if (c->detail) {
+		detail_key(c, key);
 		return;
 	}
 	c->msg[0] = '\0';
@@ -797,6 +834,8 @@ void act_tick(struct console *c, int key)
 {
 	(void)key;
 	struct pane *p = focused(c);
+	if (ask_tick(c)) /* another team's task: y/N first */
+		return;
 	if (!p->cls->key || p->cls->key(p, c, ACT_TICK))
 		console_message(c, ROLE_DIM, "space ticks a task: move to a team's pane first");
 }
@@ -819,10 +858,15 @@ void act_redraw(struct console *c, int key)
 	clearok(curscr, TRUE);
 }
 
+/* q backs out of a zoom first, as Esc does (k9s, lazygit); the overlays
+ * (help, output, detail) take their q before the key table sees it. */
 void act_quit(struct console *c, int key)
 {
 	(void)key;
-	c->quit = true;
+	if (c->zoom && !c->wall)
+		c->zoom = false;
+	else
+		c->quit = true;
 }
 
 /* ---- bench: WARROOM_BENCH_REDRAW=N -------------------------------------------- */
@@ -834,39 +878,89 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void bench_report(const char *what, double *ms, int n)
+/* Prints the median, p99 and worst of n frames: wall time, and the
+ * process's CPU time, which a machine busy with other work inflates less. */
+static void bench_report(const char *what, double *ms, double *cpu, int n)
 {
+	if (n <= 0) {
+		fprintf(stderr, "redraw %s: no frame\n", what);
+		return;
+	}
 	qsort(ms, (size_t)n, sizeof *ms, cmp_double);
-	fprintf(stderr, "redraw %s: %d frames at %dx%d, median %.3f ms, p95 %.3f ms, max %.3f ms\n",
-		what, n, COLS, LINES, ms[n / 2], ms[(int)(n * 0.95) < n ? (int)(n * 0.95) : n - 1],
-		ms[n - 1]);
+	qsort(cpu, (size_t)n, sizeof *cpu, cmp_double);
+	int p99 = (int)(n * 0.99) < n ? (int)(n * 0.99) : n - 1;
+	fprintf(stderr,
+		"redraw %s: %d frames at %dx%d, median %.3f ms, p99 %.3f ms, max %.3f ms"
+		" (CPU: median %.3f ms, p99 %.3f ms)\n",
+		what, n, COLS, LINES, ms[n / 2], ms[p99], ms[n - 1], cpu[n / 2], cpu[p99]);
 }
 
-/* Frames as drawn when nothing changed (the once-a-second countdown), then
- * frames after a change in another process: the burn-down recomputed and
- * the whole screen sent again. The terminal is /dev/null; stderr is free. */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One frame, timed. */
+static void bench_frame(struct console *c, double *ms, double *cpu)
+{
+	double t = console_ms(), u = cpu_ms();
+	console_frame(c);
+	*ms = console_ms() - t;
+	*cpu = cpu_ms() - u;
+}
+
+/* Waits up to 5 s for another process to commit; false when none did. */
+static bool bench_wait_change(struct console *c)
+{
+	for (int i = 0; i < 5000; i++) {
+		int64_t v;
+		if (wr_db_data_version(c->db, &v) == 0 && v != c->frame_version)
+			return true;
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/*
+ * Frames as drawn when nothing changed (the once-a-second countdown), then
+ * frames with the burn-down and the pace computed whole (as after a
+ * resize). With WARROOM_BENCH_CHANGES set, instead, frames each drawn
+ * right after another process committed a change (a revocation batch, a
+ * tick: bench/console.sh runs the writer). The terminal is /dev/null;
+ * stderr is free.
+ */
 static void bench(struct console *c, int n)
 {
-	double *ms = calloc((size_t)n, sizeof *ms);
+	double *ms = calloc((size_t)n, sizeof *ms), *cpu = calloc((size_t)n, sizeof *cpu);
+	const char *changes = wr_priv_getenv("WARROOM_BENCH_CHANGES");
+	int k;
 
-	if (!ms)
+	if (!ms || !cpu) {
+		free(ms);
+		free(cpu);
 		return;
+	}
 	console_frame(c);
-	for (int i = 0; i < n; i++) {
-		double t = console_ms();
-		console_frame(c);
-		ms[i] = console_ms() - t;
+	if (changes && *changes) {
+		for (k = 0; k < n && bench_wait_change(c); k++)
+			bench_frame(c, &ms[k], &cpu[k]);
+		bench_report("(after a change by another process)", ms, cpu, k);
+	} else {
+		for (k = 0; k < n; k++)
+			bench_frame(c, &ms[k], &cpu[k]);
+		bench_report("(steady)", ms, cpu, k);
+		for (k = 0; k < n / 10 + 1; k++) {
+			pane_numbers_forget(&c->pane[c->nteams]);
+			clearok(curscr, TRUE);
+			bench_frame(c, &ms[k], &cpu[k]);
+		}
+		bench_report("(burn-down and pace recomputed whole)", ms, cpu, k);
 	}
-	bench_report("(steady)", ms, n);
-	for (int i = 0; i < n; i++) {
-		double t = console_ms();
-		pane_numbers_forget(&c->pane[c->nteams]);
-		clearok(curscr, TRUE);
-		console_frame(c);
-		ms[i] = console_ms() - t;
-	}
-	bench_report("(after a change)", ms, n);
 	free(ms);
+	free(cpu);
 }
 
 /* ---- main ------------------------------------------------------------------------ */
@@ -906,6 +1000,7 @@ static void loop(struct console *c)
 {
 	c->dirty = true;
 	while (!c->quit && !got_signal) {
+		bg_poll(c); /* commands in the background, a write waiting */
 		if (c->dirty || console_changed(c)) {
 			c->dirty = false;
 			console_frame(c);
@@ -936,8 +1031,17 @@ int console_main(struct wr_ctx *ctx, int argc, char **argv)
 			usage(ctx->out);
 			return EXIT_OK;
 		} else {
+			struct wr_suggest sg;
+			char w[48];
+			snprintf(w, sizeof w, "%.*s", (int)strcspn(argv[i], "="), argv[i]);
+			wr_suggest_init(&sg, w);
+			for (int k = 0; cmd_global_options[k]; k++)
+				wr_suggest_add(&sg, cmd_global_options[k]);
 			char *m = wr_esc_term(argv[i]);
-			fprintf(ctx->err, "warroom: unknown option '%s'\n", m ? m : "?");
+			fprintf(ctx->err, "warroom: unknown option '%s'", m ? m : "?");
+			if (wr_suggest_best(&sg))
+				fprintf(ctx->err, "; did you mean '%s'?", wr_suggest_best(&sg));
+			fputc('\n', ctx->err);
 			free(m);
 			usage(ctx->err);
 			return EXIT_USAGE;
@@ -947,6 +1051,7 @@ int console_main(struct wr_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->err, "warroom: --team and --wall do not go together\n");
 		return EXIT_USAGE;
 	}
+	ctx->team = team; /* with no [users], the team that is the user's */
 	if (bench_env && *bench_env) {
 		int64_t n;
 		if (parse_int(bench_env, &n) || n < 1 || n > 1000000) {
@@ -961,6 +1066,8 @@ int console_main(struct wr_ctx *ctx, int argc, char **argv)
 		return rc;
 	c->ctx = ctx;
 	c->db = ctx->db;
+	/* A key never waits on another writer's lock (background.c). */
+	wr_db_set_busy_timeout(c->db, CONSOLE_BUSY_MS);
 	if (wr_status_get(c->db, &c->st) || wr_team_list(c->db, &c->teams, &c->nt)) {
 		rc = cmd_fail(ctx, WR_ERROR);
 		goto out;
@@ -976,9 +1083,17 @@ int console_main(struct wr_ctx *ctx, int argc, char **argv)
 	if (team) {
 		int i = find_team(c, team);
 		if (i < 0) {
-			char *m = wr_esc_term(team);
-			fprintf(ctx->err, "warroom: no team '%s'; teams:", m ? m : "?");
+			struct wr_suggest sg;
+			wr_suggest_init(&sg, team);
+			for (size_t k = 0; k < c->nt; k++)
+				wr_suggest_add(&sg, c->teams[k].id);
+			char *m = wr_esc_term(team), *near = wr_esc_term(wr_suggest_best(&sg));
+			fprintf(ctx->err, "warroom: no team '%s'", m ? m : "?");
+			if (wr_suggest_best(&sg))
+				fprintf(ctx->err, "; did you mean '%s'?", near ? near : "?");
+			fprintf(ctx->err, "; teams:");
 			free(m);
+			free(near);
 			for (size_t k = 0; k < c->nt; k++) {
 				fputc(' ', ctx->err);
 				out_term(ctx->err, c->teams[k].id);
@@ -993,6 +1108,19 @@ int console_main(struct wr_ctx *ctx, int argc, char **argv)
 		console_focus(c, own_team(c));
 	}
 
+	/* A terminal that cannot hold the screen is refused before curses
+	 * draws a blank one; a replay or the bench has its own. */
+	if (!c->headless) {
+		char why[320];
+		if ((rc = term_usable(why, sizeof why))) {
+			cmd_error(ctx, rc, "%s", why);
+			goto out;
+		}
+	}
+	if (!(c->ask = ask_new(c->db))) {
+		rc = cmd_error(ctx, EXIT_FAIL, "out of memory");
+		goto out;
+	}
 	signals_install();
 	if (term_open(c)) {
 		rc = cmd_error(ctx, EXIT_FAIL, "cannot open the terminal%s%s",
@@ -1009,6 +1137,7 @@ int console_main(struct wr_ctx *ctx, int argc, char **argv)
 		loop(c);
 	}
 	term_close();
+	bg_detach(c, ctx->err); /* what goes on without the console */
 	if (err[0])
 		fprintf(ctx->err, "warroom: %s\n", err);
 	if (got_signal)
@@ -1019,6 +1148,9 @@ out:
 	if (c->header.st)
 		c->header.cls->free(c->header.st);
 	cmdline_free(c->cl);
+	ask_free(c->ask);
+	bg_detach(c, ctx->err);
+	banner_free(c);
 	free(c->teams);
 	return rc;
 }

@@ -81,10 +81,19 @@ void *pane_numbers_new(void);
 void *pane_timeline_new(void);
 void *pane_header_new(void);
 const char *pane_team_id(const struct pane *p);
-/* Drops the numbers pane's burn-down memo (the bench's "after a change"). */
+int64_t pane_team_selected(const struct pane *p); /* the selected task's id, 0: none */
+/* A team's health as a colour (ROLE_ALERT overdue, ROLE_WARN due within the
+ * hour, else ROLE_NORMAL) and as text: "2 overdue, 1 unassigned, 1 blocked"
+ * (level 0), "2 late 1 unowned 1 blocked" (1), "2! 1? 1b" (2); returns
+ * its width, 0 when nothing needs anyone (pane-team.c). */
+enum role team_health_role(const struct wr_team_health *h);
+int team_health_text(const struct wr_team_health *h, int level, char *buf, size_t sz);
+/* Drops the numbers pane's burn-down series and pace: the next frame
+ * computes them whole (the bench's "recomputed whole"). */
 void pane_numbers_forget(struct pane *p);
 
 struct cmdline; /* cmdline.c */
+struct ask;	/* ask.c */
 
 struct console {
 	struct wr_ctx *ctx;
@@ -116,10 +125,16 @@ struct console {
 	int64_t own_writes;
 	double wake_at; /* a frame is due then (console_ms), 0: none */
 
+	int64_t detail;	  /* the task of the detail overlay (Enter), 0: closed */
+	int detail_top;	  /* its scroll */
+
 	char filter[256]; /* '/' text, "" when none */
 	char msg[512];	  /* the status line, already safe to draw */
 	enum role msg_role;
 	struct cmdline *cl;
+	struct ask *ask; /* a y/N question waiting, and where u's undo starts */
+	struct bg *bg;	       /* background.c: commands in their own process */
+	struct banner *banner; /* pane-banner.c: the runs of this frame */
 };
 
 /* ---- console.c ----------------------------------------------------------- */
@@ -161,6 +176,14 @@ void act_tick(struct console *c, int key);
 void act_escape(struct console *c, int key);
 void act_redraw(struct console *c, int key);
 void act_quit(struct console *c, int key);
+/* nav.c: G/End, C-d/C-u, the mouse. */
+void act_end(struct console *c, int key);
+void act_half_down(struct console *c, int key);
+void act_half_up(struct console *c, int key);
+void act_mouse(struct console *c, int key);
+/* Focuses the pane at screen (y, x) and selects the row there. */
+void console_click(struct console *c, int y, int x);
+void act_undo(struct console *c, int key); /* ask.c */
 
 /* Drawing: every string goes through here. draw_text takes text that is
  * already safe (escaped, or our own); draw_db takes bytes from the
@@ -174,6 +197,9 @@ int text_width(const char *s); /* as draw_text would draw it */
 size_t text_fit(const char *s, int w);
 void draw_fill(int y, int x, int w, attr_t a);
 void draw_box(struct console *c, const struct lrect *r, const char *title, bool focus);
+/* The same, border and title in role's colour unless ROLE_NORMAL. */
+void draw_box_role(struct console *c, const struct lrect *r, const char *title, bool focus,
+		   enum role role);
 /* Box and block characters, or their ASCII stand-ins. */
 const char *glyph_hline(const struct console *c);
 const char *glyph_eighths(const struct console *c, int e); /* e in 0..8 */
@@ -184,6 +210,9 @@ void draw_burndown(struct console *c, const struct lrect *r);
 void draw_wall(struct console *c, const struct lrect *r);
 /* One team's bar line for the wall (pane-team.c). */
 void draw_team_line(struct console *c, int y, int x, int w, size_t team);
+/* The newest events, one a line in r, newest first, as the timeline words
+ * them (pane-timeline.c), without marks: the wall's last few events. */
+void draw_events(struct console *c, const struct lrect *r);
 
 /* ---- cmdline.c: the ':' and '/' lines, and command output ---------------- */
 struct cmdline *cmdline_new(void);
@@ -198,6 +227,10 @@ void popup_draw(struct console *c);
 /* Runs a command line as from ':' and shows its output; returns its exit
  * status. */
 int cmdline_run(struct console *c, const char *line);
+/* Shows a command's output (out and err, malloc'd, taken) as cmdline_run
+ * does: the status line, or the popup titled with line. */
+void cmdline_show(struct console *c, const char *line, int rc, char *out, size_t on, char *err,
+		  size_t en);
 /* The line editor's actions (the line key table in help.c). */
 void ed_left(struct console *c, int key);
 void ed_right(struct console *c, int key);
@@ -232,6 +265,60 @@ const char *wr_key_name(int key, char *buf, size_t sz);
 int wr_key_parse(const char *name); /* -1 when unknown */
 /* The hints on the bottom row. */
 void help_hints(struct console *c, const struct lrect *r);
+
+/* ---- pane-task.c: the task detail overlay ---------------------------------- */
+void act_detail(struct console *c, int key); /* Enter: the selected task, else zoom */
+void detail_draw(struct console *c);
+void detail_key(struct console *c, int key);
+
+/* ---- ask.c: y/N questions on the bottom row, and undo ---------------------- */
+struct ask *ask_new(struct wr_db *db); /* at the console's start */
+void ask_free(struct ask *a);
+bool ask_pending(const struct console *c);
+/* A ':' line asked (EXIT_ASK): y runs it again, confirmed. */
+void ask_line(struct console *c, const char *question, const char *line);
+/* Space on a team pane: true when ticking its selected task asks first. */
+bool ask_tick(struct console *c);
+void ask_key(struct console *c, int key);
+void ask_draw(struct console *c, const struct lrect *r); /* instead of the hints */
+
+/* ---- background.c: long commands in their own process; waiting writes ---- */
+/* True when line is a long command (revoke, import, verify, crl, notify,
+ * probe) that runs in the background (not --help, not in a replay). */
+bool bg_wants(const struct console *c, const char *line);
+/* Runs line as `warroom --db ... LINE` in a process of its own; its output
+ * shows when it ends. Returns EXIT_OK once started. */
+int bg_start(struct console *c, const char *line);
+/* On every tick: shows what ended, tries a waiting write again. */
+void bg_poll(struct console *c);
+/* A ':' line that found another writer holding the database: "waiting
+ * for ...", tried again on the ticks (yes: it was confirmed). */
+void bg_wait_write(struct console *c, const char *line, bool yes);
+/* At the end: says which commands go on without the console; frees. */
+void bg_detach(struct console *c, FILE *f);
+/* The console's own writes wait this long for another writer, then
+ * retry on the tick: a key never waits on a lock. */
+#define CONSOLE_BUSY_MS 25
+
+/* ---- pane-banner.c: the runs in progress, on every console ---------------- */
+/* Once a frame, before the layout: reads the runs (never waits). */
+void banner_fetch(struct console *c);
+int banner_rows(const struct console *c); /* 0: nothing runs */
+/* Moves everything below the header down by rows, for the banner. */
+void banner_shift(struct layout *l, int rows);
+void banner_draw(struct console *c, int y, int x, int w);
+void banner_free(struct console *c);
+/* "revoke run 12 (bob)": who holds the database, most likely; NULL. */
+const char *banner_writer(struct console *c, char *buf, size_t n);
+/* The banner's keys: p pauses or resumes the first run, C cancels it
+ * after a y/N question. */
+void act_run_pause(struct console *c, int key);
+void act_run_cancel(struct console *c, int key);
+
+/* ---- term.c: whether the terminal can hold the console ------------------- */
+/* 0, or EXIT_USAGE with why (TERM unset or dumb, no cursor addressing,
+ * not a terminal) in why. */
+int term_usable(char *why, size_t n);
 
 /* ---- script.c: replaying keys and saving the screen ---------------------- */
 /* Runs the script at path; on error returns -1 with "PATH:LINE: why". */

@@ -41,6 +41,12 @@ static const struct key_binding console_keys[] = {
 	{KEY_FN(KEY_NPAGE), "PgDn", "a page down in the pane", act_pgdn, 0},
 	{'g', "g", "first task, or back to the newest event", act_home, 0},
 	{KEY_FN(KEY_HOME), "Home", "first task, or back to the newest event", act_home, 0},
+	{'G', "G", "last task, or the oldest event", act_end, 0},
+	{KEY_FN(KEY_END), "End", "last task, or the oldest event", act_end, 0},
+	{KEY_CTL('d'), "C-d", "half a page down in the pane", act_half_down, 0},
+	{KEY_CTL('u'), "C-u", "half a page up in the pane", act_half_up, 0},
+	{KEY_FN(KEY_MOUSE), "Mouse", "click: focus that pane, select that task; wheel: scroll",
+	 act_mouse, 0},
 	{'1', "1", "the pane of team 1 to 9, in the plan's order", act_team, 0},
 	{'2', "2", "the pane of team 1 to 9, in the plan's order", act_team, 0},
 	{'3', "3", "the pane of team 1 to 9, in the plan's order", act_team, 0},
@@ -50,12 +56,21 @@ static const struct key_binding console_keys[] = {
 	{'7', "7", "the pane of team 1 to 9, in the plan's order", act_team, 0},
 	{'8', "8", "the pane of team 1 to 9, in the plan's order", act_team, 0},
 	{'9', "9", "the pane of team 1 to 9, in the plan's order", act_team, 0},
-	{'\n', "Enter", "zoom the pane to the full screen, or back", act_zoom, 0},
-	{' ', "space", "tick the selected task, or untick it (your team's; Management: any)",
+	{'\n', "Enter",
+	 "the selected task in full: notes, history (Up/Down scroll, Esc or q closes);"
+	 " on the numbers or timeline, zoom",
+	 act_detail, 0},
+	{' ', "space", "tick the selected task, or untick it (your team's; another team's asks y/N)",
 	 act_tick, 0},
+	{'p', "p", "pause the run the banner shows, or resume it (after its current batch)",
+	 act_run_pause, 0},
+	{'C', "C", "cancel the run the banner shows, after a question; the rest stays pending",
+	 act_run_cancel, 0},
+	{'u', "u", "undo your last tick in this console: the task is open again", act_undo, 0},
+	{'z', "z", "zoom the pane to the full screen, or back", act_zoom, 0},
 	{KEY_ESCAPE, "Esc", "clear the filter, else leave the zoom", act_escape, K_WALL},
 	{KEY_CTL('l'), "C-l", "redraw the screen", act_redraw, K_WALL},
-	{'q', "q", "quit", act_quit, K_WALL},
+	{'q', "q", "leave the zoom, else quit (an overlay closes first)", act_quit, K_WALL},
 };
 
 static const struct key_binding line_keys[] = {
@@ -159,6 +174,7 @@ static const struct {
 	{KEY_FN(KEY_BACKSPACE), "Backspace"},
 	{KEY_FN(KEY_DC), "Del"},
 	{KEY_FN(KEY_RESIZE), "Resize"},
+	{KEY_FN(KEY_MOUSE), "Mouse"},
 };
 
 const char *wr_key_name(int key, char *buf, size_t sz)
@@ -244,6 +260,33 @@ static int group(const struct key_binding *t, size_t n, bool wall, struct help_l
 	return k;
 }
 
+/* What the panes draw, for the overlay's legend: the symbol as drawn in a
+ * UTF-8 locale and in ASCII, and what it says. Keep in step with the
+ * panes (pane-team.c, pane-numbers.c, pane-timeline.c, the tab bar and
+ * the header). */
+static const struct {
+	const char *utf8, *ascii, *help;
+} legend[] = {
+	{"12>", "12>", "'>' after a task's id: the selected task"},
+	{"[ ] [x]", "[ ] [x]", "a task open, done"},
+	{"[b]", "[b]", "a blocked task (Enter shows the reason)"},
+	{"14:00!", "14:00!", "'!' after a due time: overdue (and red)"},
+	{"2! 1? 1b", "2! 1? 1b", "a narrow team title: tasks overdue, without an owner, blocked"},
+	{"red, amber", "red, amber", "a team's border: a task overdue; one due within the hour"},
+	{"-", "-", "none: no owner, no due time; a figure not known yet"},
+	{"view only", "view only", "a team whose tasks you may not tick"},
+	{"more, older", "more, older", "more tasks, older events below: scroll down"},
+	{"\xe2\x80\xa2", "*", "timeline: new since you last looked (bold until seen)"},
+	{"\xe2\x96\x88\xe2\x96\x8c\xe2\x96\x91", "#=-", "a team's progress: tasks done of its tasks"},
+	{"\xe2\x96\x88\xe2\x96\x86\xe2\x96\x83", "#o.", "burn-down: certificates still to revoke over time"},
+	{"\xc2\xb7\xc2\xb7", "..", "burn-down: the straight line from discovery to the deadline"},
+	{"^now", "^now", "burn-down: the present column"},
+	{"< >", "< >", "tab bar: more tabs that way; [Name]: the tab shown"},
+	{"SIMULATED", "SIMULATED", "header: the clock is WARROOM_NOW's (an exercise)"},
+	{"OVERDUE", "OVERDUE", "header: the revocation deadline has passed"},
+	{"ZOOM /text", "ZOOM /text", "status line: a zoomed pane; the filter in force"},
+};
+
 static int help_lines(const struct console *c, struct help_line *l, int max)
 {
 	int n = 0;
@@ -259,6 +302,13 @@ static int help_lines(const struct console *c, struct help_line *l, int max)
 	l[n].heading = true;
 	l[n++].help = "In a command's output";
 	n += group(popup_keys, NELEM(popup_keys), false, l + n, max - n);
+	l[n].heading = true;
+	l[n++].help = "Symbols on the screen";
+	for (size_t i = 0; i < NELEM(legend) && n < max - 1; i++, n++) {
+		l[n].heading = false;
+		snprintf(l[n].keys, sizeof l[n].keys, "%s", c->utf8 ? legend[i].utf8 : legend[i].ascii);
+		l[n].help = legend[i].help;
+	}
 	l[n].heading = true;
 	l[n++].help = "':help' lists the commands; ':help task done' one command's options";
 	return n;
@@ -321,12 +371,17 @@ void help_hints(struct console *c, const struct lrect *r)
 {
 	static const char *const normal[][2] = {
 		{"?", "help"}, {":", "command"}, {"/", "filter"}, {"Tab", "pane"},
-		{"Enter", "zoom"}, {"space", "tick"}, {"q", "quit"},
+		{"Enter", "detail"}, {"space", "tick"}, {"q", "quit"},
 	};
 	static const char *const wall[][2] = {{"?", "help"}, {"q", "quit"}};
 	const char *const(*h)[2] = c->wall ? wall : normal;
 	size_t n = c->wall ? NELEM(wall) : NELEM(normal);
 	int x = r->x + 1, right = r->x + r->w;
+
+	if (ask_pending(c)) { /* a y/N question takes the row (ask.c) */
+		ask_draw(c, r);
+		return;
+	}
 
 	draw_fill(r->y, r->x, r->w, A_NORMAL);
 	for (size_t i = 0; i < n && x < right; i++) {

@@ -118,6 +118,52 @@ void layout_compute(struct layout *l, int w, int h, int nteams, bool zoom, bool 
 	l->pane[nteams + 1] = rect(y0 + th, nw, bh, w - nw);
 }
 
+void layout_wall(const struct lrect *body, int nteams, int max_big_rows, struct wall_layout *wl)
+{
+	int x = body->x + 1, w = body->w - 2, y = body->y, bottom = body->y + body->h;
+
+	memset(wl, 0, sizeof *wl);
+	if (w < 10 || body->h < 4)
+		return;
+	wl->large = body->h >= 40 && body->w >= 150;
+	wl->big_rows = body->h >= 40 && max_big_rows >= 2 ? 2 : 1;
+	int bh = (wl->large ? 5 : 3) + 1; /* the label, the digits */
+	wl->big = rect(y, x, wl->big_rows * bh + wl->big_rows - 1, w);
+	y += wl->big.h + 1;
+	wl->counts = rect(y, x, 1, w);
+	y += 2;
+	wl->pace = rect(y, x, w >= 140 ? 1 : 2, w);
+	y += wl->pace.h + 1;
+	wl->team_cols = w / 64 < 1 ? 1 : w / 64 > 3 ? 3 : w / 64;
+	if (wl->team_cols > nteams)
+		wl->team_cols = nteams > 0 ? nteams : 1;
+	int trows = (nteams + wl->team_cols - 1) / wl->team_cols;
+	wl->teams = rect(y, x, trows, w);
+	y += trows + (trows ? 1 : 0);
+	/* Clip what the screen cannot hold, from the top down. */
+	struct lrect *r[] = {&wl->big, &wl->counts, &wl->pace, &wl->teams};
+	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+		if (r[i]->y >= bottom)
+			*r[i] = rect(bottom, x, 0, w);
+		else if (r[i]->y + r[i]->h > bottom)
+			r[i]->h = bottom - r[i]->y;
+	}
+	/* The rest: the chart (6 rows or none, at most LAYOUT_WALL_CHART_H)
+	 * when three events still fit under it, then the events to the
+	 * bottom, newest first. */
+	int rest = bottom - y;
+	if (rest <= 0)
+		return;
+	int chart = rest - 3 - 1 >= 6 ? rest - 3 - 1 : 0;
+	if (chart > LAYOUT_WALL_CHART_H)
+		chart = LAYOUT_WALL_CHART_H;
+	if (chart) {
+		wl->chart = rect(y, x, chart, w);
+		y += chart + 1;
+	}
+	wl->events = rect(y, x, bottom - y, w);
+}
+
 /* Overlap of [a, a+al) and [b, b+bl). */
 static int overlap(int a, int al, int b, int bl)
 {

@@ -53,6 +53,25 @@ bool layout_folds(int w, int h);
 static inline int layout_numbers(const struct layout *l) { return l->nteams; }
 static inline int layout_timeline(const struct layout *l) { return l->nteams + 1; }
 
+/*
+ * The wall (--wall), for the far side of a room, top to bottom in body:
+ * the big figures (one row of them, or two when they need it, are
+ * allowed max_big_rows and the screen is tall; large digits on a big
+ * one), a line of the other counts, the pace (one line when
+ * wide, else two), each team's health and progress (in columns when
+ * wide), the burn-down, which gets the rows it needs (at most
+ * LAYOUT_WALL_CHART_H), and the newest events in the rest.
+ * A rectangle of height 0 is left out.
+ */
+#define LAYOUT_WALL_CHART_H 14
+struct wall_layout {
+	bool large;	/* 5-row digits */
+	int big_rows;	/* rows of big figures: 1 or 2 */
+	int team_cols;	/* team lines side by side */
+	struct lrect big, counts, pace, teams, events, chart;
+};
+void layout_wall(const struct lrect *body, int nteams, int max_big_rows, struct wall_layout *wl);
+
 /* The pane next to `from` in direction 'h', 'j', 'k' or 'l' (left, down,
  * up, right), or -1 when there is none. In TABS and ZOOM, left and right
  * are the previous and next pane, up and down have none. */

@@ -97,6 +97,9 @@ static void header_draw(struct pane *p, struct console *c)
 	put(c, y, &x, right, short_time(s->now, true, t, sizeof t), A_NORMAL);
 	if (console_simulated(c->db))
 		put(c, y, &x, right, " SIMULATED", console_attr(c, ROLE_WARN) | A_BOLD);
+	/* The wall is a room's screen, not a person's: no "you". */
+	if (c->wall)
+		return;
 	put(c, y, &x, right, "   you: ", A_BOLD);
 	put_db(c, y, &x, right, 24, wr_db_actor(c->db), A_NORMAL);
 	const char *teams = wr_auth_teams(c->db);

@@ -1,13 +1,17 @@
 /*
  * pane-team.c: one team of the plan: its tasks of the current phase and
  * the earlier ones still open, each with checkbox, id, title, owner and
- * due time (marked when overdue), and the team's progress bar. Space
+ * due time (marked when overdue), a blocked task's marker and reason, and
+ * the team's progress bar. The title counts what needs someone (overdue,
+ * unassigned, blocked) and takes the team's health as its colour: red
+ * when a task is overdue, amber when one is due within the hour. Space
  * ticks or unticks the selected task through the core, which decides
  * whether the user may (their own team, or Management).
  *
  * The state is the selection and the scroll only: rows are drawn straight
  * from wr_task_foreach's callback, the strings escaped by draw_db, and
- * the callback stops one row past the screen.
+ * the callback stops one row past the screen. The health counts come with
+ * the frame's teams (wr_team_health in console_frame).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,45 @@ const char *pane_team_id(const struct pane *p)
 {
 	const struct team_state *ts = p->st;
 	return p->cls == &pane_team_class && ts ? ts->id : "";
+}
+
+int64_t pane_team_selected(const struct pane *p)
+{
+	const struct team_state *ts = p->st;
+	return p->cls == &pane_team_class && ts ? ts->sel_id : 0;
+}
+
+enum role team_health_role(const struct wr_team_health *h)
+{
+	return h->overdue ? ROLE_ALERT : h->due_soon ? ROLE_WARN : ROLE_NORMAL;
+}
+
+/* What needs someone, at three lengths (level 0 longest); only the counts
+ * that are not zero; "" when none. Level 2's symbols are those of the
+ * rows: '!' overdue, '?' no owner, 'b' blocked. */
+int team_health_text(const struct wr_team_health *h, int level, char *buf, size_t sz)
+{
+	static const char *const words[3][3] = {
+		{"%d overdue", "%d unassigned", "%d blocked"},
+		{"%d late", "%d unowned", "%d blocked"},
+		{"%d!", "%d?", "%db"},
+	};
+	static const char *const sep[3] = {", ", " ", " "};
+	const int v[3] = {h->overdue, h->unassigned, h->blocked};
+	size_t n = 0;
+
+	if (level < 0 || level > 2)
+		level = 2;
+	buf[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		if (!v[i] || n >= sz)
+			continue;
+		if (n)
+			n += (size_t)snprintf(buf + n, sz - n, "%s", sep[level]);
+		if (n < sz)
+			n += (size_t)snprintf(buf + n, sz - n, words[level][i], v[i]);
+	}
+	return (int)strlen(buf);
 }
 
 struct rows_ctx {
@@ -84,9 +127,34 @@ static int task_row(const struct wr_task *t, void *arg)
 		if (sel)
 			draw_text(c, y, x + k->id_w, 1, ">", base);
 	}
-	draw_text(c, y, x + k->box_x, 3, t->done_at ? "[x]" : "[ ]", base | (sel ? 0 : A_BOLD));
-	draw_db(c, y, x + k->title_x, k->title_w, t->title, base);
-	if (k->owner_w)
+	bool blocked = t->blocked && !t->done_at;
+	/* "[b]" says blocked without colour too. */
+	draw_text(c, y, x + k->box_x, 3, t->done_at ? "[x]" : blocked ? "[b]" : "[ ]",
+		  base | (sel ? 0 : A_BOLD) | (blocked && !sel ? console_attr(c, ROLE_WARN) : 0));
+	/* A title longer than its column takes the owner's when there is no
+	 * owner (the pane's title counts the unassigned), and the due time's
+	 * when there is none: no cut while the row has room. */
+	char *title = wr_esc_term(t->title ? t->title : "");
+	int tw = k->title_w, need = title ? text_width(title) : 0;
+	bool owner_col = k->owner_w != 0;
+	if (need > tw && owner_col && !t->owner) {
+		tw += k->owner_w + 1;
+		owner_col = false;
+	}
+	if (need > tw && k->due_w && !t->due && !owner_col)
+		tw = d->w - k->title_x;
+	int used = draw_text(c, y, x + k->title_x, tw, title ? title : "?", base);
+	free(title);
+	if (blocked && tw - used >= 12) {
+		/* The reason where the title leaves room. */
+		char *e = wr_esc_term(t->blocked);
+		char why[256];
+		snprintf(why, sizeof why, " (blocked: %s)", e ? e : "?");
+		free(e);
+		draw_text(c, y, x + k->title_x + used, tw - used - 1, why,
+			  base | (sel ? 0 : console_attr(c, ROLE_WARN)));
+	}
+	if (owner_col)
 		draw_db(c, y, x + k->owner_x, k->owner_w, t->owner ? t->owner : "-",
 			base | (t->owner ? 0 : console_attr(c, ROLE_DIM)));
 	if (k->due_w && t->due) {
@@ -110,11 +178,47 @@ static void team_draw(struct pane *p, struct console *c)
 
 	if (r->h < 3 || r->w < 8)
 		return;
-	char *name = wr_esc_term(team ? team->name : ts->id);
-	snprintf(title, sizeof title, " %zu %s%s ", idx + 1, name ? name : "?",
-		 wr_auth_team(c->db, ts->id) ? " (view only)" : "");
-	free(name);
-	draw_box(c, r, title, p->focused);
+	enum role health = team ? team_health_role(&team->health) : ROLE_NORMAL;
+	const char *view = wr_auth_team(c->db, ts->id) ? " (view only)" : "";
+	char counts[96] = "";
+	/* The name and the counts in the top border, the counts at its right
+	 * end: the first of these that fits, from the longest. */
+	static const struct {
+		bool use_short;
+		int level;
+	} tries[] = {{false, 0}, {false, 1}, {true, 0}, {true, 1}, {false, 2}, {true, 2}};
+	/* From after the corner's first border column to before the other
+	 * corner: the counts' own trailing space sets them off from it. */
+	int room = r->w - 3;
+	for (size_t k = 0; k < sizeof tries / sizeof tries[0]; k++) {
+		bool use_short = tries[k].use_short;
+		if (use_short && !(team && team->short_name[0]))
+			continue;
+		char *name = wr_esc_term(use_short ? team->short_name : team ? team->name : ts->id);
+		snprintf(title, sizeof title, " %zu %s%s ", idx + 1, name ? name : "?", view);
+		free(name);
+		int cw = team ? team_health_text(&team->health, tries[k].level, counts + 1,
+						 sizeof counts - 2) : 0;
+		if (cw) {
+			counts[0] = ' ';
+			strcat(counts, " ");
+			cw += 2;
+		} else {
+			counts[0] = '\0';
+		}
+		/* A column of border between them. */
+		if (text_width(title) + (cw ? cw + 1 : 0) <= room)
+			break;
+	}
+	draw_box_role(c, r, title, p->focused, health);
+	if (counts[0]) {
+		int cw = text_width(counts);
+		if (cw > room - 6)
+			cw = room - 6;
+		draw_text(c, r->y, r->x + r->w - 1 - cw, cw, counts,
+			  health != ROLE_NORMAL ? console_attr(c, health)
+						: console_attr(c, ROLE_TITLE));
+	}
 
 	bool bar = r->h - 2 >= 2;
 	/* The list may go on past what was read: scroll as far as sel. */
@@ -217,12 +321,34 @@ static void team_resize(struct pane *p, const struct lrect *r)
 void draw_team_line(struct console *c, int y, int x, int w, size_t i)
 {
 	const struct wr_team *t = &c->teams[i];
-	int nw = w / 3;
+	enum role health = team_health_role(&t->health);
+	int nw = w / 3, left, level, col = 0;
+	char counts[96];
 
 	if (nw > 26)
 		nw = 26;
-	draw_db(c, y, x, nw, t->name, A_BOLD);
-	draw_progress(c, y, x + nw + 1, w - nw - 1, t->tasks_done, t->tasks_total);
+	left = w - nw - 1;
+	/* One column of counts for every team, so the bars line up: the
+	 * longest wording that fits every team's in half the room. */
+	for (level = 0; level < 3; level++) {
+		col = 0;
+		for (size_t k = 0; k < c->nt; k++) {
+			int n = team_health_text(&c->teams[k].health, level, counts, sizeof counts);
+			col = n > col ? n : col;
+		}
+		if (col + 2 <= left / 2)
+			break;
+	}
+	if (col + 2 > left / 2)
+		col = 0; /* too narrow: the colour alone */
+	else if (col)
+		col += 2;
+	/* The name in the team's health colour, what needs someone, the bar. */
+	draw_db(c, y, x, nw, t->name, A_BOLD | (health ? console_attr(c, health) : 0));
+	if (col && team_health_text(&t->health, level, counts, sizeof counts))
+		draw_text(c, y, x + nw + 1, col - 2, counts,
+			  health ? console_attr(c, health) : A_BOLD);
+	draw_progress(c, y, x + nw + 1 + col, left - col, t->tasks_done, t->tasks_total);
 }
 
 const struct pane_class pane_team_class = {

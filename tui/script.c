@@ -12,6 +12,7 @@
  *   wait-change [SECS]    until another process changes the database (5 s)
  *   sleep SECS
  *   resize COLSxROWS      as if the terminal were resized
+ *   click COL ROW         a mouse click there (0-based), as KEY_MOUSE acts
  *   save-display FILE     the screen as text
  *   quit
  *
@@ -176,6 +177,15 @@ int script_run(struct console *c, const char *path, char *err, size_t errsz)
 				break;
 			}
 			resizeterm(h, w);
+		} else if (strcmp(s, "click") == 0) {
+			int x, y;
+			if (sscanf(arg, "%d %d", &x, &y) != 2 || x < 0 || y < 0) {
+				snprintf(err, errsz, "%s:%d: click COL ROW, not '%s'", path, ln, arg);
+				rc = -1;
+				break;
+			}
+			c->dirty = true;
+			console_click(c, y, x);
 		} else if (strcmp(s, "save-display") == 0) {
 			console_frame(c);
 			if (!*arg || screen_save(arg)) {

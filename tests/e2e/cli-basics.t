@@ -8,7 +8,7 @@ no_plan
 
 
 # Every command of the table, as the user types it.
-CMDS="init|import|reasons|declare|status|certs|task list|task done|task reopen|task assign|task note|task add|phase|close|authorize|revoke|delay|crl|verify|log|audit verify"
+CMDS="init|import|reasons|declare|status|certs|task list|task done|task reopen|task assign|task note|task add|phase|close|reopen|authorize|revoke|delay|crl|verify|log|audit verify"
 
 # ---- version and help ----------------------------------------------------------
 run "$WARROOM" --version

@@ -111,7 +111,7 @@ run W status --json
 is "$(json_get "$OUT_FILE" incident.reason)" "misuse" "the first declaration stands"
 
 fresh closed
-W close >/dev/null 2>&1
+W close --yes >/dev/null 2>&1
 run W declare --reason misuse --discovered "$DISC"
 is "$RC" 1 "declaring a closed incident exits 1"
 like "$ERR" "closed" "... saying it is closed"

@@ -98,9 +98,11 @@ ok "task list --json is JSON" json_valid "$OUT_FILE"
 run W log
 is "$RC" 0 "log exits 0"
 clean "$OUT_FILE" "log"
-n=$(grep -c '^ *[0-9][0-9]* 20' "$OUT_FILE")
+n=$(grep -Ec '^([0-9]{4}-[0-9]{2}-[0-9]{2} )?[0-9]{2}:[0-9]{2} ' "$OUT_FILE")
 is "$(wc -l <"$OUT_FILE" | tr -d ' ')" "$n" "log: every line is an event (no field split by a newline)"
 visible "$OUT_FILE" "note $V_ESC" "log: the declare note's ESC is visible"
+visible "$OUT_FILE" "to mal$V_ESC\\[2Jlory" "log: the hostile owner is visible in the sentence, escaped"
+visible "$OUT_FILE" ": \"a$V_ESC\\[2Jb" "log: the hostile note is visible in the sentence, escaped"
 run W log --json
 is "$RC" 0 "log --json exits 0"
 clean "$OUT_FILE" "log --json"

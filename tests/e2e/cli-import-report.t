@@ -8,7 +8,8 @@
 #    single bad file get no count; the summary on stdout keeps its form.
 #  - A serial given twice in one customers CSV: the first row wins, the
 #    later row with another customer is rejected as FILE:LINE naming the
-#    winner; the same serial and customer again is no error.
+#    winner, and then nothing of the list is applied; the same serial and
+#    customer again is no error.
 #  - certs prints a 40-digit serial whole.
 #  - Certificate text shows one form of escape in certs and certs --json:
 #    a control character as \x1b, a DN's own escapes (\,) with one
@@ -134,7 +135,12 @@ like "$ERR" "dup\\.csv:4: .*Initech" "... and its own customer"
 like "$ERR" "dup\\.csv:6: .*1001.*'Acme Corp'" "dup.csv:6 (0x10:01 is 1001) is named too"
 like "$ERR" "dup\\.csv:8: .*BEEF.*'Ghost'" "a serial no certificate has is checked too (dup.csv:8)"
 unlike "$ERR" "dup\\.csv:[12357]:" "the first rows and the same customer again are not named"
-like "$OUT" '7 rows, 3 matched, 1 matched no certificate, 3 rejected' "the summary counts 3 rejected"
+like "$ERR" "dup\\.csv: 3 bad rows; nothing of the list was imported" "3 bad rows: nothing applied"
+is "$(serials "$DB" --customer "Acme Corp")" "" "... not even the rows that won"
+sed -e '/^1001,Initech/d' -e '/^0x10:01/d' -e '/^beef/d' "$WORK/dup.csv" >"$WORK/dup-fixed.csv"
+run W import --customers "$WORK/dup-fixed.csv"
+is "$RC" 0 "without the losing rows the CSV imports (exit 0)"
+like "$OUT" '4 rows, 3 matched, 1 matched no certificate, 0 rejected' "... the repeated row counted as matched"
 is "$(serials "$DB" --customer "Acme Corp")" "$s1" "the first row wins: 1001 is Acme Corp's"
 is "$(serials "$DB" --customer Initech)" "" "... not Initech's"
 is "$(serials "$DB" --customer Umbrella)" "" "... nor Umbrella's"

@@ -6,7 +6,8 @@
 # PEM, garbage DER, bytes that are neither, a private key, a CSR, an empty
 # file, a missing path) named with its reason on stderr, exit 1, and the
 # good certificates of the same import still imported; the customers CSV
-# (good rows applied, bad rows named FILE:LINE, exit 1).
+# (bad rows named FILE:LINE, exit 1, and then nothing of it applied; the
+# same rows without the bad ones applied).
 . "$(dirname "$0")/lib.sh"
 no_plan
 
@@ -169,8 +170,13 @@ is "$RC" 1 "a CSV with bad rows exits 1"
 like "$ERR" "bad\.csv:3: .*serial" "bad.csv:3 (bad serial) is named"
 like "$ERR" "bad\.csv:5: .*column" "bad.csv:5 (2 columns) is named"
 unlike "$ERR" "bad\.csv:[124]:" "good rows and the header are not named"
+like "$ERR" "bad\.csv: 2 bad rows; nothing of the list was imported" "... and nothing of it is applied"
+is "$(serials "$DB" --customer "Acme Corp")" "" "not even its good rows"
+grep -v -e '^XYZ' -e '^1003,' "$FX/bad.csv" >"$WORK/good.csv"
+run W import --customers "$WORK/good.csv"
+is "$RC" 0 "the same CSV without its bad rows exits 0"
 like "$OUT" '2 matched' "the summary says 2 matched"
-like "$OUT" '2 rejected' "the summary says 2 rejected"
+like "$OUT" '0 rejected; 2 new customers, 0 updated' "... 0 rejected, 2 new customers"
 is "$(serials "$DB" --customer "Acme Corp")" "1001" "certs --customer 'Acme Corp' lists 1001"
 is "$(serials "$DB" --customer "Globex")" "1002" "0x10:02 is serial 1002: certs --customer Globex lists it"
 is "$(serials "$DB" --customer "Broken Row Inc")" "" "the bad row's customer was not applied"

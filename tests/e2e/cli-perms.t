@@ -89,7 +89,11 @@ is "$RC" 0 "dave may still read the task list"
 run as alice task done "$MGMT"
 is "$RC" 0 "alice ticks a Management task"
 run as alice task done "$EXT"
-is "$RC" 0 "alice ticks an external-comms task"
+is "$RC" 2 "alice ticking another team's task without a terminal needs --yes"
+like "$ERR" "not your team" "... the question says whose task it is"
+is "$(done_by "$EXT")" null "... and the task stays open"
+run as alice task done "$EXT" --yes
+is "$RC" 0 "alice ticks an external-comms task with --yes"
 run as alice task reopen "$REV"
 is "$RC" 0 "alice reopens bob's revocation task"
 run as alice declare --reason misuse --discovered 2026-11-25T06:00:00Z

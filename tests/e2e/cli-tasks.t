@@ -140,11 +140,14 @@ is "$(json_get "$OUT_FILE" incident.phase_name)" revocation "status: phase revoc
 run W phase 7
 is "$RC" 2 "phase 7 exits 2"
 run W close --note "all revoked"
-is "$RC" 0 "close exits 0"
+is "$RC" 2 "close without --yes and without a terminal exits 2 (it asks first)"
+like "$ERR" 'add --yes' "... and names --yes"
+run W close --yes --note "all revoked"
+is "$RC" 0 "close --yes exits 0"
 run W status --json
 is "$(json_get "$OUT_FILE" incident.state)" closed "status: closed"
 is "$(json_get "$OUT_FILE" incident.closed)" 2026-11-25T12:00:00Z "status: closed at WARROOM_NOW"
-run W close
+run W close --yes
 is "$RC" 1 "closing twice exits 1"
 run W phase 4
 is "$RC" 1 "phase after close exits 1"
@@ -152,7 +155,25 @@ is "$RC" 1 "phase after close exits 1"
 # ---- the timeline -----------------------------------------------------------------------------------
 run W log
 is "$RC" 0 "log exits 0"
-like "$OUT" '^ +1 2026-11-25T12:00:00Z tester +init ' "log line: id, time, actor, action"
+like "$OUT" '^12:00 tester created the incident ' "log line: the time (today's: no date), then the sentence"
+like "$OUT" '^12:00 tester assigned "Alert team members internally of a possible activation" \(Management\) to dave$' \
+	"an assignment reads with the task's title and team, and the owner"
+like "$OUT" '^12:00 tester noted on "[^"]+" \(Management\): "waiting on legal"$' "a note reads with the note"
+like "$OUT" '^12:00 tester added the task "Check OCSP responders" \(Certificate Revocation, Phase 3: Certificate revocation\), due 2026-11-26 00:00Z$' \
+	"an added task reads with its team, phase and due time"
+like "$OUT" '^12:00 tester closed the incident: "all revoked"$' "close reads with its note"
+unlike "$OUT" '[a-z_]+=' "no key=value in the log"
+is "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 11 "one line an event"
+run env WARROOM_NOW=2026-11-26T09:00:00Z "$WARROOM" --db "$DB" log --limit 1
+like "$OUT" '^2026-11-25 12:00 tester closed the incident: "all revoked"$' \
+	"an event of another day than the incident clock's shows its date"
+run W log --raw
+is "$RC" 0 "log --raw exits 0"
+like "$OUT" '^ +1 2026-11-25T12:00:00Z tester +init ' "log --raw line: id, time, actor, action, as stored"
+like "$OUT" '^ +4 2026-11-25T12:00:00Z tester +task-assign +\{"owner":"carol","task":2\}$' \
+	"log --raw keeps the stored details"
+run W log --raw --json
+is "$RC" 2 "log --raw --json exits 2 (--json has the raw fields)"
 run W log --json
 is "$RC" 0 "log --json exits 0"
 ok "log --json is JSON" json_valid "$OUT_FILE"
@@ -164,6 +185,10 @@ missing=$(perl -MJSON::PP -e 'local $/; my $m = 0; for my $e (@{decode_json(<STD
 is "$missing" 0 "every event has id, at, actor, action, details and hash"
 is "$(json_get "$OUT_FILE" 3.details.owner)" carol "task-assign details carry the owner"
 is "$(json_get "$OUT_FILE" 10.details.note)" "all revoked" "close details carry the note"
+is "$(json_get "$OUT_FILE" 10.text)" 'tester closed the incident: "all revoked"' "log --json: text has the sentence"
+is "$(json_get "$OUT_FILE" 3.text)" \
+	'tester assigned "Alert team members internally of a possible activation" (Management) to carol' \
+	"log --json: text looks up the task"
 
 run W log --limit 2 --json
 ids=$(perl -MJSON::PP -e 'local $/; print join(" ", map { $_->{id} } @{decode_json(<STDIN>)})' <"$OUT_FILE")
@@ -173,6 +198,10 @@ actions=$(perl -MJSON::PP -e 'local $/; print join(" ", map { $_->{action} } @{d
 is "$actions" "task-assign task-assign" "log --grep task-assign finds the two assignments"
 run W log --grep dave
 is "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 1 "log --grep dave finds one event"
+run W log --grep "Alert team members"
+is "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 2 "log --grep matches the sentence (a task's title)"
+run W log --grep "tester assigned" --limit 1 --json
+is "$(json_get "$OUT_FILE" 0.details.owner)" dave "log --grep --limit 1: the newest match"
 run W log --grep "no such text anywhere"
 is "$RC" 0 "log --grep without a match exits 0"
 is "$OUT" "" "... and prints nothing"

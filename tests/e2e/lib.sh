@@ -11,6 +11,8 @@
 #     caller's directory (warroom reads ./warroom.conf and ./warroom.db);
 #   - unsets WARROOM_DB, WARROOM_CONFIG, WARROOM_USER and WARROOM_NOW so a
 #     developer's environment cannot leak into a test.
+#   - points XDG_STATE_HOME into WORK, where the console keeps what each
+#     user has seen of the timeline.
 #
 # TAP:   plan N | no_plan ... done_testing
 #        ok DESC CMD...        passes when CMD exits 0
@@ -195,6 +197,10 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 trap 'exit 141' PIPE
 cd "$WORK" || bail_out "cannot enter $WORK"
+# The console records what each user has seen under XDG_STATE_HOME (see
+# warroom(1), FILES): a test's record stays in its work directory.
+XDG_STATE_HOME=$WORK/.state
+export XDG_STATE_HOME
 
 # ---- the usual fixtures and database ----------------------------------------
 # fixtures: the bad-input fixtures of tests/fixtures/mkbad.sh, in $FX.

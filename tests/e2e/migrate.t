@@ -23,7 +23,7 @@ snap() { # DB FILE
 	sqlite3 "$1" >"$2" <<'SQL'
 SELECT 'incident', id, name, state, phase, reason, crl_reason, discovered, declared, closed,
   mre_flags, active_total, plan_name, plan_sha256, created FROM incident;
-SELECT 'team', * FROM team ORDER BY id;
+SELECT 'team', id, name, position FROM team ORDER BY id;
 SELECT 'task', id, team, phase, title, owner, due_offset, due_anchor, due, done_by, done_at, note
   FROM task ORDER BY id;
 SELECT 'cert', id, hex(sha256), serial, issuer, subject, sans, not_before, not_after,
@@ -55,6 +55,29 @@ is "$(sqlite3 "$DB" "SELECT action || ' ' || details FROM event WHERE id = 13")"
 	'schema-upgrade {"from":1,"to":'"$LATEST"'}' "... the upgrade, recorded in the chain"
 is "$(sqlite3 "$DB" "SELECT count(*) FROM wave"):$(sqlite3 "$DB" "SELECT count(*) FROM cert WHERE wave IS NULL")" "0:41" \
 	"version 3's waves: none yet, every certificate in none"
+# Version 1 left one note, on task 1, set by root's task-done (event 6).
+is "$(sqlite3 "$DB" "SELECT task || '|' || author || '|' || text || '|' ||
+	(at = (SELECT at FROM event WHERE id = 6)) FROM task_note")" "1|root|scope confirmed|1" \
+	"version 4's notes: the version-1 note is task 1's first, by root at its event's time"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM task WHERE blocked IS NOT NULL")" 0 "... and no task is blocked"
+# Version 6: each version-1 customer is a row, with the contact of its
+# first certificate; none critical, none acknowledged; the link is the name.
+is "$(sqlite3 "$DB" "SELECT group_concat(name || '|' || contact || '|' || critical, ';') FROM
+	(SELECT * FROM customer ORDER BY name)")" \
+	"$(sqlite3 "$V1" "SELECT group_concat(customer || '|' || contact || '|0', ';') FROM
+	(SELECT customer, contact FROM cert WHERE customer IS NOT NULL GROUP BY customer ORDER BY customer)")" \
+	"version 6's customers: each version-1 customer a row, with its contact"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM customer")" 5 "... 5 of them"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM cert WHERE customer IS NOT NULL
+	AND customer NOT IN (SELECT name FROM customer)")" 0 "... every customer of a certificate has its row"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM customer WHERE acknowledged_at IS NOT NULL OR critical")" 0 \
+	"... none acknowledged or critical"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM cert WHERE endpoints IS NOT NULL")" 0 \
+	"... and no certificate has endpoints (its SANs on 443)"
+is "$(json_get "$OUT_FILE" counts.acknowledged)" 0 "status: 0 acknowledged"
+# Version 7: replacements issued, none yet.
+is "$(json_get "$OUT_FILE" counts.replacement_issued):$(sqlite3 "$DB" "SELECT count(*) FROM replacement")" \
+	"0:0" "version 7: no replacement issued yet (status: replacement_issued 0)"
 run "$WARROOM" --db "$DB" audit verify
 is "$RC" 0 "the audit chain holds across the upgrade"
 like "$OUT" "OK: 13 events" "... all 13 links"
@@ -63,6 +86,15 @@ run "$WARROOM" --db "$DB" status
 is "$(sqlite3 "$DB" "SELECT count(*) FROM event WHERE action = 'schema-upgrade'")" 1 "opening again upgrades nothing"
 run "$WARROOM" --db "$DB" task done 4 --note "after the upgrade"
 is "$RC" 0 "a write works on the upgraded database"
+run "$WARROOM" --db "$DB" task note 1 "a second note"
+run "$WARROOM" --db "$DB" task show 1 --json
+is "$(json_get "$OUT_FILE" notes.0.text)|$(json_get "$OUT_FILE" notes.1.text)" \
+	"scope confirmed|a second note" "a new note appends after the version-1 one"
+trey=$(sqlite3 "$DB" "SELECT count(*) FROM cert WHERE customer = 'Trey Telecom, Inc.'")
+run "$WARROOM" --db "$DB" ack --customer "Trey Telecom, Inc." --note "after the upgrade"
+is "$RC" 0 "a version-1 customer can be acknowledged"
+run "$WARROOM" --db "$DB" status --json
+is "$(json_get "$OUT_FILE" counts.acknowledged)" "$trey" "status: its $trey certificates acknowledged"
 run "$WARROOM" --db "$DB" audit verify
 is "$RC" 0 "... and the chain goes on"
 

@@ -241,7 +241,7 @@ chmod 640 certs/ca.key
 SG=wrpubsg
 os_group $SG
 INST=$WORK/inst
-make --no-print-directory -s -C "$WR_REPO" install PREFIX="$INST" SHARED_GROUP=$SG \
+flock /tmp/warroom-e2e-install.lock make --no-print-directory -s -C "$WR_REPO" install PREFIX="$INST" SHARED_GROUP=$SG \
 	>"$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; bail_out "make install SHARED_GROUP failed"; }
 WRI=$INST/bin/warroom
 ETC=$INST/etc/warroom

@@ -35,11 +35,19 @@ B import "$WORK/fx/dated.pem" "$WORK/fx/late.pem" "$WORK/fx/short.pem"
 B declare --reason key-compromise --discovered 2026-11-25T06:00:00Z --burden
 B phase communication
 B task done 1
-B task done 12
+B task done 12 --yes
 B task assign 2 bob
 B task assign 22 "José Núñez"
 B task note 3 "$(printf 'call back\033[2J\342\200\256 now')"
 B task add --team external-comms --phase communication "通知: notify the root programs (日本語)"
+# The same with blocked tasks and notes: who is behind, what is blocked.
+BLOCKED=$WORK/blocked.db
+cp "$BASE" "$BLOCKED"
+K() { "$WARROOM" --db "$BLOCKED" "$@" >/dev/null 2>&1 || bail_out "setup: $*"; }
+K task block 4 "waiting for the legal review of the customer list"
+K task note 4 "legal answers at noon"
+K task note 4 "$(printf 'call \033[2J back')"
+K task block 11 "template not approved"
 UNDECLARED=$WORK/undeclared.db
 "$WARROOM" --db "$UNDECLARED" init --name "Assessment only" >/dev/null || bail_out "init"
 
@@ -148,12 +156,48 @@ screen resize-80x24 120x40 "$BASE" <<'EOF'
 resize 80x24
 EOF
 
+# ---- safe by default: questions on the bottom row, u --------------------------------------
+screen ask-close-120x40 120x40 "$BASE" <<'EOF'
+:close
+EOF
+screen ask-tick-120x40 120x40 "$BASE" <<'EOF'
+key 2
+key space
+EOF
+screen undo-120x40 120x40 "$BASE" <<'EOF'
+key j
+key space
+key u
+EOF
+
+# ---- health, blocked tasks, the task detail --------------------------------------------
+screen health-120x40 120x40 "$BLOCKED" </dev/null
+screen health-team-120x40 120x40 "$BLOCKED" --team management </dev/null
+screen health-wall-120x40 120x40 "$BLOCKED" --wall </dev/null
+screen detail-120x40 120x40 "$BLOCKED" <<'EOF'
+key j 2
+key Enter
+EOF
+screen detail-80x24 80x24 "$BLOCKED" <<'EOF'
+key j 2
+key Enter
+EOF
+
 # ---- --team, --wall, an ASCII terminal ----------------------------------------------------------
 WARROOM_USER=bob
 screen team-revocation-120x40 120x40 "$BASE" --team revocation </dev/null
 WARROOM_USER=alice
 screen wall-120x40 120x40 "$BASE" --wall </dev/null
 screen wall-80x24 80x24 "$BASE" --wall </dev/null
+screen wall-200x60 200x60 "$BASE" --wall </dev/null
+# G, half a page up, a click on team 2's third task, z: zoomed on it.
+screen nav-120x40 120x40 "$BASE" <<'EOF'
+key 1
+key G
+key C-u
+click 50 5
+key z
+EOF
 LANG=C LC_ALL=C
 screen ascii-100x30 100x30 "$BASE" </dev/null
 LANG=C.UTF-8 LC_ALL=C.UTF-8
@@ -182,5 +226,6 @@ printf 'wait-change 5\nsave-display %s\n' "$WORK/changed.txt" >"$WORK/wait.scrip
 run env WARROOM_SCRIPT="$WORK/wait.script" COLUMNS=120 LINES=40 "$WARROOM" --db "$BASE"
 wait
 is "$RC" 0 "wait-change returns when another process commits"
-file_like "$WORK/changed.txt" 'note="from another process" task=4' "and the next frame shows the change"
+file_like "$WORK/changed.txt" 'alice noted on "Estimate time[^"]*" \(Mgmt\): "from another' \
+	"and the next frame shows the change"
 done_testing

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 needs_root
-needs openssl setpriv sqlite3 make python3
+needs openssl setpriv sqlite3 make python3 flock
 no_plan
 
 os_group wrsgid
@@ -21,7 +21,7 @@ os_user wrscust wrsteam
 chmod 755 "$WORK"
 
 INST=$WORK/inst
-make --no-print-directory -s -C "$WR_REPO" install PREFIX="$INST" SHARED_GROUP=wrsgid \
+flock /tmp/warroom-e2e-install.lock make --no-print-directory -s -C "$WR_REPO" install PREFIX="$INST" SHARED_GROUP=wrsgid \
 	>"$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; bail_out "make install SHARED_GROUP failed"; }
 WRI=$INST/bin/warroom
 ETC=$INST/etc/warroom

@@ -291,6 +291,19 @@ static X509 *make_leaf(const struct leaf *l, X509 *ca, EVP_PKEY *ca_key, uint64_
 	for (size_t i = 0; i < NELEM(leaf_exts); i++)
 		if (!X509_add_ext(x, leaf_exts[i], -1))
 			die("cannot add an extension");
+	/* The CA's key identifier, as every public CA's leaves carry it
+	 * (BR 7.1.2.3): ACME Renewal Information is keyed by it. One CA a
+	 * run, so it is built once. */
+	static X509_EXTENSION *aki;
+	if (!aki) {
+		X509V3_CTX ctx;
+		X509V3_set_ctx(&ctx, ca, NULL, NULL, NULL, 0);
+		if (!(aki = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
+						"keyid:always")))
+			die("cannot build the authority key identifier");
+	}
+	if (!X509_add_ext(x, aki, -1))
+		die("cannot add an extension");
 	if (!X509_sign(x, ca_key, sha256))
 		die("cannot sign a certificate");
 	X509_NAME_free(n);

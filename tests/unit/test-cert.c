@@ -778,33 +778,44 @@ static void test_customers_csv(void **state)
 	assert_int_equal(import1(f, fpath(f, "b.pem"), &st), 0);
 	assert_int_equal(st.added, 3);
 
-	const char *csv = "\xef\xbb\xbf"			     /* a BOM */
-			  "serial,customer,contact\n"	     /* 1 */
-			  "0x00ab:cd,\"Acme, Inc.\",ops@acme.example\n" /* 2 */
-			  "\n"					     /* 3 */
-			  "abce,Northwind,\"say \"\"hi\"\"\"\n"	     /* 4 */
-			  "abcf,too,many,columns\n"		     /* 5 */
-			  "xyz,Bad Serial,ops@bad.example\n"	     /* 6 */
-			  "ff00,Nobody,ops@nobody.example\r\n"	     /* 7 */
-			  "abcf,\"Multi\nLine\",x@y.example\n"	     /* 8-9 */
-			  "abcf,\"never closed,ops@z.example\n";	     /* 10 */
+	const char *good = "\xef\xbb\xbf"			     /* a BOM */
+			   "serial,customer,contact\n"		     /* 1 */
+			   "0x00ab:cd,\"Acme, Inc.\",ops@acme.example\n" /* 2 */
+			   "\n"					     /* 3 */
+			   "abce,\"North \"\"wind\"\"\",n@n.example\n"	     /* 4 */
+			   "ff00,Nobody,ops@nobody.example\r\n"	     /* 5 */
+			   "abcf,\"Multi\nLine\",x@y.example\n";	     /* 6-7 */
+	char csv[1024];
+	snprintf(csv, sizeof csv, "%s%s", good,
+		 "abcf,too,many,columns\n"		 /* 8 */
+		 "xyz,Bad Serial,ops@bad.example\n"	 /* 9 */
+		 "abcf,\"never closed,ops@z.example\n"); /* 10 */
 	write_file(fpath(f, "c.csv"), csv, strlen(csv));
 	memset(&st, 0, sizeof st);
 	f->nrej = 0;
-	assert_int_equal(wr_import_customers(f->db, fpath(f, "c.csv"), on_reject, f, &st), 0);
+	/* Bad rows: each named, and nothing of the file applied. */
+	assert_int_equal(wr_import_customers(f->db, fpath(f, "c.csv"), on_reject, f, &st),
+			 WR_EINVAL);
 	assert_int_equal(st.csv_rows, 7);
-	assert_int_equal(st.csv_matched, 3);
-	assert_int_equal(st.csv_unmatched, 1);
 	assert_int_equal(st.csv_rejected, 3);
 	char want[300];
-	snprintf(want, sizeof want, "%s:5", fpath(f, "c.csv"));
+	snprintf(want, sizeof want, "%s:8", fpath(f, "c.csv"));
 	assert_true(saw(f, want, "4 columns"));
-	snprintf(want, sizeof want, "%s:6", fpath(f, "c.csv"));
+	snprintf(want, sizeof want, "%s:9", fpath(f, "c.csv"));
 	assert_true(saw(f, want, "bad serial"));
 	snprintf(want, sizeof want, "%s:10", fpath(f, "c.csv"));
 	assert_true(saw(f, want, "unterminated"));
+	assert_int_equal(count(f, NULL, "Acme, Inc.", 0, 0), 0);
+
+	/* The good rows alone. */
+	write_file(fpath(f, "g.csv"), good, strlen(good));
+	assert_int_equal(wr_import_customers(f->db, fpath(f, "g.csv"), on_reject, f, &st), 0);
+	assert_int_equal(st.csv_rows, 4);
+	assert_int_equal(st.csv_matched, 3);
+	assert_int_equal(st.csv_unmatched, 1);
+	assert_int_equal(st.csv_rejected, 0);
 	assert_int_equal(count(f, NULL, "Acme, Inc.", 0, 0), 1);
-	assert_int_equal(count(f, NULL, "Northwind", 0, 0), 1);
+	assert_int_equal(count(f, NULL, "North \"wind\"", 0, 0), 1);
 	assert_int_equal(count(f, NULL, "Multi\nLine", 0, 0), 1);
 
 	assert_int_equal(wr_import_customers(f->db, fpath(f, "nope.csv"), on_reject, f, &st),

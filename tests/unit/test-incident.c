@@ -1,6 +1,6 @@
 /* Unit tests for the incident database: counts around the instant a
  * certificate expires, the audit chain catching one changed byte,
- * declaration, tasks and team permissions. */
+ * declaration, tasks and team permissions, closing and reopening. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -227,6 +227,82 @@ static void test_tasks_and_permissions(void **state)
 	unlink(conf);
 }
 
+/* The newest event's action and details. */
+struct last_event {
+	char action[32];
+	char details[256];
+	char actor[32];
+};
+
+static int last_cb(const struct wr_event *e, void *arg)
+{
+	struct last_event *l = arg;
+	snprintf(l->action, sizeof l->action, "%s", e->action);
+	snprintf(l->details, sizeof l->details, "%s", e->details);
+	snprintf(l->actor, sizeof l->actor, "%s", e->actor);
+	return 0;
+}
+
+static void test_close_and_reopen(void **state)
+{
+	struct fx *f = *state;
+	struct wr_config *cfg;
+	struct wr_status s;
+	struct last_event l;
+	struct wr_mre_criterion crit[WR_MRE_CRITERIA];
+	char err[256], conf[128];
+	FILE *fp;
+
+	snprintf(conf, sizeof conf, "%s/warroom.conf", f->dir);
+	fp = fopen(conf, "w");
+	fputs("[users]\nalice = management\nbob = revocation\n", fp);
+	fclose(fp);
+	assert_int_equal(wr_config_load(conf, &cfg, err, sizeof err), 0);
+	wr_db_set_config(f->db, cfg);
+	wr_db_set_actor(f->db, "alice");
+
+	/* Only a closed incident reopens. */
+	assert_int_equal(wr_incident_reopen(f->db, "why"), WR_ESTATE);
+	assert_non_null(strstr(wr_db_errmsg(f->db), "not closed"));
+	setenv("WARROOM_NOW", "2026-11-25T08:00:00Z", 1);
+	assert_int_equal(wr_incident_declare(f->db, "misuse", 1795586400, 0, NULL, crit), 0);
+	assert_int_equal(wr_incident_close(f->db, "done"), 0);
+	assert_int_equal(wr_status_get(f->db, &s), 0);
+	assert_string_equal(s.state, WR_STATE_CLOSED);
+	assert_true(s.closed != 0);
+
+	/* A reason is required; bob is not Management. */
+	assert_int_equal(wr_incident_reopen(f->db, NULL), WR_EINVAL);
+	assert_int_equal(wr_incident_reopen(f->db, ""), WR_EINVAL);
+	wr_db_set_actor(f->db, "bob");
+	assert_int_equal(wr_incident_reopen(f->db, "mine"), WR_EPERM);
+	assert_non_null(strstr(wr_db_errmsg(f->db), "management"));
+	assert_int_equal(wr_status_get(f->db, &s), 0);
+	assert_string_equal(s.state, WR_STATE_CLOSED);
+
+	/* Management reopens: declared again, closed cleared, on record. */
+	wr_db_set_actor(f->db, "alice");
+	assert_int_equal(wr_incident_reopen(f->db, "20 more certificates found"), 0);
+	assert_int_equal(wr_status_get(f->db, &s), 0);
+	assert_string_equal(s.state, WR_STATE_DECLARED);
+	assert_int_equal(s.closed, 0);
+	assert_int_equal(wr_event_foreach(f->db, 1, true, NULL, last_cb, &l), 0);
+	assert_string_equal(l.action, "incident-reopen");
+	assert_string_equal(l.actor, "alice");
+	assert_non_null(strstr(l.details, "\"note\":\"20 more certificates found\""));
+	assert_non_null(strstr(l.details, "\"state\":\"declared\""));
+	assert_non_null(strstr(l.details, "\"closed_at\":"));
+	/* Writes work again, and it closes again. */
+	assert_int_equal(wr_incident_set_phase(f->db, 3), 0);
+	assert_int_equal(wr_incident_close(f->db, NULL), 0);
+	assert_int_equal(wr_incident_reopen(f->db, "again"), 0);
+	assert_int_equal(wr_incident_reopen(f->db, "twice"), WR_ESTATE);
+
+	wr_db_set_config(f->db, NULL);
+	wr_config_free(cfg);
+	unlink(conf);
+}
+
 static void test_not_warroom(void **state)
 {
 	struct fx *f = *state;
@@ -253,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_declare, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tasks_and_permissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_warroom, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

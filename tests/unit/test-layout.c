@@ -416,6 +416,67 @@ static void test_burndown_series(void **state)
 	rmdir(dir);
 }
 
+/* The wall: every part inside the body, top to bottom without overlap;
+ * three events at least; the chart never more than it needs. */
+static void check_wall(int w, int h, int max_big_rows)
+{
+	struct layout l;
+	struct wall_layout wl;
+
+	layout_compute(&l, w, h, 6, false, true);
+	assert_int_equal(l.mode, LAYOUT_WALL);
+	layout_wall(&l.body, 6, max_big_rows, &wl);
+	const struct lrect *r[] = {&wl.big, &wl.counts, &wl.pace, &wl.teams, &wl.chart, &wl.events};
+	int y = l.body.y;
+	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
+		if (!r[i]->h)
+			continue;
+		assert_true(r[i]->y >= y);
+		assert_true(r[i]->x >= l.body.x && r[i]->x + r[i]->w <= l.body.x + l.body.w);
+		assert_true(r[i]->y + r[i]->h <= l.body.y + l.body.h);
+		y = r[i]->y + r[i]->h;
+	}
+	assert_true(wl.events.h >= 3);
+	assert_true(wl.chart.h <= LAYOUT_WALL_CHART_H);
+	assert_true(wl.teams.h * wl.team_cols >= 6);
+}
+
+static void test_wall(void **state)
+{
+	struct layout l;
+	struct wall_layout wl;
+	(void)state;
+
+	for (int w = 80; w <= 300; w += 20)
+		for (int h = 24; h <= 100; h += 4)
+			for (int b = 1; b <= 2; b++)
+				check_wall(w, h, b);
+	/* 80x24: no room for the chart; the events have what is left. */
+	layout_compute(&l, 80, 24, 6, false, true);
+	layout_wall(&l.body, 6, 2, &wl);
+	assert_int_equal(wl.chart.h, 0);
+	assert_int_equal(wl.big_rows, 1);
+	assert_int_equal(wl.team_cols, 1);
+	assert_int_equal(wl.pace.h, 2);
+	/* 120x40: the chart gets its 14 rows, the events the rest. */
+	layout_compute(&l, 120, 40, 6, false, true);
+	layout_wall(&l.body, 6, 1, &wl);
+	assert_int_equal(wl.chart.h, LAYOUT_WALL_CHART_H);
+	assert_int_equal(wl.events.y + wl.events.h, l.body.y + l.body.h);
+	assert_true(wl.events.h >= 4);
+	/* 200x60: large digits, two rows of them when asked, teams in three
+	 * columns, the pace on one line. */
+	layout_compute(&l, 200, 60, 6, false, true);
+	layout_wall(&l.body, 6, 2, &wl);
+	assert_true(wl.large);
+	assert_int_equal(wl.big_rows, 2);
+	assert_int_equal(wl.team_cols, 3);
+	assert_int_equal(wl.teams.h, 2);
+	assert_int_equal(wl.pace.h, 1);
+	assert_int_equal(wl.chart.h, LAYOUT_WALL_CHART_H);
+	assert_true(wl.events.h > 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,7 +486,7 @@ int main(void)
 		cmocka_unit_test(test_tabs),	    cmocka_unit_test(test_task_cols),
 		cmocka_unit_test(test_scroll),	    cmocka_unit_test(test_bars),
 		cmocka_unit_test(test_deadline_level), cmocka_unit_test(test_formats),
-		cmocka_unit_test(test_burndown_series),
+		cmocka_unit_test(test_burndown_series), cmocka_unit_test(test_wall),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
