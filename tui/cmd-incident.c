@@ -342,6 +342,7 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return cmd_stray(ctx, &cmd_status, argv[optind]);
 	if ((rc = wr_status_get(ctx->db, &s)) || (rc = wr_team_list(ctx->db, &teams, &nteams)) ||
+	    (rc = wr_team_health(ctx->db, s.now, s.phase, teams, nteams)) ||
 	    (rc = wr_mre_current(ctx->db, crit, &met)) || (rc = wr_published_get(ctx->db, &pub))) {
 		free(teams);
 		return cmd_fail(ctx, rc);
@@ -373,11 +374,16 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		json_object_set_new(inc, "plan_sha256", json_string(s.plan_sha256));
 		json_t *ta = json_array();
 		for (size_t i = 0; i < nteams; i++)
-			json_array_append_new(ta, json_pack("{s:o, s:o, s:i, s:i}", "id",
-							    jstr(teams[i].id), "name",
-							    jstr(teams[i].name), "tasks_total",
-							    teams[i].tasks_total, "tasks_done",
-							    teams[i].tasks_done));
+			json_array_append_new(
+				ta, json_pack("{s:o, s:o, s:i, s:i, s:{s:i, s:i, s:i, s:i, s:i}}",
+					      "id", jstr(teams[i].id), "name", jstr(teams[i].name),
+					      "tasks_total", teams[i].tasks_total, "tasks_done",
+					      teams[i].tasks_done, "health", "open",
+					      teams[i].health.open, "overdue",
+					      teams[i].health.overdue, "due_within_hour",
+					      teams[i].health.due_soon, "unassigned",
+					      teams[i].health.unassigned, "blocked",
+					      teams[i].health.blocked));
 		json_t *published =
 			pub.checked_at
 				? json_pack("{s:I, s:I, s:I, s:I, s:o}", "on_crl",

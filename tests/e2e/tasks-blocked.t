@@ -75,6 +75,29 @@ is "$(perl -MJSON::PP -e 'local $/; for (@{decode_json(<STDIN>)}) { print $_->{b
 is "$(perl -MJSON::PP -e 'local $/; for (@{decode_json(<STDIN>)}) { print defined $_->{blocked} ? "set" : "null" if $_->{id} == 4 }' <"$OUT_FILE")" \
 	null "... and null for a task not blocked"
 
+# status --json carries each team's health, as counted here from task list --json
+# (the tasks of the current phase and earlier; overdue: due before now).
+run as alice status --json
+cp "$OUT_FILE" "$WORK/status.json"
+as alice task list --json >"$WORK/tasks.json" 2>/dev/null
+for team in management revocation customer-relations; do
+	want=$(perl -MJSON::PP -e '
+		local $/; my $t = decode_json(<STDIN>); open my $f, "<", $ARGV[1]; my $s = decode_json(<$f>);
+		my ($o, $d, $u, $b) = (0, 0, 0, 0);
+		for (@$t) {
+			next if $_->{team} ne $ARGV[0] || $_->{done} || $_->{phase} > $s->{incident}{phase};
+			$o++; $u++ unless defined $_->{owner}; $b++ if defined $_->{blocked};
+			$d++ if defined $_->{due} && $_->{due} lt "2026-11-25T08:00:00Z";
+		}
+		print "$o $d $u $b";' "$team" "$WORK/status.json" <"$WORK/tasks.json")
+	got=$(perl -MJSON::PP -e '
+		local $/; my $s = decode_json(<STDIN>);
+		for (@{$s->{teams}}) { next if $_->{id} ne $ARGV[0]; my $h = $_->{health};
+			print "$h->{open} $h->{overdue} $h->{unassigned} $h->{blocked}" }' "$team" <"$WORK/status.json")
+	is "$got" "$want" "status --json: $team's health (open overdue unassigned blocked)"
+done
+like "$(cat "$WORK/status.json")" '"blocked": 1' "... a blocked task counted"
+
 # ---- notes append ------------------------------------------------------------------------------------
 as alice task note 3 "called legal" >/dev/null
 WARROOM_NOW=2026-11-25T08:30:00Z as alice task note 3 "legal answers at noon" >/dev/null
