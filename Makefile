@@ -62,11 +62,15 @@ $(B)/%.o: %.c
 
 # data/schema.sql (version 1), the migrations after it and data/plan.ini
 # are compiled in, so the binary works without an installed data directory.
+# So are the message templates of data/templates/ (notify), as
+# wr_tpl_NAME; [notify] templates = DIR replaces them with a CA's own.
 MIGRATIONS = $(sort $(wildcard data/migrate-*.sql))
-$(B)/embedded.c: data/schema.sql $(MIGRATIONS) data/plan.ini scripts/embed.sh
+TEMPLATES  = $(sort $(wildcard data/templates/*.txt))
+$(B)/embedded.c: data/schema.sql $(MIGRATIONS) data/plan.ini $(TEMPLATES) scripts/embed.sh
 	@mkdir -p $(B)
 	$(Q)sh scripts/embed.sh $@ wr_schema_sql data/schema.sql wr_default_plan data/plan.ini \
-	  $(foreach m,$(MIGRATIONS),wr_$(subst -,_,$(basename $(notdir $(m)))) $(m))
+	  $(foreach m,$(MIGRATIONS),wr_$(subst -,_,$(basename $(notdir $(m)))) $(m)) \
+	  $(foreach t,$(TEMPLATES),wr_tpl_$(subst -,_,$(basename $(notdir $(t)))) $(t))
 
 $(B)/libwarroom.a: $(CORE_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^

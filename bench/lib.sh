@@ -22,3 +22,7 @@ bigdb() {
   fi
   echo "$db"
 }
+# Consoles started by a benchmark remember what they saw (core/seen.c)
+# here, not in the user's own state directory.
+XDG_STATE_HOME=${TMPDIR:-/tmp}/wr-bench-state
+export XDG_STATE_HOME

@@ -52,6 +52,16 @@ static const struct {
 	{"exec", "timeout", C_INT},
 	{"audit", "syslog", C_STRING},
 	{"notify", "info_url", C_STRING},
+	{"probe", "concurrency", C_INT},
+	{"probe", "timeout", C_INT},
+	{"notify", "templates", C_PATH},
+	/* Not a policy section: the password never reaches the pinned text. */
+	{"smtp", "url", C_STRING},
+	{"smtp", "from", C_STRING},
+	{"smtp", "user", C_STRING},
+	{"smtp", "password", C_STRING},
+	{"smtp", "password_file", C_SECRET_PATH},
+	{"smtp", "per_second", C_INT},
 };
 
 /* The sections that decide who may act and what runs: the policy pinned

@@ -36,6 +36,8 @@ static const char *const migrations[] = {
 	wr_migrate_005, /* 4 -> 5: runs */
 	wr_migrate_006, /* 5 -> 6: customers */
 	wr_migrate_007, /* 6 -> 7: replacements */
+	wr_migrate_008, /* 7 -> 8: notification */
+	wr_migrate_009, /* 8 -> 9: probes */
 };
 #define WR_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -130,6 +130,22 @@ static const struct evtext table[] = {
 	 " serials unknown]", NULL},
 	{"wave-move", "moved wave {\"wave} from position {from} to {to}", NULL},
 
+	{"notify",
+	 "sent the {\"template} message[ to {\"customer}]: {#sent} sent, {#failed} failed"
+	 "[, {#unknown} of unknown outcome][, {#skipped} already sent][, {#no_contact} without a"
+	 " contact]", NULL},
+	{"replacements",
+	 "imported replacements for {#affected certificate}: {#linked} linked[, {#relinked}"
+	 " relinked to newer ones][, {#already} already linked][, {#unmatched} replacing"
+	 " nothing][, {#ambiguous} ambiguous]", NULL},
+	{"ari",
+	 "wrote renewal information for {#written certificate}, the window from {@start} to"
+	 " {@end}[ ({#no_aki} without an authority key identifier)]", NULL},
+	{"probe",
+	 "probed {#endpoints endpoint}: {#affected} still serving the affected certificate,"
+	 " {#replacement} its replacement, {#other} another[, {#unreachable} unreachable]"
+	 "[; {#replaced certificate} now replaced][ (cancelled{!cancelled})]", NULL},
+
 	{"crl",
 	 "published CRL number {crl_number}: {#entries entry|entries} in {#shards shard}"
 	 "[, re-sharded from {reshard_from}]; next update {@next_update}", NULL},

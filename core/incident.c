@@ -112,6 +112,8 @@ int wr_counts_get(struct wr_db *db, int64_t now, struct wr_counts *c)
 		else if (!strcmp(k, "unchecked")) c->unchecked = n;
 		else if (!strcmp(k, "acknowledged")) c->acknowledged = n;
 		else if (!strcmp(k, "replacement_issued")) c->replacement_issued = n;
+		else if (!strcmp(k, "replacement_deployed")) c->replacement_deployed = n;
+		else if (!strcmp(k, "unreachable")) c->unreachable = n;
 	}
 	sqlite3_finalize(st);
 	/* notAfter is the last second of validity (RFC 5280 4.1.2.5). */

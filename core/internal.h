@@ -108,6 +108,8 @@ extern const char wr_migrate_004[];
 extern const char wr_migrate_005[];
 extern const char wr_migrate_006[];
 extern const char wr_migrate_007[];
+extern const char wr_migrate_008[];
+extern const char wr_migrate_009[];
 extern const char wr_default_plan[];
 
 /* The plan's content, for incident.c (plan.c). */

@@ -36,7 +36,7 @@ static const struct {
 	const char *kind, *team;
 } kind_teams[] = {
 	{"revoke", "revocation"}, {"crl", "revocation"},	{"verify", "revocation"},
-	{"import", "revocation"}, {"probe", "revocation"}, {"notify", "customer-relations"},
+	{"import", "revocation"}, {"probe", "replacement"}, {"notify", "customer-relations"},
 };
 
 const char *wr_run_team(const char *kind)

@@ -246,6 +246,8 @@ struct wr_counts {
 	int64_t acknowledged; /* certificates whose customer acknowledged (ack) */
 	int64_t unchecked; /* imported with no known issuer: signature unchecked */
 	int64_t replacement_issued; /* with a replacement issued (import --replacements) */
+	int64_t replacement_deployed; /* every endpoint serves its replacement (probe) */
+	int64_t unreachable; /* an endpoint unreachable at its newest probe */
 };
 /* Counts at instant now: expired = not revoked and notAfter < now;
  * pending = neither revoked, expired nor held. */
@@ -532,6 +534,38 @@ int wr_replace_import(struct wr_db *db, const char *const *paths, size_t npaths,
 		      wr_reject_cb reject, wr_reject_cb note, void *ctx,
 		      struct wr_replace_stats *st);
 
+/* ---- replacements deployed: probing endpoints (core/probe.c) ----------- */
+/*
+ * probe: connects to each endpoint of each certificate (cert.endpoints,
+ * else its DNS and IP names on 443, wildcards left out) with SNI, reads
+ * the certificate served without verifying it, and records per endpoint
+ * 'affected', 'replacement', 'other' or 'unreachable' (with the error) in
+ * the probe table. A certificate whose every endpoint serves something
+ * else is replaced (cert.replaced_at). One thread, up to concurrency
+ * connections in flight (poll(2)); each probe ends within timeout.
+ * A run probes the endpoints with no result in the current round, so a
+ * run killed midway is continued by the next; again opens a new round.
+ * The Replacement team's; a run in the run table (kind "probe").
+ */
+struct wr_probe_opts {
+	const char *customer; /* NULL: every certificate */
+	int concurrency;      /* 0: [probe] concurrency, default 64 */
+	int timeout_ms;	      /* 0: [probe] timeout (seconds), default 5 s */
+	bool again;	      /* a new round: probe every endpoint again */
+};
+struct wr_probe_stats {
+	int64_t round;	      /* the round probed */
+	int64_t total;	      /* endpoints to probe when the run started */
+	int64_t endpoints;    /* probed by this run, of which: */
+	int64_t affected, replacement, other, unreachable;
+	int64_t replaced;     /* certificates now replaced (replaced_at set) */
+	int64_t unreplaced;   /* replaced before, serving the affected one again */
+	int64_t run_id;
+	bool cancelled;
+	char cancelled_by[64];
+};
+int wr_probe_run(struct wr_db *db, const struct wr_probe_opts *o, struct wr_probe_stats *st);
+
 /* ---- ACME Renewal Information, RFC 9773 (core/ari.c) ------------------- */
 /* The certificate's ARI identifier (RFC 9773 4.1): base64url, unpadded, of
  * the authorityKeyIdentifier's keyIdentifier, ".", base64url of the serial
@@ -558,6 +592,42 @@ struct wr_ari_stats {
  * rights, each file through a temporary file and rename(2). */
 int wr_ari_write(struct wr_db *db, const char *dir, wr_reject_cb reject, void *ctx,
 		 struct wr_ari_stats *st);
+
+/* ---- notification (core/notify.c) --------------------------------------- */
+/*
+ * One message per customer and template, to the customer's contact, over
+ * SMTP ([smtp]), exactly once: recorded before sending ('sending') and
+ * after ('sent' with the server's reply, or 'failed'); a message whose
+ * process died mid-send is 'unknown', re-sent only with resend_unknown.
+ * Customer Relations' or Management's.
+ */
+#define WR_NOTIFY_ATTACH_OVER 50 /* more certificates go as a CSV attachment */
+/* The templates' names, NULL-terminated: first-notice, reminder, ... */
+extern const char *const wr_notify_templates[];
+/* Checks a template (the embedded one, or DIR/NAME.txt with [notify]
+ * templates = DIR): WR_EINVAL naming FILE:LINE for an unknown field. */
+int wr_notify_template_check(struct wr_db *db, const char *name);
+struct wr_notify_opts {
+	const char *template; /* NULL: first-notice */
+	const char *customer; /* NULL: every customer */
+	bool dry_run;	      /* render and count; send and record nothing */
+	bool resend_unknown;
+};
+struct wr_notify_stats {
+	int64_t customers;  /* customers with certificates considered */
+	int64_t to_send;    /* messages this run sends (or would) */
+	int64_t sent, failed, unknown, skipped; /* skipped: sent before */
+	int64_t no_contact; /* no usable contact: not sent (counted failed too) */
+	int64_t unknown_found; /* 'unknown' from earlier runs, left alone */
+	double elapsed;
+	char first[8192];   /* the first message to send, as text (dry run) */
+};
+/* Each message's outcome as it goes: customer and contact as kept,
+ * state "sent", "failed" or "unknown", the server's reply or the error. */
+typedef void (*wr_notify_cb)(const char *customer, const char *contact, const char *state,
+			     const char *detail, void *ctx);
+int wr_notify_run(struct wr_db *db, const struct wr_notify_opts *o, wr_notify_cb cb, void *ctx,
+		  struct wr_notify_stats *st);
 
 /* ---- revocation (core/revoke.c) ----------------------------------------- */
 /* Management records an authorization; a revocation run needs one with

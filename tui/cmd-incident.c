@@ -399,7 +399,7 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		json_object_set_new(published, "revoked_since", json_integer(pub.revoked_since));
 		out_json(ctx->out,
 			 json_pack("{s:o, s:{s:b, s:i, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				   " s:I, s:I}, s:o, s:o, s:o}",
+				   " s:I, s:I, s:I, s:I}, s:o, s:o, s:o}",
 				   "incident", inc, "mre", "declared", declared, "criteria_met", met,
 				   "criteria", criteria_json(crit), "counts", "affected",
 				   (json_int_t)c->affected, "revoked", (json_int_t)c->revoked,
@@ -409,6 +409,8 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 				   (json_int_t)c->held, "unchecked", (json_int_t)c->unchecked,
 				   "acknowledged", (json_int_t)c->acknowledged,
 				   "replacement_issued", (json_int_t)c->replacement_issued,
+				   "replacement_deployed", (json_int_t)c->replacement_deployed,
+				   "unreachable", (json_int_t)c->unreachable,
 				   "published", published, "teams", ta, "pace", pace_json(&pace)));
 		free(teams);
 		return EXIT_OK;

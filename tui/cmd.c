@@ -21,7 +21,8 @@ const struct wr_cmd *const wr_cmds[] = {
 	&cmd_delay,	&cmd_crl,	  &cmd_verify,	    &cmd_log,
 	&cmd_audit_verify, &cmd_audit_anchor, &cmd_policy_pin, &cmd_policy_show,
 	&cmd_wave_add,	&cmd_wave_list,	  &cmd_wave_move,
-	&cmd_customer_set, &cmd_customers, &cmd_ack, &cmd_ari,
+	&cmd_customer_set, &cmd_customers, &cmd_ack, &cmd_ari, &cmd_notify,
+	&cmd_probe,
 	/* "runs pause" before "runs", which would take "pause" as its argument. */
 	&cmd_runs_pause, &cmd_runs_resume, &cmd_runs_cancel, &cmd_runs,
 };

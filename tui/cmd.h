@@ -155,6 +155,8 @@ CMD_DECLARE(cmd_customer_set);
 CMD_DECLARE(cmd_customers);
 CMD_DECLARE(cmd_ack);
 CMD_DECLARE(cmd_ari);
+CMD_DECLARE(cmd_notify);
+CMD_DECLARE(cmd_probe);
 /* A command that is a run with no batches to pause between (import,
  * verify, crl, cmd-runs.c): in the run table from begin to end, so every
  * console's banner shows it; 0 when it could not be recorded. End it

@@ -194,6 +194,25 @@ static const struct {
 	{"run-pause", "{\"kind\":\"revoke\",\"run\":3}", "carol paused the revoke run #3"},
 	{"run-resume", "{\"kind\":\"revoke\",\"run\":3}", "carol resumed the revoke run #3"},
 	{"run-cancel", "{\"kind\":\"import\",\"run\":4}", "carol cancelled the import run #4"},
+	{"notify",
+	 "{\"template\":\"first-notice\",\"sent\":12,\"failed\":1,\"unknown\":0,\"skipped\":3,"
+	 "\"no_contact\":0}",
+	 "carol sent the \"first-notice\" message: 12 sent, 1 failed, 3 already sent"},
+	{"replacements",
+	 "{\"certs\":9,\"linked\":7,\"relinked\":0,\"already\":1,\"unmatched\":1,\"affected\":9,"
+	 "\"ambiguous\":0,\"rejected\":0}",
+	 "carol imported replacements for 9 certificates: 7 linked, 1 already linked, 1 replacing"
+	 " nothing"},
+	{"ari",
+	 "{\"written\":40,\"no_aki\":0,\"start\":\"2026-11-25T08:00:00Z\","
+	 "\"end\":\"2026-11-27T08:00:00Z\",\"explanation_url\":false}",
+	 "carol wrote renewal information for 40 certificates, the window from 2026-11-25 08:00Z to"
+	 " 2026-11-27 08:00Z"},
+	{"probe",
+	 "{\"round\":1,\"endpoints\":5,\"affected\":2,\"replacement\":2,\"other\":0,"
+	 "\"unreachable\":1,\"replaced\":1,\"unreplaced\":2,\"again\":false,\"cancelled\":false}",
+	 "carol probed 5 endpoints: 2 still serving the affected certificate, 2 its replacement, 0"
+	 " another, 1 unreachable; 1 certificate now replaced"},
 };
 
 static void test_every_action(void **state)

@@ -1,0 +1,1169 @@
+/*
+ * notify.c: Phase 1, customer communication: one message per customer and
+ * template, to the customer's contact, over SMTP with libcurl
+ * (`warroom notify`).
+ *
+ * Templates are plain text: a header block (Subject: only), a blank line,
+ * the body; {field} is replaced (fields[] below), and a field not in that
+ * table is an error naming FILE:LINE, so a typo never reaches a customer.
+ * The four of data/templates/ are compiled in (wr_tpl_*); [notify]
+ * templates = DIR makes DIR/NAME.txt the CA's own.
+ *
+ * Exactly once (data/migrate-008.sql): a message's row is committed in
+ * state 'sending', with its Message-ID and this process's claim, before
+ * the message goes to the server; after, it is 'sent' (the server said
+ * 250 to the data) or 'failed' (refused, or no data reached it). A
+ * connection lost after the server said 354 and took the data leaves the
+ * outcome unknown: the server may have queued it, so it is 'unknown', as
+ * is a row left 'sending' by a process that died; neither is sent again
+ * unless asked (resend_unknown), and then with the same Message-ID.
+ *
+ * Every customer- or certificate-derived text is made safe for where it
+ * goes: in the Subject, control characters become \xNN escapes and
+ * non-ASCII text an RFC 2047 encoded-word, so no CR or LF ever reaches a
+ * header; the recipient is a contact wr_contact_check accepts (one bare
+ * ASCII address); the body is UTF-8 with control bytes escaped, sent
+ * quoted-printable (curl_mime), so no line is too long for SMTP.
+ *
+ * One CURL easy handle serves every message, so libcurl keeps one
+ * connection open (and reopens it if the server drops it). Nothing here
+ * prints; the password is never put in a message.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <openssl/rand.h>
+
+#include "internal.h"
+
+extern const char wr_tpl_first_notice[];
+extern const char wr_tpl_reminder[];
+extern const char wr_tpl_final_notice[];
+extern const char wr_tpl_revocation_done[];
+
+const char *const wr_notify_templates[] = {
+    "first-notice", "reminder", "final-notice", "revocation-done", NULL,
+};
+static const char *const embedded[] = {
+    wr_tpl_first_notice,
+    wr_tpl_reminder,
+    wr_tpl_final_notice,
+    wr_tpl_revocation_done,
+};
+
+/* The fields a template may use. */
+enum field {
+	F_CUSTOMER,
+	F_COUNT,
+	F_DEADLINE,
+	F_REASON,
+	F_STEPS,
+	F_CERTIFICATES,
+	F_INFO_URL,
+	F_INCIDENT,
+	NFIELDS
+};
+static const char *const field_names[NFIELDS] = {
+    "customer", "count", "deadline", "reason", "steps", "certificates", "info_url", "incident",
+};
+
+#define REPLY_MAX 300
+
+/* ---- templates -------------------------------------------------------------------- */
+
+struct tpl {
+	char label[PATH_MAX]; /* FILE, or data/templates/NAME.txt */
+	char *subject;        /* the Subject line's value, with fields */
+	char *body;           /* with fields */
+};
+
+static void tpl_free(struct tpl *t)
+{
+	free(t->subject);
+	free(t->body);
+	t->subject = t->body = NULL;
+}
+
+static bool name_ok(const char *name)
+{
+	if (!*name || strlen(name) > 64)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' ||
+		      *p == '_'))
+			return false;
+	return true;
+}
+
+/* The field named at p ("{name}"), its length in *len; -1: not a field
+ * (a brace that opens nothing); -2: a field nobody knows. */
+static int field_at(const char *p, size_t *len)
+{
+	const char *q = p + 1;
+
+	while (islower((unsigned char)*q) || *q == '_')
+		q++;
+	if (*q != '}' || q == p + 1)
+		return -1;
+	*len = (size_t)(q + 1 - p);
+	for (int f = 0; f < NFIELDS; f++)
+		if (strlen(field_names[f]) == (size_t)(q - p - 1) &&
+		    strncmp(field_names[f], p + 1, (size_t)(q - p - 1)) == 0)
+			return f;
+	return -2;
+}
+
+static int tpl_fail(struct wr_db *db, struct tpl *t, int line, const char *why)
+{
+	int rc = wr_err(db, WR_EINVAL, "%s:%d: %s", t->label, line, why);
+	tpl_free(t);
+	return rc;
+}
+
+/* Parses text into t: the header block, then the body; every field known. */
+static int tpl_parse(struct wr_db *db, const char *text, struct tpl *t)
+{
+	const char *p = text;
+	int line = 1;
+
+	/* Fields first, anywhere: an unknown one is named where it is. */
+	for (const char *s = text; *s; s++) {
+		size_t len;
+		if (*s == '\n')
+			line++;
+		else if (*s == '{' && field_at(s, &len) == -2) {
+			char why[160];
+			snprintf(why, sizeof why,
+				 "unknown field %.*s (known: {customer}, {count},"
+				 " {deadline}, {reason}, {steps}, {certificates}, {info_url},"
+				 " {incident})",
+				 (int)(len > 40 ? 40 : len), s);
+			return tpl_fail(db, t, line, why);
+		}
+	}
+	line = 1;
+	for (;;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (n == 0) {
+			if (!eol)
+				return tpl_fail(db, t, line,
+						"no blank line after the header block");
+			p = eol + 1;
+			break;
+		}
+		if (n > 8 && strncasecmp(p, "Subject:", 8) == 0) {
+			const char *v = p + 8;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (t->subject)
+				return tpl_fail(db, t, line, "a second Subject:");
+			if (!(t->subject = strndup(v, (size_t)(p + n - v))))
+				return wr_err(db, WR_ENOMEM, "out of memory");
+		} else {
+			return tpl_fail(db, t, line,
+					"want 'Subject: ...' in the header block, then a blank"
+					" line and the body");
+		}
+		if (!eol)
+			return tpl_fail(db, t, line, "no body after the header block");
+		p = eol + 1;
+		line++;
+	}
+	if (!t->subject || !*t->subject)
+		return tpl_fail(db, t, 1, "no Subject: in the header block");
+	if (!(t->body = strdup(p))) {
+		tpl_free(t);
+		return wr_err(db, WR_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int tpl_load(struct wr_db *db, const char *name, struct tpl *t)
+{
+	const struct wr_config *cfg = wr_db_config(db);
+	char dir[PATH_MAX];
+
+	memset(t, 0, sizeof *t);
+	if (!name_ok(name))
+		return wr_err(db, WR_EINVAL,
+			      "template '%s': want a name of lower-case letters, digits and"
+			      " hyphens (first-notice, reminder, final-notice, revocation-done)",
+			      name);
+	if (wr_config_file(cfg, "notify", "templates", dir, sizeof dir)) {
+		if ((size_t)snprintf(t->label, sizeof t->label, "%.*s/%s.txt", PATH_MAX - 80, dir,
+				     name) >= sizeof t->label)
+			return wr_err(db, WR_EINVAL, "[notify] templates: path too long");
+		FILE *f = fopen(t->label, "r");
+		if (!f)
+			return wr_err(db, errno == ENOENT ? WR_ENOENT : WR_EIO,
+				      "template %s: %s ([notify] templates in %s)", t->label,
+				      strerror(errno), wr_config_path(cfg));
+		struct wr_buf b = {0};
+		char chunk[4096];
+		size_t n;
+		bool ok = wr_buf_put(&b, "", 0);
+		while (ok && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			ok = wr_buf_put(&b, chunk, n) && b.len < 1 << 20;
+		bool err = ferror(f);
+		fclose(f);
+		if (!ok || err) {
+			wr_buf_free(&b);
+			return wr_err(db, err ? WR_EIO : WR_EINVAL, "template %s: %s", t->label,
+				      err ? "read error" : "larger than 1 MiB");
+		}
+		if (memchr(b.p, 0, b.len)) {
+			wr_buf_free(&b);
+			return wr_err(db, WR_EINVAL, "template %s: not text (a NUL byte)",
+				      t->label);
+		}
+		int rc = tpl_parse(db, b.p, t);
+		wr_buf_free(&b);
+		return rc;
+	}
+	for (size_t i = 0; wr_notify_templates[i]; i++)
+		if (strcmp(wr_notify_templates[i], name) == 0) {
+			snprintf(t->label, sizeof t->label, "data/templates/%s.txt", name);
+			return tpl_parse(db, embedded[i], t);
+		}
+	return wr_err(db, WR_ENOENT,
+		      "no template '%s' (first-notice, reminder, final-notice, revocation-done;"
+		      " [notify] templates = DIR adds a CA's own)",
+		      name);
+}
+
+int wr_notify_template_check(struct wr_db *db, const char *name)
+{
+	struct tpl t;
+	int rc = tpl_load(db, name, &t);
+
+	tpl_free(&t);
+	return rc;
+}
+
+/* ---- safe text -------------------------------------------------------------------- */
+
+/* Appends s with control characters (C0, DEL, C1 as UTF-8) as \xNN. */
+static bool put_plain(struct wr_buf *b, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; u && u[i]; i++) {
+		char esc[8];
+		if (u[i] < 0x20 || u[i] == 0x7f) {
+			snprintf(esc, sizeof esc, "\\x%02x", u[i]);
+			if (!wr_buf_put(b, esc, 4))
+				return false;
+		} else if (u[i] == 0xc2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f) {
+			snprintf(esc, sizeof esc, "\\x%02x", u[i + 1]);
+			if (!wr_buf_put(b, esc, 4))
+				return false;
+			i++;
+		} else if (!wr_buf_put(b, &u[i], 1)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A header value from text with no control character: as it is when
+ * ASCII, else RFC 2047 encoded-words (UTF-8, base64), each whole
+ * characters and at most 75 bytes, on folded lines. */
+static bool put_header_text(struct wr_buf *b, const char *s)
+{
+	bool ascii = true;
+	for (const unsigned char *u = (const unsigned char *)s; *u; u++)
+		if (*u >= 0x80)
+			ascii = false;
+	if (ascii)
+		return wr_buf_put(b, s, strlen(s));
+	size_t n = strlen(s), i = 0;
+	bool first = true;
+	while (i < n) {
+		/* 45 bytes of text make 60 of base64, 72 with the markers. */
+		size_t k = n - i > 45 ? 45 : n - i;
+		while (k < n - i && k > 0 && ((unsigned char)s[i + k] & 0xc0) == 0x80)
+			k--; /* never split a character */
+		unsigned char enc[64];
+		int len = EVP_EncodeBlock(enc, (const unsigned char *)s + i, (int)k);
+		if ((!first && !wr_buf_put(b, "\r\n ", 3)) || !wr_buf_put(b, "=?UTF-8?B?", 10) ||
+		    !wr_buf_put(b, enc, (size_t)len) || !wr_buf_put(b, "?=", 2))
+			return false;
+		first = false;
+		i += k;
+	}
+	return true;
+}
+
+/* ---- rendering -------------------------------------------------------------------- */
+
+struct cust {
+	char *name, *contact; /* as kept; contact NULL: none */
+	bool critical;
+	int64_t state_id; /* its message row, 0: none yet */
+	char state[12];   /* "" (none), "sent", "failed", "unknown", "sending" */
+	char *message_id; /* kept from an earlier attempt, else NULL */
+};
+
+struct values {
+	const char *incident, *deadline, *reason, *info_url;
+};
+
+struct certlist {
+	struct wr_buf text; /* for {certificates}, or the note about the CSV */
+	struct wr_buf csv;  /* the attachment, when over the limit */
+	int64_t count;
+};
+
+/* A time for people: "2026-11-30 10:00 UTC". */
+static const char *utc_text(int64_t t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M UTC", &tm);
+	return out;
+}
+
+static bool csv_field(struct wr_buf *b, const char *s)
+{
+	/* Quoted always; a leading = + - @ would be a formula in a
+	 * spreadsheet: a quote mark in front keeps it text. */
+	if (!wr_buf_put(b, "\"", 1))
+		return false;
+	if (s && strchr("=+-@", s[0]) && s[0] && !wr_buf_put(b, "'", 1))
+		return false;
+	for (const char *p = s; p && *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c == 0x7f) {
+			char esc[8];
+			snprintf(esc, sizeof esc, "\\x%02x", c);
+			if (!wr_buf_put(b, esc, 4))
+				return false;
+		} else if (!wr_buf_put(b, p, 1) || (c == '"' && !wr_buf_put(b, "\"", 1))) {
+			return false;
+		}
+	}
+	return wr_buf_put(b, "\"", 1);
+}
+
+static int cert_list(struct wr_db *db, sqlite3_stmt *q, const char *customer, struct certlist *cl)
+{
+	char t[WR_TIME_BUFSZ > 64 ? WR_TIME_BUFSZ : 64];
+	bool ok = wr_buf_put(&cl->text, "", 0) && wr_buf_put(&cl->csv, "", 0);
+	int rc;
+
+	cl->count = 0;
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, customer, -1, SQLITE_STATIC);
+	/* Counted first: the list goes in the body or in the attachment. */
+	int64_t n = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		n++;
+	if (rc != SQLITE_DONE)
+		return wr_err_sq(db, "the customer's certificates");
+	sqlite3_reset(q);
+	bool attach = n > WR_NOTIFY_ATTACH_OVER;
+	if (attach)
+		ok = ok && wr_buf_put(&cl->csv, "serial,names,expires\r\n", 22);
+	while (ok && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *serial = wr_col_text(q, 0), *sans = wr_col_text(q, 1),
+			   *subject = wr_col_text(q, 2);
+		const char *names = sans && *sans ? sans : subject;
+		cl->count++;
+		if (attach) {
+			ok = csv_field(&cl->csv, serial) && wr_buf_put(&cl->csv, ",", 1) &&
+			     csv_field(&cl->csv, names) && wr_buf_put(&cl->csv, ",", 1) &&
+			     csv_field(&cl->csv, wr_time_format(sqlite3_column_int64(q, 3), t)) &&
+			     wr_buf_put(&cl->csv, "\r\n", 2);
+		} else {
+			ok = wr_buf_put(&cl->text, "  ", 2) && put_plain(&cl->text, serial) &&
+			     wr_buf_put(&cl->text, "  ", 2) && put_plain(&cl->text, names) &&
+			     wr_buf_put(&cl->text, "  expires ", 10);
+			utc_text(sqlite3_column_int64(q, 3), t, sizeof t);
+			ok = ok && wr_buf_put(&cl->text, t, strlen(t)) &&
+			     wr_buf_put(&cl->text, "\n", 1);
+		}
+	}
+	if (ok && attach) {
+		char line[160];
+		snprintf(line, sizeof line,
+			 "  (%lld certificates: see the attached file certificates.csv)\n",
+			 (long long)cl->count);
+		ok = wr_buf_put(&cl->text, line, strlen(line));
+	}
+	if (!ok)
+		return wr_err(db, WR_ENOMEM, "out of memory");
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return wr_err_sq(db, "the customer's certificates");
+	/* No trailing newline: the template has its own. */
+	if (cl->text.len && cl->text.p[cl->text.len - 1] == '\n')
+		cl->text.p[--cl->text.len] = '\0';
+	return 0;
+}
+
+static const char steps_text[] =
+    "  1. Request a new certificate for each name listed below (or use the\n"
+    "     replacement we have issued, if we sent you one).\n"
+    "  2. Install it everywhere the old certificate is used, and restart or\n"
+    "     reload those services.\n"
+    "  3. Reply to this message once every certificate is replaced.";
+
+/* Renders text (a subject when header) with the customer's values. */
+static bool render(struct wr_buf *b, const char *text, bool header, const struct values *v,
+		   const struct cust *c, const struct certlist *cl)
+{
+	char count[24];
+	struct wr_buf tmp = {0};
+	bool ok = true;
+
+	snprintf(count, sizeof count, "%lld", (long long)cl->count);
+	for (const char *p = text; ok && *p; p++) {
+		size_t len;
+		int f = *p == '{' ? field_at(p, &len) : -1;
+		if (f < 0) {
+			if (*p == '\n' && !header)
+				ok = wr_buf_put(&tmp, "\n", 1);
+			else
+				ok = wr_buf_put(&tmp, p, 1);
+			continue;
+		}
+		const char *val = "";
+		switch ((enum field)f) {
+		case F_CUSTOMER: val = c->name; break;
+		case F_COUNT: val = count; break;
+		case F_DEADLINE: val = v->deadline; break;
+		case F_REASON: val = v->reason; break;
+		case F_STEPS: val = steps_text; break;
+		case F_CERTIFICATES: val = cl->text.p ? cl->text.p : ""; break;
+		case F_INFO_URL: val = v->info_url; break;
+		case F_INCIDENT: val = v->incident; break;
+		case NFIELDS: break;
+		}
+		/* Generated lists keep their lines; anything else is one line. */
+		if (f == F_STEPS || f == F_CERTIFICATES)
+			ok = header ? put_plain(&tmp, val) : wr_buf_put(&tmp, val, strlen(val));
+		else
+			ok = put_plain(&tmp, val);
+		p += len - 1;
+	}
+	if (ok && header) {
+		/* The template's own text too: a CR or LF never reaches a header. */
+		struct wr_buf clean = {0};
+		ok = wr_buf_put(&clean, "", 0) && put_plain(&clean, tmp.p ? tmp.p : "") &&
+		     put_header_text(b, clean.p);
+		wr_buf_free(&clean);
+	} else if (ok) {
+		/* The body: lines end CRLF on the wire; other controls escaped. */
+		for (const char *p = tmp.p; ok && p && *p; p++) {
+			unsigned char ch = (unsigned char)*p;
+			if (ch == '\n')
+				ok = wr_buf_put(b, "\r\n", 2);
+			else if (ch == '\t')
+				ok = wr_buf_put(b, p, 1);
+			else if (ch == '\r')
+				continue;
+			else if (ch < 0x20 || ch == 0x7f) {
+				char esc[8];
+				snprintf(esc, sizeof esc, "\\x%02x", ch);
+				ok = wr_buf_put(b, esc, 4);
+			} else
+				ok = wr_buf_put(b, p, 1);
+		}
+		ok = ok && wr_buf_put(b, "", 0);
+	}
+	wr_buf_free(&tmp);
+	return ok;
+}
+
+/* ---- the run ---------------------------------------------------------------------- */
+
+struct sender {
+	CURL *h;
+	char from[256];
+	char domain[256];
+	char reply[REPLY_MAX]; /* the server's last reply line */
+	bool data_started;     /* the server said 354: it is taking the data */
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+static size_t on_reply(char *buf, size_t size, size_t n, void *arg)
+{
+	struct sender *s = arg;
+	size_t len = size * n, k = len;
+
+	while (k && (buf[k - 1] == '\n' || buf[k - 1] == '\r'))
+		k--;
+	if (k >= 3 && strncmp(buf, "354", 3) == 0)
+		s->data_started = true;
+	if (k) {
+		struct wr_buf b = {0};
+		char raw[REPLY_MAX];
+		snprintf(raw, sizeof raw, "%.*s", (int)(k < REPLY_MAX - 1 ? k : REPLY_MAX - 1),
+			 buf);
+		if (wr_buf_put(&b, "", 0) && put_plain(&b, raw))
+			snprintf(s->reply, sizeof s->reply, "%s", b.p);
+		wr_buf_free(&b);
+	}
+	return len;
+}
+
+static int read_password(struct wr_db *db, const struct wr_config *cfg, char *out, size_t n)
+{
+	char path[PATH_MAX], err[512];
+	const char *v = wr_config_get(cfg, "smtp", "password");
+
+	out[0] = '\0';
+	if (v) {
+		snprintf(out, n, "%s", v);
+		return 0;
+	}
+	if (!wr_config_get(cfg, "smtp", "password_file"))
+		return 0;
+	if (!wr_config_secret_file(cfg, "smtp", "password_file", path, sizeof path, err,
+				   sizeof err))
+		return wr_err(db, WR_EPERM, "%s", err);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return wr_err(db, WR_EIO, "%s: %s", path, strerror(errno));
+	if (!fgets(out, (int)n, f))
+		out[0] = '\0';
+	fclose(f);
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
+static int sender_open(struct wr_db *db, struct sender *s)
+{
+	const struct wr_config *cfg = wr_db_config(db);
+	const char *url = wr_config_get(cfg, "smtp", "url");
+	const char *from = wr_config_get(cfg, "smtp", "from");
+	const char *user = wr_config_get(cfg, "smtp", "user");
+	char why[200], pw[512];
+	int rc;
+
+	if (!url)
+		return wr_err(db, WR_EINVAL,
+			      "[smtp] url is not set in %s (smtp://HOST:PORT or"
+			      " smtps://HOST:PORT)",
+			      wr_config_path(cfg) ? wr_config_path(cfg) : "the configuration");
+	if (strncmp(url, "smtp://", 7) != 0 && strncmp(url, "smtps://", 8) != 0)
+		return wr_err(db, WR_EINVAL,
+			      "[smtp] url: want smtp://HOST[:PORT] or"
+			      " smtps://HOST[:PORT]");
+	if (!from)
+		return wr_err(db, WR_EINVAL, "[smtp] from is not set in %s (the sender's address)",
+			      wr_config_path(cfg) ? wr_config_path(cfg) : "the configuration");
+	if (wr_contact_check(from, why, sizeof why))
+		return wr_err(db, WR_EINVAL, "[smtp] from: %s", why);
+	snprintf(s->from, sizeof s->from, "%s", from);
+	snprintf(s->domain, sizeof s->domain, "%s", strchr(from, '@') + 1);
+	if ((rc = read_password(db, cfg, pw, sizeof pw)))
+		return rc;
+	if (!(s->h = curl_easy_init()))
+		return wr_err(db, WR_ENOMEM, "out of memory");
+	char mail_from[300];
+	snprintf(mail_from, sizeof mail_from, "<%s>", from);
+	curl_easy_setopt(s->h, CURLOPT_URL, url);
+	curl_easy_setopt(s->h, CURLOPT_MAIL_FROM, mail_from);
+	/* STARTTLS when the server offers it; smtps:// is TLS from the start. */
+	curl_easy_setopt(s->h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	if (user) {
+		curl_easy_setopt(s->h, CURLOPT_USERNAME, user);
+		curl_easy_setopt(s->h, CURLOPT_PASSWORD, pw);
+	}
+	explicit_bzero(pw, sizeof pw);
+	curl_easy_setopt(s->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(s->h, CURLOPT_CONNECTTIMEOUT, 30L);
+	/* A server that stops answering: give up after a minute of silence. */
+	curl_easy_setopt(s->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(s->h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(s->h, CURLOPT_HEADERFUNCTION, on_reply);
+	curl_easy_setopt(s->h, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(s->h, CURLOPT_ERRORBUFFER, s->curl_err);
+	return 0;
+}
+
+/* "<32 hex digits.time@domain>", unique without coordination. */
+static void new_message_id(const char *domain, int64_t now, char *out, size_t n)
+{
+	unsigned char r[16];
+	char hex[33];
+
+	if (RAND_bytes(r, sizeof r) != 1)
+		for (size_t i = 0; i < sizeof r; i++)
+			r[i] = (unsigned char)(rand() ^ getpid());
+	wr_hex(r, sizeof r, hex);
+	snprintf(out, n, "<%s.%lld@%s>", hex, (long long)now, domain);
+}
+
+static void claim_self(char *buf, size_t n)
+{
+	char host[128] = "localhost";
+
+	gethostname(host, sizeof host - 1);
+	snprintf(buf, n, "%s:%ld:%lld", host, (long)getpid(), wr_proc_start(getpid()));
+}
+
+/* A claim's process is gone (on this host; elsewhere it cannot be told,
+ * and the row is left 'sending'). */
+static bool claim_dead(const char *claim)
+{
+	char host[128] = "localhost";
+	const char *c1, *c0;
+
+	if (!claim)
+		return true;
+	gethostname(host, sizeof host - 1);
+	if (!(c1 = strrchr(claim, ':')) || c1 == claim)
+		return true;
+	for (c0 = c1 - 1; c0 > claim && *c0 != ':'; c0--)
+		;
+	if ((size_t)(c0 - claim) != strlen(host) || strncmp(claim, host, strlen(host)) != 0)
+		return false;
+	long pid = strtol(c0 + 1, NULL, 10);
+	long long start = strtoll(c1 + 1, NULL, 10);
+	return pid <= 0 || wr_proc_start(pid) != start;
+}
+
+/* Rows left 'sending' by a dead process become 'unknown'. */
+static int settle_dead(struct wr_db *db, int64_t now)
+{
+	sqlite3_stmt *q = NULL, *u = NULL;
+	int rc;
+
+	if ((rc = wr_tx_begin(db)))
+		return rc;
+	if ((rc = wr_prepare(db, "SELECT id, claim FROM message WHERE state = 'sending'", &q)) ||
+	    (rc = wr_prepare(db,
+			     "UPDATE message SET state = 'unknown', error = ?2 WHERE id = ?1"
+			     " AND state = 'sending'",
+			     &u)))
+		goto out;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		if (!claim_dead(wr_col_text(q, 1)))
+			continue;
+		char t[WR_TIME_BUFSZ], why[200];
+		snprintf(why, sizeof why,
+			 "the sending process died (found at %s): the server may or may not have"
+			 " it",
+			 wr_time_format(now, t));
+		sqlite3_reset(u);
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_text(u, 2, why, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(u) != SQLITE_DONE) {
+			rc = wr_err_sq(db, "settling an interrupted message");
+			goto out;
+		}
+	}
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	if (rc) {
+		wr_tx_rollback(db);
+		return rc;
+	}
+	return wr_tx_commit(db);
+}
+
+static void custs_free(struct cust *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name), free(v[i].contact), free(v[i].message_id);
+	free(v);
+}
+
+/* The customers to consider, critical first, with their message's state. */
+static int load_customers(struct wr_db *db, const char *tname, const char *only, struct cust **out,
+			  size_t *nout)
+{
+	sqlite3_stmt *q;
+	struct cust *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((rc = wr_prepare(db,
+			     "SELECT cu.name, cu.contact, cu.critical, m.id, m.state, m.message_id"
+			     " FROM customer cu LEFT JOIN message m"
+			     " ON m.customer = cu.name AND m.template = ?1"
+			     " WHERE EXISTS (SELECT 1 FROM cert c WHERE c.customer = cu.name)"
+			     " AND (?2 IS NULL OR cu.name = ?2)"
+			     " ORDER BY cu.critical DESC, cu.name",
+			     &q)))
+		return rc;
+	sqlite3_bind_text(q, 1, tname, -1, SQLITE_STATIC);
+	if (only)
+		sqlite3_bind_text(q, 2, only, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c2 = cap ? cap * 2 : 64;
+			struct cust *nv = realloc(v, c2 * sizeof *nv);
+			if (!nv)
+				goto oom;
+			v = nv;
+			cap = c2;
+		}
+		struct cust *c = &v[n];
+		memset(c, 0, sizeof *c);
+		n++;
+		const char *contact = wr_col_text(q, 1), *mid = wr_col_text(q, 5);
+		if (!(c->name = strdup(wr_col_text(q, 0))) ||
+		    (contact && !(c->contact = strdup(contact))) ||
+		    (mid && !(c->message_id = strdup(mid))))
+			goto oom;
+		c->critical = sqlite3_column_int(q, 2) != 0;
+		c->state_id = wr_col_i64(q, 3);
+		snprintf(c->state, sizeof c->state, "%s",
+			 wr_col_text(q, 4) ? wr_col_text(q, 4) : "");
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE) {
+		custs_free(v, n);
+		return wr_err_sq(db, "reading the customers");
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+oom:
+	sqlite3_finalize(q);
+	custs_free(v, n);
+	return wr_err(db, WR_ENOMEM, "out of memory");
+}
+
+/* Takes the message for sending: 'sending', committed, unless another
+ * run holds it or it went meanwhile (*taken false). */
+static int claim_message(struct wr_db *db, const struct cust *c, const char *tname, const char *mid,
+			 const char *claim, int64_t now, bool resend_unknown, bool *taken)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*taken = false;
+	if ((rc = wr_tx_begin(db)))
+		return rc;
+	if ((rc = wr_prepare(
+		 db,
+		 "INSERT INTO message(customer, template, contact, state, message_id, attempts,"
+		 " created, attempted_at, claim) VALUES (?1, ?2, ?3, 'sending', ?4, 1, ?5, ?5, ?6)"
+		 " ON CONFLICT(customer, template) DO UPDATE SET state = 'sending',"
+		 " contact = excluded.contact, attempts = attempts + 1,"
+		 " attempted_at = excluded.attempted_at, claim = excluded.claim, error = NULL"
+		 " WHERE state = 'failed' OR (state = 'unknown' AND ?7)",
+		 &st))) {
+		wr_tx_rollback(db);
+		return rc;
+	}
+	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->contact ? c->contact : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, mid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_text(st, 6, claim, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, resend_unknown);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = wr_err_sq(db, "recording the message");
+		wr_tx_rollback(db);
+		return rc;
+	}
+	*taken = sqlite3_changes(db->sq) > 0;
+	return wr_tx_commit(db);
+}
+
+/* The outcome, and on the first accepted message the customer's
+ * certificates notified. */
+static int record_outcome(struct wr_db *db, const struct cust *c, const char *tname,
+			  const char *state, const char *reply, const char *error, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = wr_tx_begin(db)))
+		return rc;
+	if ((rc = wr_prepare(db,
+			     "UPDATE message SET state = ?3, reply = ?4, error = ?5,"
+			     " sent_at = CASE WHEN ?3 = 'sent' THEN ?6 ELSE sent_at END"
+			     " WHERE customer = ?1 AND template = ?2",
+			     &st)))
+		goto fail;
+	sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, tname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+	if (reply && *reply)
+		sqlite3_bind_text(st, 4, reply, -1, SQLITE_STATIC);
+	if (error && *error)
+		sqlite3_bind_text(st, 5, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		rc = wr_err_sq(db, "recording the message's outcome");
+		goto fail;
+	}
+	if (strcmp(state, "sent") == 0) {
+		if ((rc = wr_prepare(db,
+				     "UPDATE cert SET notified_at = ?2 WHERE customer = ?1"
+				     " AND notified_at IS NULL",
+				     &st)))
+			goto fail;
+		sqlite3_bind_text(st, 1, c->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			rc = wr_err_sq(db, "marking the certificates notified");
+			goto fail;
+		}
+	}
+	return wr_tx_commit(db);
+fail:
+	wr_tx_rollback(db);
+	return rc;
+}
+
+struct message {
+	struct wr_buf subject, body;
+	struct certlist cl;
+};
+
+static void message_clear(struct message *m)
+{
+	wr_buf_free(&m->subject);
+	wr_buf_free(&m->body);
+	wr_buf_free(&m->cl.text);
+	wr_buf_free(&m->cl.csv);
+	memset(m, 0, sizeof *m);
+}
+
+static int message_build(struct wr_db *db, sqlite3_stmt *certs, const struct tpl *t,
+			 const struct values *v, const struct cust *c, struct message *m)
+{
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	if ((rc = cert_list(db, certs, c->name, &m->cl)))
+		return rc;
+	if (!wr_buf_put(&m->subject, "", 0) || !wr_buf_put(&m->body, "", 0) ||
+	    !render(&m->subject, t->subject, true, v, c, &m->cl) ||
+	    !render(&m->body, t->body, false, v, c, &m->cl))
+		return wr_err(db, WR_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The message as text, for the dry run and the question before sending. */
+static void message_preview(const struct message *m, const char *from, const struct cust *c,
+			    char *out, size_t n)
+{
+	snprintf(out, n, "From: %s\nTo: %s\nSubject: %s\n\n%s%s", from[0] ? from : "-",
+		 c->contact ? c->contact : "-", m->subject.p, m->body.p,
+		 m->cl.csv.len ? "\n[attached: certificates.csv]\n" : "");
+	/* CRLF on the wire; LF for people. */
+	char *w = out;
+	for (const char *r = out; *r; r++)
+		if (*r != '\r')
+			*w++ = *r;
+	*w = '\0';
+}
+
+/* Sends one message; *state "sent", "failed" or "unknown", detail the
+ * server's reply or the error. */
+static void message_send(struct sender *s, const struct message *m, const struct cust *c,
+			 const char *mid, int64_t now, const char **state, char *detail, size_t dn)
+{
+	struct curl_slist *rcpt = NULL, *hdr = NULL;
+	char line[1200], to[300], date[64];
+	curl_mime *mime = NULL;
+	time_t tt = (time_t)now;
+	struct tm tm;
+	CURLcode cc;
+
+	s->reply[0] = '\0';
+	s->curl_err[0] = '\0';
+	s->data_started = false;
+	*state = "failed";
+	snprintf(to, sizeof to, "<%s>", c->contact);
+	gmtime_r(&tt, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	rcpt = curl_slist_append(rcpt, to);
+	snprintf(line, sizeof line, "From: %s", s->from);
+	hdr = curl_slist_append(hdr, line);
+	snprintf(line, sizeof line, "To: %s", c->contact);
+	hdr = curl_slist_append(hdr, line);
+	snprintf(line, sizeof line, "Date: %s", date);
+	hdr = curl_slist_append(hdr, line);
+	snprintf(line, sizeof line, "Message-ID: %s", mid);
+	hdr = curl_slist_append(hdr, line);
+	hdr = curl_slist_append(hdr, "Auto-Submitted: auto-generated");
+	struct wr_buf sub = {0};
+	if (wr_buf_put(&sub, "Subject: ", 9) && wr_buf_put(&sub, m->subject.p, m->subject.len))
+		hdr = curl_slist_append(hdr, sub.p);
+	wr_buf_free(&sub);
+
+	mime = curl_mime_init(s->h);
+	curl_mimepart *part = curl_mime_addpart(mime);
+	curl_mime_data(part, m->body.p, m->body.len);
+	curl_mime_type(part, "text/plain; charset=UTF-8");
+	curl_mime_encoder(part, "quoted-printable");
+	if (m->cl.csv.len) {
+		part = curl_mime_addpart(mime);
+		curl_mime_data(part, m->cl.csv.p, m->cl.csv.len);
+		curl_mime_type(part, "text/csv; charset=UTF-8");
+		curl_mime_filename(part, "certificates.csv");
+		curl_mime_encoder(part, "base64");
+	}
+	curl_easy_setopt(s->h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(s->h, CURLOPT_MIMEPOST, mime);
+	cc = curl_easy_perform(s->h);
+	long code = 0;
+	curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
+	if (cc == CURLE_OK) {
+		*state = "sent";
+		snprintf(detail, dn, "%s", s->reply);
+	} else if (code >= 400) {
+		/* Refused: the server answered (a recipient, or the data) with
+		 * a 4xx or 5xx, so it does not have the message. */
+		if (s->reply[0] >= '4' && s->reply[0] <= '5')
+			snprintf(detail, dn, "%s", s->reply);
+		else
+			snprintf(detail, dn, "%s",
+				 s->curl_err[0] ? s->curl_err : curl_easy_strerror(cc));
+	} else if (s->data_started) {
+		*state = "unknown";
+		snprintf(detail, dn,
+			 "the connection was lost after the message's data went to the server,"
+			 " before its answer (%s): it may have it",
+			 s->curl_err[0] ? s->curl_err : curl_easy_strerror(cc));
+	} else {
+		snprintf(detail, dn, "%s", s->curl_err[0] ? s->curl_err : curl_easy_strerror(cc));
+	}
+	curl_easy_setopt(s->h, CURLOPT_MIMEPOST, NULL);
+	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(s->h, CURLOPT_MAIL_RCPT, NULL);
+	curl_mime_free(mime);
+	curl_slist_free_all(rcpt);
+	curl_slist_free_all(hdr);
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits until t (monotonic seconds). */
+static void wait_until(double t)
+{
+	double d = t - mono();
+	if (d <= 0)
+		return;
+	struct timespec ts = {(time_t)d, (long)((d - (double)(time_t)d) * 1e9)};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* A contact the message can go to: one bare ASCII address (a UTF-8 one
+ * would need SMTPUTF8, which this sender does not speak). */
+static bool contact_usable(const char *contact, char *why, size_t n)
+{
+	if (!contact || !*contact) {
+		snprintf(why, n,
+			 "no contact: set one with 'warroom customer set NAME --contact"
+			 " ADDR'");
+		return false;
+	}
+	if (wr_contact_check(contact, why, n))
+		return false;
+	for (const unsigned char *u = (const unsigned char *)contact; *u; u++)
+		if (*u >= 0x80) {
+			snprintf(why, n,
+				 "a non-ASCII address needs SMTPUTF8, which notify does not"
+				 " use: set an ASCII contact");
+			return false;
+		}
+	return true;
+}
+
+int wr_notify_run(struct wr_db *db, const struct wr_notify_opts *o, wr_notify_cb cb, void *ctx,
+		  struct wr_notify_stats *st)
+{
+	const char *tname = o->template ? o->template : "first-notice";
+	struct sender s = {0};
+	struct tpl t;
+	struct cust *cv = NULL;
+	size_t nc = 0;
+	sqlite3_stmt *certs = NULL;
+	struct wr_status ws;
+	char deadline[64], claim[200], mid[400], detail[REPLY_MAX + 200];
+	double t0 = mono();
+	bool started = false;
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	if ((rc = wr_auth_team(db, "customer-relations")))
+		return rc;
+	if ((rc = tpl_load(db, tname, &t)))
+		return rc;
+	if ((rc = wr_status_get(db, &ws)))
+		goto out;
+	if (o->customer) {
+		int64_t n = 0;
+		sqlite3_stmt *q;
+		if ((rc = wr_prepare(db, "SELECT count(*) FROM customer WHERE name = ?", &q)))
+			goto out;
+		sqlite3_bind_text(q, 1, o->customer, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			n = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		if (!n) {
+			rc = wr_err(db, WR_ENOENT,
+				    "no customer '%s' ('warroom customers' lists them)",
+				    o->customer);
+			goto out;
+		}
+	}
+	const struct wr_reason *reason = wr_reason_find(ws.reason);
+	if (ws.deadline)
+		utc_text(ws.deadline, deadline, sizeof deadline);
+	else
+		snprintf(deadline, sizeof deadline, "(not set yet)");
+	const char *info = wr_config_get(wr_db_config(db), "notify", "info_url");
+	struct values v = {ws.name, deadline, reason ? reason->circumstance : "(to be confirmed)",
+			   info ? info : "(none)"};
+	int64_t now = wr_clock_now(db);
+
+	if (!o->dry_run && (rc = settle_dead(db, now)))
+		goto out;
+	started = !o->dry_run;
+	if ((rc = load_customers(db, tname, o->customer, &cv, &nc)))
+		goto out;
+	if ((rc = wr_prepare(db,
+			     "SELECT serial, sans, subject, not_after FROM cert WHERE customer = ?"
+			     " ORDER BY not_after, serial",
+			     &certs)))
+		goto out;
+	st->customers = (int64_t)nc;
+	for (size_t i = 0; i < nc; i++) {
+		struct cust *c = &cv[i];
+		if (strcmp(c->state, "sent") == 0)
+			st->skipped++;
+		else if (strcmp(c->state, "sending") == 0)
+			st->skipped++; /* another run, alive, has it */
+		else if (strcmp(c->state, "unknown") == 0 && !o->resend_unknown)
+			st->unknown_found++;
+		else
+			st->to_send++;
+	}
+	if (o->dry_run) {
+		for (size_t i = 0; i < nc; i++) {
+			struct cust *c = &cv[i];
+			if (strcmp(c->state, "sent") == 0 || strcmp(c->state, "sending") == 0 ||
+			    (strcmp(c->state, "unknown") == 0 && !o->resend_unknown))
+				continue;
+			struct message m;
+			if ((rc = message_build(db, certs, &t, &v, c, &m))) {
+				message_clear(&m);
+				goto out;
+			}
+			if (!st->first[0]) {
+				const char *from = wr_config_get(wr_db_config(db), "smtp", "from");
+				message_preview(&m, from ? from : "", c, st->first,
+						sizeof st->first);
+			}
+			message_clear(&m);
+		}
+		goto out;
+	}
+	if (st->to_send && (rc = sender_open(db, &s)))
+		goto out;
+	claim_self(claim, sizeof claim);
+	int64_t per_second = wr_config_int(wr_db_config(db), "smtp", "per_second", 0);
+	int64_t sent_n = 0;
+	for (size_t i = 0; i < nc; i++) {
+		struct cust *c = &cv[i];
+		if (strcmp(c->state, "sent") == 0 || strcmp(c->state, "sending") == 0 ||
+		    (strcmp(c->state, "unknown") == 0 && !o->resend_unknown))
+			continue;
+		const char *state;
+		struct message m;
+		bool taken;
+		now = wr_clock_now(db);
+		if (c->message_id)
+			snprintf(mid, sizeof mid, "%s", c->message_id);
+		else
+			new_message_id(s.domain, now, mid, sizeof mid);
+		if ((rc = claim_message(db, c, tname, mid, claim, now, o->resend_unknown, &taken)))
+			goto out;
+		if (!taken) {
+			st->skipped++;
+			continue;
+		}
+		if (!contact_usable(c->contact, detail, sizeof detail)) {
+			st->no_contact++;
+			state = "failed";
+		} else {
+			if ((rc = message_build(db, certs, &t, &v, c, &m))) {
+				message_clear(&m);
+				record_outcome(db, c, tname, "failed", NULL, wr_db_errmsg(db), now);
+				goto out;
+			}
+			if (per_second > 0)
+				wait_until(t0 + (double)sent_n / (double)per_second);
+			message_send(&s, &m, c, mid, now, &state, detail, sizeof detail);
+			sent_n++;
+			message_clear(&m);
+		}
+		bool ok = strcmp(state, "sent") == 0;
+		if ((rc = record_outcome(db, c, tname, state, ok ? detail : NULL,
+					 ok ? NULL : detail, wr_clock_now(db))))
+			goto out;
+		if (ok)
+			st->sent++;
+		else if (strcmp(state, "unknown") == 0)
+			st->unknown++;
+		else
+			st->failed++;
+		if (cb)
+			cb(c->name, c->contact, state, detail, ctx);
+	}
+out:
+	st->elapsed = mono() - t0;
+	if (started) {
+		int rc2 = wr_tx_begin(db);
+		if (!rc2) {
+			json_t *d = json_pack(
+			    "{s:s, s:I, s:I, s:I, s:I, s:I}", "template", tname, "sent",
+			    (json_int_t)st->sent, "failed", (json_int_t)st->failed, "unknown",
+			    (json_int_t)(st->unknown + st->unknown_found), "skipped",
+			    (json_int_t)st->skipped, "no_contact", (json_int_t)st->no_contact);
+			if (o->customer)
+				json_object_set_new(d, "customer", json_string(o->customer));
+			rc2 = wr_event_add_json(db, "notify", d);
+			if (rc2)
+				wr_tx_rollback(db);
+			else
+				rc2 = wr_tx_commit(db);
+		}
+		if (!rc)
+			rc = rc2;
+	}
+	if (s.h)
+		curl_easy_cleanup(s.h);
+	sqlite3_finalize(certs);
+	custs_free(cv, nc);
+	tpl_free(&t);
+	return rc;
+}
