@@ -18,7 +18,8 @@ if [ ! -f "$db" ]; then
     --expired-percent 4 --customers 60 --seed 2026 >&2
   "$wr" --db "$db" init --name "Demo: DCV bypass in the validation service" \
     --active-total 180000 >&2
-  "$wr" --db "$db" import --customers "$dir/certs/customers.csv" "$dir/certs/bundle.pem" >&2
+  "$wr" --db "$db" import --issuers "$dir/certs/ca.pem" --customers "$dir/certs/customers.csv" \
+    "$dir/certs/bundle.pem" >&2
   discovered=$(date -u -d '-3 hours' +%Y-%m-%dT%H:%M:%SZ)
   "$wr" --db "$db" declare --reason validation-unreliable --discovered "$discovered" \
     --burden --compliance \
