@@ -46,36 +46,12 @@ static double mono(void)
 
 /* ---- claims ---------------------------------------------------------------- */
 
-/* A process's start time (clock ticks since boot, /proc/PID/stat field
- * 22): with the pid it names one process even after pids wrap. */
-static long long proc_start(pid_t pid)
-{
-	char path[64], buf[1024];
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if (!(f = fopen(path, "r")))
-		return -1;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: skip past the last ')'. */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return -1;
-	p++;
-	for (int field = 3; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	return p ? strtoll(p + 1, NULL, 10) : -1;
-}
-
 static void claim_self(char *buf, size_t n)
 {
 	char host[128] = "localhost";
 
 	gethostname(host, sizeof host - 1);
-	snprintf(buf, n, "%s:%ld:%lld", host, (long)getpid(), proc_start(getpid()));
+	snprintf(buf, n, "%s:%ld:%lld", host, (long)getpid(), wr_proc_start((long)getpid()));
 }
 
 /* A claim is dead when its process on this host is gone (or is another
@@ -114,7 +90,7 @@ static void sql_claim_dead(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_int(ctx, 1);
 		return;
 	}
-	sqlite3_result_int(ctx, proc_start((pid_t)pid) != start);
+	sqlite3_result_int(ctx, wr_proc_start((long)pid) != start);
 }
 
 /* ---- authorization ------------------------------------------------------------ */
