@@ -26,6 +26,13 @@ struct wr_db {
 	struct wr_config *pinned;    /* the newest pin, parsed; NULL: none */
 	char pinned_sha[65];
 	struct wr_evtext *evtext;    /* event-text.c's lookups, prepared once */
+	/* wr_counts_get's expired count, carried forward (see there): valid
+	 * while the affected count stays, for WR_EXPIRED_RECOUNT seconds. */
+#define WR_EXPIRED_RECOUNT 10
+	struct {
+		bool valid;
+		int64_t affected, at, counted_at, expired;
+	} expired_cache;
 	char errmsg[512];
 };
 

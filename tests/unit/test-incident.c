@@ -91,6 +91,45 @@ static void test_counts_around_expiry(void **state)
 	assert_int_equal(c.expired, 1);
 }
 
+/* The expired count a handle carries forward (core/incident.c) equals a
+ * count from scratch as the clock moves on, certificates expire between
+ * frames, others arrive, and the clock goes back. */
+static int64_t expired_now(struct wr_db *db, int64_t now)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+
+	assert_int_equal(wr_prepare(db, "SELECT count(*) FROM cert WHERE revoked_at IS NULL"
+					" AND not_after < ?", &st), 0);
+	sqlite3_bind_int64(st, 1, now);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void test_expired_carried_forward(void **state)
+{
+	struct fx *f = *state;
+	struct wr_counts c;
+	const int64_t T = 1795586400;
+	int id = 1;
+
+	/* A certificate expiring every 3 seconds over 10 minutes. */
+	for (; id <= 200; id++)
+		add_cert(f->db, id, T - 86400, T + 3 * id, 0);
+	for (int64_t now = T; now < T + 700; now += 7) {
+		if (now == T + 301) /* some arrive, expired and not */
+			for (int k = 0; k < 5; k++, id++)
+				add_cert(f->db, id, T - 86400, T + 100 * k, 0);
+		if (now == T + 504) /* the clock goes back a minute */
+			now -= 60;
+		assert_int_equal(wr_counts_get(f->db, now, &c), 0);
+		assert_int_equal(c.expired, expired_now(f->db, now));
+		assert_int_equal(c.pending, c.affected - c.expired);
+	}
+}
+
 static void test_audit_chain(void **state)
 {
 	struct fx *f = *state;
@@ -325,6 +364,7 @@ static void test_not_warroom(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_expired_carried_forward, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_counts_around_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_declare, setup, teardown),
