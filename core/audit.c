@@ -120,6 +120,33 @@ int wr_event_add_json(struct wr_db *db, const char *action, json_t *details)
 	return rc;
 }
 
+/* Steps st (id, at, actor, action, details, hash), calling cb for each
+ * row until it returns non-zero; finalizes st. what names the read in an
+ * error. */
+int wr_event_rows(struct wr_db *db, sqlite3_stmt *st, wr_event_cb cb, void *ctx, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct wr_event e = {
+			.id = sqlite3_column_int64(st, 0),
+			.at = sqlite3_column_int64(st, 1),
+			.actor = wr_col_text(st, 2),
+			.action = wr_col_text(st, 3),
+			.details = wr_col_text(st, 4),
+		};
+		if (sqlite3_column_bytes(st, 5) == 32)
+			memcpy(e.hash, sqlite3_column_blob(st, 5), 32);
+		if ((rc = cb(&e, ctx))) {
+			sqlite3_finalize(st);
+			return rc;
+		}
+	}
+	rc = rc == SQLITE_DONE ? 0 : wr_err_sq(db, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int wr_event_foreach(struct wr_db *db, int64_t limit, bool newest_first, const char *match,
 		     wr_event_cb cb, void *ctx)
 {
@@ -138,24 +165,7 @@ int wr_event_foreach(struct wr_db *db, int64_t limit, bool newest_first, const c
 	if (match && *match)
 		sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct wr_event e = {
-			.id = sqlite3_column_int64(st, 0),
-			.at = sqlite3_column_int64(st, 1),
-			.actor = wr_col_text(st, 2),
-			.action = wr_col_text(st, 3),
-			.details = wr_col_text(st, 4),
-		};
-		if (sqlite3_column_bytes(st, 5) == 32)
-			memcpy(e.hash, sqlite3_column_blob(st, 5), 32);
-		if ((rc = cb(&e, ctx))) {
-			sqlite3_finalize(st);
-			return rc;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : wr_err_sq(db, "reading events");
-	sqlite3_finalize(st);
-	return rc;
+	return wr_event_rows(db, st, cb, ctx, "reading events");
 }
 
 int wr_audit_verify(struct wr_db *db, const unsigned char *head, struct wr_audit_result *r)

@@ -147,6 +147,12 @@ char *wr_name_text(const struct X509_name_st *name);
  * pids wrap (run.c). */
 long long wr_proc_start(long pid);
 
+/* Steps a statement selecting (id, at, actor, action, details, hash) from
+ * the event table, calling cb for each row until it returns non-zero;
+ * finalizes st (audit.c). what names the read in an error. */
+int wr_event_rows(struct wr_db *db, sqlite3_stmt *st, wr_event_cb cb, void *ctx,
+		  const char *what);
+
 /* The certificate's state label at instant now (cert.c). */
 const char *wr_cert_state_label(const char *state, int64_t revoked_at, int64_t not_after,
 				int64_t hold_until, int64_t now);

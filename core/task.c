@@ -385,24 +385,7 @@ int wr_task_history(struct wr_db *db, int64_t id,
 				 " ORDER BY id", &st)))
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct wr_event e = {
-			.id = sqlite3_column_int64(st, 0),
-			.at = sqlite3_column_int64(st, 1),
-			.actor = wr_col_text(st, 2),
-			.action = wr_col_text(st, 3),
-			.details = wr_col_text(st, 4),
-		};
-		if (sqlite3_column_bytes(st, 5) == 32)
-			memcpy(e.hash, sqlite3_column_blob(st, 5), 32);
-		if ((rc = cb(&e, ctx))) {
-			sqlite3_finalize(st);
-			return rc;
-		}
-	}
-	rc = rc == SQLITE_DONE ? 0 : wr_err_sq(db, "reading the task's history");
-	sqlite3_finalize(st);
-	return rc;
+	return wr_event_rows(db, st, cb, ctx, "reading the task's history");
 }
 
 int wr_task_add(struct wr_db *db, const char *team, int phase, int64_t due, const char *title,

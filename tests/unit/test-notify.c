@@ -30,24 +30,7 @@ struct fx {
 
 static void add_cert(struct wr_db *db, const char *serial, const char *customer)
 {
-	sqlite3_stmt *st;
-	unsigned char h[32] = {0};
-
-	snprintf((char *)h, sizeof h, "%s", serial);
-	assert_int_equal(wr_prepare(db,
-				    "INSERT INTO cert(sha256, serial, issuer, subject, sans,"
-				    " not_before, not_after, spki_sha256, customer) VALUES"
-				    " (?, ?, 'CN=CA', 'CN=x', 'x.example', ?, ?, ?, ?)",
-				    &st),
-			 0);
-	sqlite3_bind_blob(st, 1, h, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, serial, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, NOW - 86400);
-	sqlite3_bind_int64(st, 4, NOW + 90 * 86400);
-	sqlite3_bind_blob(st, 5, h, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, customer, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	unit_add_cert(db, serial, customer, NOW);
 }
 
 static void add_customer(struct wr_db *db, const char *name, const char *contact, int critical)

@@ -65,4 +65,30 @@ static inline void write_file(const char *path, const void *data, size_t len)
 	assert_int_equal(fclose(fp), 0);
 }
 
+/* A certificate row as import would leave it (valid from a day before now
+ * for 90 days, named x.example), its hash made of its serial; customer may
+ * be NULL. */
+static inline void unit_add_cert(struct wr_db *db, const char *serial, const char *customer,
+				 int64_t now)
+{
+	sqlite3_stmt *st;
+	unsigned char h[32] = {0};
+
+	snprintf((char *)h, sizeof h, "%s", serial);
+	assert_int_equal(wr_prepare(db,
+				    "INSERT INTO cert(sha256, serial, issuer, subject, sans,"
+				    " not_before, not_after, spki_sha256, customer) VALUES"
+				    " (?, ?, 'CN=CA', 'CN=x', 'x.example', ?, ?, ?, ?)",
+				    &st),
+			 0);
+	sqlite3_bind_blob(st, 1, h, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, serial, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now - 86400);
+	sqlite3_bind_int64(st, 4, now + 90 * 86400);
+	sqlite3_bind_blob(st, 5, h, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, customer, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
 #endif
