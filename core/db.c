@@ -38,6 +38,10 @@ static const char *const migrations[] = {
 	wr_migrate_007, /* 6 -> 7: replacements */
 	wr_migrate_008, /* 7 -> 8: notification */
 	wr_migrate_009, /* 8 -> 9: probes */
+	wr_migrate_010, /* 9 -> 10: per-customer figures */
+	wr_migrate_011, /* 10 -> 11: findings, action items */
+	wr_migrate_012, /* 11 -> 12: Bugzilla posts */
+	wr_migrate_013, /* 12 -> 13: exercises */
 };
 #define WR_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -117,6 +117,10 @@ extern const char wr_migrate_006[];
 extern const char wr_migrate_007[];
 extern const char wr_migrate_008[];
 extern const char wr_migrate_009[];
+extern const char wr_migrate_010[];
+extern const char wr_migrate_011[];
+extern const char wr_migrate_012[];
+extern const char wr_migrate_013[];
 extern const char wr_default_plan[];
 
 /* The plan's content, for incident.c (plan.c). */
