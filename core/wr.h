@@ -942,4 +942,26 @@ struct wr_pace {
 };
 int wr_pace_get(struct wr_db *db, int64_t now, struct wr_pace *p);
 
+/* ---- exercises (core/exercise.c, core/scenario.c) ------------------------ */
+/* True when the database is a tabletop exercise (migration 13). */
+bool wr_exercise_active(struct wr_db *db);
+
+struct wr_scenario;
+/* Loads a scenario: a path, or the name of a built-in one
+ * (data/scenarios/NAME.ini). On error returns WR_EINVAL and writes
+ * "FILE:LINE: what was wrong" to err. */
+int wr_scenario_load(const char *name_or_path, struct wr_scenario **out, char *err,
+		     size_t errsz);
+void wr_scenario_free(struct wr_scenario *sc);
+const char *wr_scenario_id(const struct wr_scenario *sc);
+const char *wr_scenario_title(const struct wr_scenario *sc);
+const char *wr_scenario_sha256(const struct wr_scenario *sc); /* hex of the file */
+double wr_scenario_speed(const struct wr_scenario *sc);	    /* the default speed */
+/* Fills a freshly initialised exercise database (its exercise row already
+ * present, so wr_clock_now is simulated): the incident's reason and
+ * discovery, a test CA of its own in ca_dir (for the local backend), the
+ * population (real certificates signed by that CA up to the scenario's
+ * size, synthetic rows beyond), customers, injects and expectations. */
+int wr_scenario_apply(struct wr_db *db, const struct wr_scenario *sc, const char *ca_dir);
+
 #endif
