@@ -37,7 +37,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Icore -I$(B) $(PKG_CFLAGS)
 DEPFLAGS = -MMD -MP
-LDLIBS   = $(PKG_LIBS) -lpthread -lm
+# -lresolv: glibc's DNS resolver (res_nquery), for contacts check.
+LDLIBS   = $(PKG_LIBS) -lresolv -lpthread -lm
 
 CORE_SRC  = $(sort $(wildcard core/*.c))
 TUI_SRC   = $(sort $(wildcard tui/*.c))
@@ -64,13 +65,22 @@ $(B)/%.o: %.c
 # are compiled in, so the binary works without an installed data directory.
 # So are the message templates of data/templates/ (notify), as
 # wr_tpl_NAME; [notify] templates = DIR replaces them with a CA's own.
+# And the exercise scenarios of data/scenarios/, as wr_scn_NAME, listed
+# by name in wr_scenario_builtin (core/scenario.c).
 MIGRATIONS = $(sort $(wildcard data/migrate-*.sql))
 TEMPLATES  = $(sort $(wildcard data/templates/*.txt))
-$(B)/embedded.c: data/schema.sql $(MIGRATIONS) data/plan.ini $(TEMPLATES) scripts/embed.sh
+SCENARIOS  = $(sort $(wildcard data/scenarios/*.ini))
+scn_sym    = wr_scn_$(subst -,_,$(basename $(notdir $(1))))
+$(B)/embedded.c: data/schema.sql $(MIGRATIONS) data/plan.ini $(TEMPLATES) $(SCENARIOS) scripts/embed.sh
 	@mkdir -p $(B)
-	$(Q)sh scripts/embed.sh $@ wr_schema_sql data/schema.sql wr_default_plan data/plan.ini \
+	$(Q)sh scripts/embed.sh $@.scn wr_schema_sql data/schema.sql wr_default_plan data/plan.ini \
 	  $(foreach m,$(MIGRATIONS),wr_$(subst -,_,$(basename $(notdir $(m)))) $(m)) \
-	  $(foreach t,$(TEMPLATES),wr_tpl_$(subst -,_,$(basename $(notdir $(t)))) $(t))
+	  $(foreach t,$(TEMPLATES),wr_tpl_$(subst -,_,$(basename $(notdir $(t)))) $(t)) \
+	  $(foreach s,$(SCENARIOS),$(call scn_sym,$(s)) $(s))
+	$(Q){ cat $@.scn; echo 'struct wr_builtin { const char *name, *text; };'; \
+	  echo 'const struct wr_builtin wr_scenario_builtin[] = {'; \
+	  $(foreach s,$(SCENARIOS),echo '{"$(basename $(notdir $(s)))", $(call scn_sym,$(s))},';) \
+	  echo '{0, 0}};'; } > $@.tmp && rm -f $@.scn && mv $@.tmp $@
 
 $(B)/libwarroom.a: $(CORE_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^

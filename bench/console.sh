@@ -35,11 +35,27 @@ cd "$work" # no ./warroom.conf here
 # The writer changes a copy: the cached database stays as bigdb made it.
 copy=$work/copy.db
 cp "$db" "$copy"
+# Its batch keeps the customers' figures as the engine's does (core/tally.c:
+# one grouped statement per batch), so the consoles read them as in a run.
 writer() {
 	while :; do
-		sqlite3 "$copy" "UPDATE cert SET state = 'revoked', revoked_at = strftime('%s', 'now')
-			WHERE id IN (SELECT id FROM cert WHERE revoked_at IS NULL
-			AND not_after > strftime('%s', 'now') LIMIT 500)" 2>/dev/null
+		sqlite3 "$copy" "BEGIN IMMEDIATE;
+			CREATE TEMP TABLE b AS SELECT id FROM cert WHERE revoked_at IS NULL
+			AND not_after > strftime('%s', 'now') LIMIT 500;
+			UPDATE cert SET state = 'revoked', revoked_at = strftime('%s', 'now')
+			WHERE id IN (SELECT id FROM temp.b);
+			INSERT INTO customer_tally(customer, revoked, live)
+			SELECT coalesce(customer, ''), count(*), -sum(replaced_at IS NULL) FROM cert
+			WHERE id IN (SELECT id FROM temp.b) GROUP BY 1
+			ON CONFLICT(customer) DO UPDATE SET revoked = revoked + excluded.revoked,
+			live = live + excluded.live;
+			UPDATE customer_tally_clock SET counts = (SELECT group_concat(n, ',') FROM
+			(SELECT c.n FROM (SELECT 1 AS k, 'affected' AS name UNION ALL
+			SELECT 2, 'notified' UNION ALL SELECT 3, 'revoked' UNION ALL
+			SELECT 4, 'replaced' UNION ALL SELECT 5, 'replacement_issued' UNION ALL
+			SELECT 6, 'replacement_deployed' UNION ALL SELECT 7, 'unreachable') o
+			JOIN counter c ON c.name = o.name ORDER BY o.k));
+			COMMIT" 2>/dev/null
 		"$wr" --db "$copy" task done 1 --yes >/dev/null 2>&1 ||
 			"$wr" --db "$copy" task reopen 1 >/dev/null 2>&1
 		sleep 0.1

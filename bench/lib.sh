@@ -10,8 +10,12 @@ median_ms() {
     i=$((i + 1))
   done | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] / 1000 }'
 }
-# schema_tag: changes with data/schema.sql, so cached databases follow it.
-schema_tag() { sha256sum "$(dirname "$0")/../data/schema.sql" | cut -c1-12; }
+# schema_tag: changes with data/schema.sql and the migrations, so cached
+# databases follow them.
+schema_tag() {
+  cat "$(dirname "$0")"/../data/schema.sql "$(dirname "$0")"/../data/migrate-*.sql |
+    sha256sum | cut -c1-12
+}
 # bigdb BUILD N: a cached database with N synthetic certificates and 500 tasks.
 bigdb() {
   db="$1/bench-data/big-$2-$(schema_tag).db"

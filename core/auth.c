@@ -4,6 +4,9 @@
  * With no [users] section every user may do everything (one operator, the
  * demo). With one, a user acts only for the teams listed for them, and
  * Management acts for all. A refusal names the team that is needed.
+ * In an exercise, "facilitator" in a user's list is a role, not a team:
+ * it runs the exercise (its clock, injects, scores), and Management,
+ * a participant like the others, does not have it.
  */
 #include <string.h>
 
@@ -54,4 +57,26 @@ int wr_auth_team(struct wr_db *db, const char *team)
 			      db->actor, wr_config_path(db->cfg), team ? team : MANAGEMENT);
 	return wr_err(db, WR_EPERM, "user '%s' (teams: %s) may not do this: it needs team '%s'",
 		      db->actor, teams, team ? team : MANAGEMENT);
+}
+
+#define FACILITATOR "facilitator"
+
+int wr_auth_facilitator(struct wr_db *db)
+{
+	const char *teams = wr_auth_teams(db);
+
+	if (strcmp(teams, "*") == 0 || list_has(teams, FACILITATOR))
+		return 0;
+	if (!*teams)
+		return wr_err(db, WR_EPERM,
+			      "user '%s' is not listed in [users] of %s; running the exercise"
+			      " needs the facilitator role ('%s = facilitator')",
+			      db->actor,
+			      wr_config_path(wr_policy_cfg(db)) ? wr_config_path(wr_policy_cfg(db))
+								: "the configuration",
+			      db->actor);
+	return wr_err(db, WR_EPERM,
+		      "user '%s' (teams: %s) is a participant: only the exercise's facilitator"
+		      " ('%s = facilitator' in [users]) runs its clock, injects and scores",
+		      db->actor, teams, db->actor);
 }

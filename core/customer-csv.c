@@ -604,6 +604,10 @@ int wr_import_customers(struct wr_db *db, const char *path, wr_reject_cb reject,
 			   (long long)st->csv_rejected, st->csv_rejected == 1 ? "row" : "rows");
 	if (!rc)
 		rc = customers_store(db, st);
+	/* Certificates moved between customers: their figures are counted
+	 * afresh (tally.c), once for the whole list. */
+	if (!rc && st->csv_matched)
+		rc = wr_tally_recount(db);
 	if (!rc)
 		rc = wr_event_add_json(
 		    db, "customers",

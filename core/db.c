@@ -344,7 +344,8 @@ int wr_db_open(const char *path, int flags, struct wr_db **out)
 		if ((rc = migrate(db, 0)))
 			return rc;
 		/* A database made under WARROOM_NOW is a test fixture: only
-		 * such a one (and, later, an exercise) follows that clock. */
+		 * such a one follows that clock (an exercise on it takes it
+		 * as the real now: clock.c). */
 		const char *now = wr_priv_getenv("WARROOM_NOW");
 		if (now && *now &&
 		    (rc = wr_exec(db, "INSERT INTO meta(key, value) VALUES ('clock', 'test')")))
@@ -393,6 +394,7 @@ int wr_db_open(const char *path, int flags, struct wr_db **out)
 		return wr_err(db, WR_EDB, "%s: %s", path, sqlite3_errmsg(db->sq));
 	db->test_clock = n > 0;
 	wr_clock_allow_test(db->test_clock);
+	wr_clock_load(db, true); /* an exercise's clock (clock.c) */
 	db->errmsg[0] = '\0';
 	return 0;
 }
@@ -402,6 +404,8 @@ void wr_db_close(struct wr_db *db)
 	if (!db)
 		return;
 	wr_evtext_free(db);
+	wr_clock_free(db);
+	wr_tally_free(db);
 	sqlite3_close_v2(db->sq);
 	OPENSSL_cleanse(db->audit_key, sizeof db->audit_key);
 	free(db->cfg_policy);

@@ -138,13 +138,52 @@ char *wr_esc_term(const char *s)
 	return sb_done(&b);
 }
 
+/* HTML text: the terminal's escapes, then entities for & < > " '. */
+char *wr_esc_html(const char *s)
+{
+	struct sbuf b = {0};
+	char *t = wr_esc_term(s);
+
+	if (!t)
+		return NULL;
+	for (const char *p = t; *p; p++) {
+		switch (*p) {
+		case '&': sb_put(&b, "&amp;", 5); break;
+		case '<': sb_put(&b, "&lt;", 4); break;
+		case '>': sb_put(&b, "&gt;", 4); break;
+		case '"': sb_put(&b, "&quot;", 6); break;
+		case '\'': sb_put(&b, "&#39;", 5); break;
+		default: sb_put(&b, p, 1);
+		}
+	}
+	free(t);
+	return sb_done(&b);
+}
+
 /* Markdown: also neutralise the characters that start markup, links,
  * tables and HTML, so a subject cannot format or inject into a report. */
 char *wr_esc_md(const char *s)
 {
 	struct sbuf b = {0};
+	const char *p = s ? s : "";
 
-	esc_common(&b, s ? s : "", "`*_{}[]()<>#+-!|~");
+	/*
+	 * What opens a block counts only at the start of a line, and a text
+	 * may be put there: a heading (#), a list (- + or "1." "1)"), a
+	 * setext underline (= -). Escape that punctuation there alone.
+	 */
+	size_t digits = strspn(p, "0123456789");
+	if (*p && strchr("#+-=", *p)) {
+		sb_put(&b, "\\", 1);
+	} else if (digits && digits <= 9 && (p[digits] == '.' || p[digits] == ')')) {
+		sb_put(&b, p, digits);
+		sb_put(&b, "\\", 1);
+		p += digits;
+	}
+	/* Anywhere: code, emphasis, links and images ([ ]), HTML and
+	 * autolinks (< >), table cells (|), strikethrough (~), and entities
+	 * (&), which would turn "&#x202e;" into the character itself. */
+	esc_common(&b, p, "`*_[]<>|~&");
 	return sb_done(&b);
 }
 

@@ -110,6 +110,8 @@ static const struct evtext table[] = {
 	{"customer-ack",
 	 "recorded the acknowledgement of {\"customer} ({#certificates certificate})[: {\"note}]",
 	 NULL},
+	{"customers-recount",
+	 "counted the figures of {#customers customer} afresh: {#differed} differed", NULL},
 
 	{"authorize",
 	 "authorized the revocation[ of at most {#limit certificate}] (authorization"
@@ -123,7 +125,8 @@ static const struct evtext table[] = {
 	 " failed[ (first failure {errors.0.serial}: {\"errors.0.error})]", NULL},
 	{"revoke",
 	 "revoked {#revoked certificate} through the {backend} backend[ (wave {\"wave})]:"
-	 " {#already} already revoked, {#failed} failed, in {seconds} s", NULL},
+	 " {#already} already revoked, {#failed} failed, in {seconds} s[; publication deferred"
+	 " until {@publication_deferred_until} (OCSP lag)]", NULL},
 	{"wave-add",
 	 "added wave {\"wave} at position {position}: {#certificates certificate}[ of {,customers}]"
 	 "[ (critical customers: {critical})][, not before {@not_before}][, {#unknown_serials}"
@@ -154,9 +157,48 @@ static const struct evtext table[] = {
 	 "[, OCSP confirmed {#ocsp_confirmed} of {#ocsp_sampled} sampled], {#problems problem}",
 	 NULL},
 
+	{"finding-add", "recorded {label}[ (bug {bug})]: {\"text}", NULL},
+	{"action-add",
+	 "added the action item #{action} {\"title} ({kind}), due {@due}[, {status}]", NULL},
+	{"action-set",
+	 "updated the action item #{action} {\"title}[: status {status}][ (was"
+	 " {previous_status})][, due {@due}][, kind {kind}][, retitled {\"title_new}]"
+	 "[, root cause {\"root_cause}][, criteria {\"criteria}]", NULL},
+
+	{"bugzilla-bug", "filed Bugzilla bug {bug} with the {kind} report: {\"summary}", NULL},
+	{"bugzilla-comment",
+	 "posted the {kind} report to Bugzilla bug {bug}[ (part {part} of {parts})] as comment"
+	 " {comment}", NULL},
+	{"bugzilla-failed",
+	 "tried to post the {kind} report[ to Bugzilla bug {bug}][ (part {part} of {parts})],"
+	 " left {state}: {\"error}", NULL},
+	{"bugzilla-whiteboard", "set the whiteboard of Bugzilla bug {bug} to {\"whiteboard}", NULL},
+	{"report-posted", "marked the {kind} report as posted to Bugzilla bug {bug} at {@at}", NULL},
+	{"bugzilla-settle",
+	 "settled post #{post} (the {kind} report[ to Bugzilla bug {bug}]) as {as}: {#rows comment}",
+	 NULL},
+
+	{"exercise-start",
+	 "started the exercise {\"title} (scenario {scenario}) at {@at}, speed {speed}", NULL},
+	{"exercise-pause", "paused the exercise's clock at {@at}", NULL},
+	{"exercise-resume", "resumed the exercise's clock at {@at}, speed {speed}", NULL},
+	{"exercise-speed", "changed the exercise's clock speed from {from} to {speed} at {@at}",
+	 NULL},
+	{"exercise-end", "ended the exercise at {@at}", NULL},
+	{"population",
+	 "generated the exercise's population: {#certs certificate} ({#real} signed by its test"
+	 " CA, {#synthetic} synthetic), {#customers customer}, {#expired} expired", NULL},
+	{"scenario-discovered",
+	 "set the scenario's discovery: {$reason}; discovered {@discovered}", NULL},
+
 	{"run-pause", "paused the {kind} run #{run}", NULL},
 	{"run-resume", "resumed the {kind} run #{run}", NULL},
 	{"run-cancel", "cancelled the {kind} run #{run}", NULL},
+
+	{"inject-fire", "fired inject {\"inject}[ to {$team}]: {\"message}[ ({summary})]", NULL},
+	{"expect-score",
+	 "scored {\"description} (inject {\"inject}) {score}[, {late} late][: {\"note}]", NULL},
+	{"observe", "observed: {\"text}", NULL},
 };
 #define NTABLE (sizeof table / sizeof table[0])
 

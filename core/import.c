@@ -935,6 +935,7 @@ struct store {
 	struct wr_db *db;
 	sqlite3_stmt *ins, *der, *find, *mark;
 	int64_t rows; /* since the last commit */
+	int64_t hw;   /* the highest id before this transaction's rows (tally.c) */
 	wr_reject_cb reject;
 	void *ctx;
 	struct wr_import_stats *st;
@@ -1193,7 +1194,9 @@ static int store_cert(struct store *s, const struct batch *b, int64_t base, cons
 		return wr_err_sq(s->db, "storing a certificate's DER");
 	if (++s->rows >= COMMIT_ROWS) {
 		s->rows = 0;
-		if ((rc = wr_tx_commit(s->db)) || (rc = wr_tx_begin(s->db)))
+		/* The rows added go to the customers' figures as they commit. */
+		if ((rc = wr_tally_added(s->db, &s->hw)) || (rc = wr_tx_commit(s->db)) ||
+		    (rc = wr_tx_begin(s->db)) || (rc = wr_tally_begin(s->db)))
 			return rc;
 	}
 	return 0;
@@ -1386,7 +1389,8 @@ int wr_import_issuers(struct wr_db *db, const char *const *files, size_t nfiles,
 	static const struct {
 		const char *section, *key;
 	} policy[] = {{"ca", "issuers"}, {"local", "ca_cert"}};
-	const struct wr_config *cfg = wr_db_config(db);
+	/* An exercise's [local] ca_cert is its own test CA (exercise.c). */
+	const struct wr_config *cfg = wr_exercise_local_cfg(db, wr_db_config(db));
 	struct wr_issuers *is = wr_issuers_new();
 	char err[512], buf[4096];
 	int rc;
@@ -1485,6 +1489,10 @@ static int import_run(struct wr_db *db, const char *const *paths, size_t npaths,
 	}
 	if (!sink && (rc = wr_tx_begin(db)))
 		goto out;
+	if (!sink && ((rc = wr_tally_begin(db)) || (rc = wr_tally_mark(db, &s.hw)))) {
+		wr_tx_rollback(db);
+		goto out;
+	}
 	pthread_mutex_init(&im.mu, NULL);
 	pthread_cond_init(&im.space, NULL);
 	pthread_cond_init(&im.ready, NULL);
@@ -1541,8 +1549,10 @@ static int import_run(struct wr_db *db, const char *const *paths, size_t npaths,
 			wr_tx_rollback(db);
 		goto out;
 	}
-	if ((rc = wr_tx_commit(db)))
+	if ((rc = wr_tally_added(db, &s.hw)) || (rc = wr_tx_commit(db))) {
+		wr_tx_rollback(db);
 		goto out;
+	}
 	rc = events_json(db, "import",
 			 json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "files",
 				   (json_int_t)st->files, "certs", (json_int_t)st->certs, "added",

@@ -259,6 +259,19 @@ int wr_incident_declare(struct wr_db *db, const char *reason, int64_t discovered
 			unsigned flags, const char *note,
 			struct wr_mre_criterion out[WR_MRE_CRITERIA])
 {
+	int rc;
+
+	/* Its own errors first, then who may declare. */
+	if (wr_reason_find(reason) && discovered <= wr_clock_now(db) + 300 &&
+	    (rc = wr_auth_team(db, "management")))
+		return rc;
+	return wr_incident_declare_unchecked(db, reason, discovered, flags, note, out);
+}
+
+int wr_incident_declare_unchecked(struct wr_db *db, const char *reason, int64_t discovered,
+				  unsigned flags, const char *note,
+				  struct wr_mre_criterion out[WR_MRE_CRITERIA])
+{
 	const struct wr_reason *r = wr_reason_find(reason);
 	int64_t now = wr_clock_now(db);
 	struct wr_mre_input in;
@@ -271,8 +284,6 @@ int wr_incident_declare(struct wr_db *db, const char *reason, int64_t discovered
 			      reason ? reason : "");
 	if (discovered > now + 300)
 		return wr_err(db, WR_EINVAL, "the discovery time is in the future");
-	if ((rc = wr_auth_team(db, "management")))
-		return rc;
 	if ((rc = wr_tx_begin(db)))
 		return rc;
 	if ((rc = wr_prepare(db, "SELECT state FROM incident WHERE id = 1", &st)))

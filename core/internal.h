@@ -10,6 +10,15 @@
 
 #include "wr.h"
 
+#define WR_TALLY_STMTS 7 /* tally.c's cached statements */
+
+/* An exercise's clock: the exercise row's re-basing fields (clock.c). */
+struct wr_xclock {
+	int64_t sim_base, real_base_ms;
+	double speed;
+	bool paused;
+};
+
 struct wr_db {
 	sqlite3 *sq;
 	char *path;
@@ -33,6 +42,35 @@ struct wr_db {
 		bool valid;
 		int64_t affected, at, counted_at, expired;
 	} expired_cache;
+	/* clock.c's copy of the exercise row (migration 13), read again when
+	 * another connection commits (data_version) or this one writes (its
+	 * total changes): wr_clock_now is called many times a frame. */
+	struct {
+		bool loaded, exercise;
+		int64_t version, changes;
+		struct wr_xclock x;
+		sqlite3_stmt *dv; /* PRAGMA data_version, prepared once */
+	} clock;
+	/* tally.c: the counters at the tally's last agreement with them,
+	 * and how often a write found it wanting and counted it afresh. */
+	struct {
+		bool valid;
+		int64_t n[7];
+	} tally_ok;
+	int64_t tally_recounts;
+	/* The panes' statements, prepared once (a frame runs each). */
+	sqlite3_stmt *tally_st[WR_TALLY_STMTS];
+	/* customer.c: the panes' last answer per order, given again while
+	 * nothing was committed (data_version, this connection's changes)
+	 * and nothing more expired: the once-a-second frame costs nothing. */
+	struct wr_top_cache {
+		bool valid, stale;
+		int64_t version, changes, expired, at, now_lo;
+		int limit, n;
+		struct wr_customer *rows; /* strings malloc'd */
+	} top_cache[2];
+	struct wr_config *xcfg;	       /* exercise.c: the config the local backend sees */
+	const struct wr_config *xcfg_of; /* ... derived from this one */
 	char errmsg[512];
 };
 
@@ -83,6 +121,11 @@ void wr_buf_free(struct wr_buf *b);
 int wr_config_parse_text(const char *text, const char *label, struct wr_config **out,
 			 char *err, size_t errsz);
 char *wr_config_policy_text(const struct wr_config *cfg);
+/* A copy of cfg (NULL: the defaults), and a value set over it, as an
+ * exercise gives the local backend its own CA (exercise.c). */
+struct wr_config *wr_config_copy(const struct wr_config *cfg);
+int wr_config_set(struct wr_config *cfg, const char *section, const char *key,
+		  const char *value);
 /* A key file's path, resolved, that nobody outside its owner and group
  * can read (WR_CHECK_KEY); NULL with err when unset or exposed. */
 const char *wr_config_secret_file(const struct wr_config *c, const char *section, const char *key,
@@ -106,6 +149,19 @@ int wr_serials_run(struct wr_db *db, FILE *f, const char *label, sqlite3_stmt *s
 /* Lets WARROOM_NOW count for handle-less callers (clock.c; db.c sets it
  * from the incident's meta 'clock'). */
 void wr_clock_allow_test(bool allow);
+/* An exercise's simulated clock at the real instant real_ms (ms since the
+ * epoch), as migrate-013.sql gives it: paused, sim_base; running, sim_base
+ * + (real_ms - real_base_ms) * speed / 1000, never before sim_base. */
+int64_t wr_xclock_at(const struct wr_xclock *x, int64_t real_ms);
+/* The real now in ms: WARROOM_NOW's instant on a test fixture (so that an
+ * exercise's clock in a test is f(WARROOM_NOW)), else the machine's. */
+int64_t wr_clock_real_ms(struct wr_db *db);
+/* Reads db's exercise row into its clock now (db.c at open, exercise.c
+ * after a change), and makes handle-less callers follow it when db is
+ * an exercise (or the real clock when db is the last opened and is not). */
+void wr_clock_load(struct wr_db *db, bool opened);
+/* Frees what clock.c and exercise.c keep on the handle (wr_db_close). */
+void wr_clock_free(struct wr_db *db);
 
 /* Embedded data (build/embedded.c). */
 extern const char wr_schema_sql[];
@@ -150,6 +206,16 @@ char *wr_name_text(const struct X509_name_st *name);
  * 22), -1 when it is gone: with the pid it names one process even after
  * pids wrap (run.c). */
 long long wr_proc_start(long pid);
+/* 0 when team is a team of the incident's plan, else WR_ENOENT saying so
+ * (task.c). */
+int wr_team_check(struct wr_db *db, const char *team);
+/* A claim on rows being worked on (a revocation batch, a message or a
+ * Bugzilla post being sent): "host:pid:start" of this process (run.c). */
+void wr_claim_self(char *buf, size_t n);
+/* Whether a claim's process lives: gone on this host (or no claim: dead),
+ * or on another host, where it cannot be told. */
+enum wr_claim_state { WR_CLAIM_ALIVE, WR_CLAIM_DEAD, WR_CLAIM_ELSEWHERE };
+enum wr_claim_state wr_claim_state(const char *claim);
 
 /* Steps a statement selecting (id, at, actor, action, details, hash) from
  * the event table, calling cb for each row until it returns non-zero;
@@ -186,10 +252,51 @@ typedef int (*wr_import_cert_cb)(const struct wr_import_cert *c, void *ctx);
 int wr_import_read(struct wr_db *db, const char *const *paths, size_t npaths,
 		   const struct wr_issuers *issuers, int nthreads, wr_import_cert_cb cb,
 		   void *cb_ctx, wr_reject_cb reject, void *ctx, struct wr_import_stats *st);
+/* wr_incident_declare without the check of who declares: a scenario
+ * declares as it sets the exercise up, whoever facilitates (incident.c). */
+int wr_incident_declare_unchecked(struct wr_db *db, const char *reason, int64_t discovered,
+				  unsigned flags, const char *note,
+				  struct wr_mre_criterion out[WR_MRE_CRITERIA]);
+
 /* The issuers an import checks against: the user's files (opened with the
  * user's rights), then [ca] issuers and [local] ca_cert. *out NULL when
  * none is known. */
 int wr_import_issuers(struct wr_db *db, const char *const *files, size_t nfiles,
 		      struct wr_issuers **out);
+
+/* Each customer's figures, kept in customer_tally by the writers that
+ * change them (tally.c): wr_tally_begin once in the writer's transaction
+ * before it changes a certificate (checks the tally, counts it afresh
+ * when it disagrees with the counters, moves its clock to now); then one
+ * grouped change per batch. wr_tally_rows adds sign (1 or -1) times the
+ * figures of the rows chosen (a JSON array of ids in text, ids after id,
+ * the customer in text, all): -1 before a change, 1 after. */
+enum wr_tally_sel { WR_TALLY_IDS, WR_TALLY_AFTER_ID, WR_TALLY_CUSTOMER, WR_TALLY_ALL };
+int wr_tally_begin(struct wr_db *db);
+int wr_tally_rows(struct wr_db *db, enum wr_tally_sel sel, const char *text, int64_t id, int sign);
+/* The certificates of ids_json (a JSON array) that are revoked now were
+ * unrevoked before (the engine's batch). */
+int wr_tally_revoked(struct wr_db *db, const char *ids_json);
+/* n more of the customer's certificates notified. */
+int wr_tally_notified(struct wr_db *db, const char *customer, int64_t n);
+/* *hw: the highest certificate id; wr_tally_added counts the rows above
+ * it (an import's) and moves *hw to the new highest. */
+int wr_tally_mark(struct wr_db *db, int64_t *hw);
+int wr_tally_added(struct wr_db *db, int64_t *hw);
+/* Counts the tally afresh (in the caller's transaction): for a change of
+ * many certificates' customers (the customer list). */
+int wr_tally_recount(struct wr_db *db);
+/* The customer's critical and acknowledged flags (-1: unchanged), copied
+ * for the orders' indexes (customer set, ack). */
+int wr_tally_flags(struct wr_db *db, const char *customer, int critical, int acked);
+/* Statement slot of the handle's cache (0..WR_TALLY_STMTS-1), prepared
+ * from sql on first use, reset and its bindings cleared after: borrowed,
+ * not to be finalized. NULL with the error recorded. wr_tally_free
+ * finalizes them (wr_db_close). */
+sqlite3_stmt *wr_tally_stmt(struct wr_db *db, int slot, const char *sql);
+void wr_tally_free(struct wr_db *db);
+void wr_top_cache_clear(struct wr_top_cache *tc); /* customer.c */
+/* Whether the tally agrees with the counters (a missing tally does not). */
+int wr_tally_check(struct wr_db *db, bool *ok);
 
 #endif

@@ -550,6 +550,7 @@ static int probe_batch(struct prober *p, struct batch *b, int conc)
 static int record(struct prober *p, struct batch *b, struct wr_probe_stats *st)
 {
 	sqlite3_stmt *put = NULL, *rows = NULL, *del = NULL, *sum = NULL, *rep = NULL;
+	char *ids = NULL;
 	int rc;
 
 	if ((rc = wr_prepare(p->db,
@@ -573,6 +574,19 @@ static int record(struct prober *p, struct batch *b, struct wr_probe_stats *st)
 			     " THEN coalesce(replaced_at, ?3) END WHERE id = ?1"
 			     " AND (replaced_at IS NULL) = ?2",
 			     &rep)))
+		goto out;
+	/* The customers' figures (tally.c): the batch's certificates taken
+	 * out before, put back after, one grouped statement each. */
+	json_t *idv = json_array();
+	for (size_t ci = 0; idv && ci < b->nc; ci++)
+		json_array_append_new(idv, json_integer(b->c[ci].id));
+	ids = idv ? json_dumps(idv, JSON_COMPACT) : NULL;
+	json_decref(idv);
+	if (!ids) {
+		rc = wr_err(p->db, WR_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = wr_tally_begin(p->db)) || (rc = wr_tally_rows(p->db, WR_TALLY_IDS, ids, 0, -1)))
 		goto out;
 	for (size_t i = 0; i < b->ne; i++) {
 		struct ep *e = &b->e[i];
@@ -670,8 +684,9 @@ static int record(struct prober *p, struct batch *b, struct wr_probe_stats *st)
 			}
 		}
 	}
-	rc = 0;
+	rc = wr_tally_rows(p->db, WR_TALLY_IDS, ids, 0, 1);
 out:
+	free(ids);
 	sqlite3_finalize(put);
 	sqlite3_finalize(rows);
 	sqlite3_finalize(del);

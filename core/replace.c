@@ -560,16 +560,41 @@ static const char upsert_sql[] =
 	" issuer = ?5, subject = ?6, sans = ?7, not_before = ?8, not_after = ?9, checked = ?10,"
 	" source = ?11, linked_at = ?12, linked_by = ?13";
 
+/* The customers' figures (tally.c) of the certificates of links [lo, hi):
+ * taken out (sign -1) before they are linked, put back (1) after. */
+static int links_tally(struct replace *r, size_t lo, size_t hi, int sign)
+{
+	json_t *v = json_array();
+	char *ids;
+	int rc;
+
+	if (sign < 0 && (rc = wr_tally_begin(r->db))) {
+		json_decref(v);
+		return rc;
+	}
+	for (size_t k = lo; v && k < hi && k < r->nlinks; k++)
+		json_array_append_new(v, json_integer(r->links[k].cert_id));
+	ids = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	json_decref(v);
+	if (!ids)
+		return wr_err(r->db, WR_ENOMEM, "out of memory");
+	rc = wr_tally_rows(r->db, WR_TALLY_IDS, ids, 0, sign);
+	free(ids);
+	return rc;
+}
+
 static int write_links(struct replace *r)
 {
 	sqlite3_stmt *st = NULL;
 	const char *actor = wr_db_actor(r->db);
 	int64_t rows = 0;
+	size_t lo = 0; /* the first link of this transaction */
 	int rc;
 
 	if ((rc = wr_tx_begin(r->db)))
 		return rc;
-	if ((rc = wr_prepare(r->db, upsert_sql, &st)))
+	if ((rc = wr_prepare(r->db, upsert_sql, &st)) ||
+	    (rc = links_tally(r, 0, COMMIT_ROWS, -1)))
 		goto fail;
 	for (size_t k = 0; k < r->nlinks; k++) {
 		const struct cand *c = &r->c[r->links[k].cand];
@@ -597,12 +622,17 @@ static int write_links(struct replace *r)
 		}
 		if (++rows == COMMIT_ROWS) {
 			rows = 0;
-			if ((rc = wr_tx_commit(r->db)) || (rc = wr_tx_begin(r->db)))
+			if ((rc = links_tally(r, lo, k + 1, 1)) || (rc = wr_tx_commit(r->db)) ||
+			    (rc = wr_tx_begin(r->db)) ||
+			    (rc = links_tally(r, k + 1, k + 1 + COMMIT_ROWS, -1)))
 				goto fail;
+			lo = k + 1;
 		}
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if ((rc = links_tally(r, lo, r->nlinks, 1)))
+		goto fail;
 	json_t *d = json_pack(
 	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "certs", (json_int_t)r->st->certs, "linked",
 	    (json_int_t)r->st->linked, "relinked", (json_int_t)r->st->relinked, "already",

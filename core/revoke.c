@@ -46,14 +46,6 @@ static double mono(void)
 
 /* ---- claims ---------------------------------------------------------------- */
 
-static void claim_self(char *buf, size_t n)
-{
-	char host[128] = "localhost";
-
-	gethostname(host, sizeof host - 1);
-	snprintf(buf, n, "%s:%ld:%lld", host, (long)getpid(), wr_proc_start((long)getpid()));
-}
-
 /* A claim is dead when its process on this host is gone (or is another
  * process with a reused pid); on another host, after a lease of an hour. */
 #define CLAIM_LEASE 3600
@@ -61,36 +53,13 @@ static void sql_claim_dead(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	const char *claim = (const char *)sqlite3_value_text(argv[0]);
 	int64_t submitted = sqlite3_value_int64(argv[1]);
-	char host[128] = "localhost", me[160];
-	long pid;
-	long long start;
 
 	(void)argc;
-	if (!claim) {
-		sqlite3_result_int(ctx, 1);
-		return;
+	switch (wr_claim_state(claim)) {
+	case WR_CLAIM_DEAD: sqlite3_result_int(ctx, 1); break;
+	case WR_CLAIM_ELSEWHERE: sqlite3_result_int(ctx, time(NULL) - submitted > CLAIM_LEASE); break;
+	default: sqlite3_result_int(ctx, 0);
 	}
-	gethostname(host, sizeof host - 1);
-	const char *c1 = strrchr(claim, ':');
-	if (!c1 || c1 == claim) {
-		sqlite3_result_int(ctx, 1);
-		return;
-	}
-	const char *c0 = c1 - 1;
-	while (c0 > claim && *c0 != ':')
-		c0--;
-	snprintf(me, sizeof me, "%.*s", (int)(c0 - claim), claim);
-	if (strcmp(me, host) != 0) {
-		sqlite3_result_int(ctx, time(NULL) - submitted > CLAIM_LEASE);
-		return;
-	}
-	pid = strtol(c0 + 1, NULL, 10);
-	start = strtoll(c1 + 1, NULL, 10);
-	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
-		sqlite3_result_int(ctx, 1);
-		return;
-	}
-	sqlite3_result_int(ctx, wr_proc_start((long)pid) != start);
 }
 
 /* ---- authorization ------------------------------------------------------------ */
@@ -490,11 +459,16 @@ static int record_batch(struct run *r, struct wr_revoke_progress *p, int batch_n
 	sqlite3_stmt *ok = NULL, *bad = NULL;
 	int64_t rev = 0, already = 0, failed = 0;
 	json_t *errors = json_array();
+	/* The ids this batch revoked, for the customers' figures (tally.c):
+	 * one grouped UPDATE per batch, no trigger per row. */
+	json_t *done = json_array();
 	int rc;
 
 	/* A quick batch is still in claim_batch's transaction, unclaimed. */
 	if (!r->quick && (rc = wr_tx_begin(r->db)))
 		goto out;
+	if ((rc = wr_tally_begin(r->db)))
+		goto fail;
 	/* Unclaimed, the attempt is counted here (?5, ?6: quick, now). */
 	if ((rc = wr_prepare(r->db, "UPDATE cert SET state = 'revoked', revoked_at = ?1,"
 				    " crl_reason = coalesce(crl_reason, ?2), error = NULL, claim = NULL,"
@@ -516,6 +490,7 @@ static int record_batch(struct run *r, struct wr_revoke_progress *p, int batch_n
 		sqlite3_stmt *st;
 		if (common && it->status == WR_RV_REVOKED && it->revoked_at == common) {
 			rev++; /* written by record_bulk */
+			json_array_append_new(done, json_integer(it->cert_id));
 			continue;
 		}
 		if (it->status == WR_RV_REVOKED || it->status == WR_RV_ALREADY) {
@@ -550,10 +525,19 @@ static int record_batch(struct run *r, struct wr_revoke_progress *p, int batch_n
 			rc = wr_err_sq(r->db, "recording revocations");
 			goto fail;
 		}
+		if (st == ok && sqlite3_changes(r->db->sq) > 0)
+			json_array_append_new(done, json_integer(it->cert_id));
 	}
 	sqlite3_finalize(ok);
 	sqlite3_finalize(bad);
 	ok = bad = NULL;
+	if (json_array_size(done)) {
+		char *ids = json_dumps(done, JSON_COMPACT);
+		rc = ids ? wr_tally_revoked(r->db, ids) : wr_err(r->db, WR_ENOMEM, "out of memory");
+		free(ids);
+		if (rc)
+			goto fail;
+	}
 	json_t *d = json_pack("{s:i, s:I, s:I, s:I, s:s, s:s}", "batch", batch_no, "revoked",
 			      (json_int_t)rev, "already", (json_int_t)already, "failed",
 			      (json_int_t)failed, "first", r->items[0].serial, "last",
@@ -578,6 +562,7 @@ fail:
 	wr_tx_rollback(r->db);
 out:
 	json_decref(errors);
+	json_decref(done);
 	return rc;
 }
 
@@ -653,10 +638,13 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 		return wr_err(db, WR_EINVAL, "[revocation] batch must be 1 to 100000");
 	if (!(bc = backend_find(bname)))
 		return wr_err(db, WR_EINVAL, "unknown backend '%s'", bname);
+	/* An exercise revokes only on its own test CA. */
+	if ((rc = wr_exercise_check_backend(db, bname)))
+		return rc;
 	if ((rc = wr_auth_team(db, "revocation")) || (rc = load_incident(&r)))
 		return rc;
 	r.now = wr_clock_now(db);
-	claim_self(r.claim, sizeof r.claim);
+	wr_claim_self(r.claim, sizeof r.claim);
 	if ((rc = find_authorization(db, &r.auth_id, &r.room)))
 		return rc;
 	if ((rc = wr_wave_pick(db, o->wave, r.now, &r.wave)))
@@ -731,7 +719,18 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 		if (r.n == 0)
 			break; /* another run took the rest */
 		err[0] = '\0';
-		if ((rc = bc->revoke(b, r.items, r.n, err, sizeof err))) {
+		/* An exercise's fault (inject.c): the backend is down, and each
+		 * item fails as a refusal would; the next run tries it again. */
+		int64_t down = 0;
+		if (wr_fault_active(db, "backend", wr_clock_now(db), &down) > 0) {
+			char ub[WR_TIME_BUFSZ];
+			for (size_t i = 0; i < r.n; i++) {
+				r.items[i].status = WR_RV_FAILED;
+				snprintf(r.items[i].error, sizeof r.items[i].error,
+					 "the revocation backend is unavailable (exercise fault"
+					 " until %s)", wr_time_format(down, ub));
+			}
+		} else if ((rc = bc->revoke(b, r.items, r.n, err, sizeof err))) {
 			/* Outcome unknown: the items stay submitted under our
 			 * claim (a quick batch: pending), and the next run
 			 * submits them again. */
@@ -766,7 +765,12 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 		}
 	}
 	double t4 = mono();
-	if (bc->publish && (p->revoked || p->already) &&
+	/* An exercise's OCSP lag (inject.c): status goes out late, with the
+	 * first publication after the lag (the next run, or crl). */
+	int64_t lag_until = 0;
+	bool lagging = bc->publish && (p->revoked || p->already) &&
+		       wr_fault_active(db, "ocsp-lag", wr_clock_now(db), &lag_until) > 0;
+	if (bc->publish && (p->revoked || p->already) && !lagging &&
 	    (rc = bc->publish(b, wr_clock_now(db), err, sizeof err))) {
 		rc = wr_err(db, rc < 0 ? rc : WR_ERROR, "backend %s: publishing: %s", bname, err);
 		goto out;
@@ -780,6 +784,11 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 				      (json_int_t)r.auth_id, "seconds", p->elapsed);
 		if (p->wave[0])
 			json_object_set_new(d, "wave", json_string(p->wave));
+		if (lagging) {
+			char lb[WR_TIME_BUFSZ];
+			json_object_set_new(d, "publication_deferred_until",
+					    json_string(wr_time_format(lag_until, lb)));
+		}
 		if (p->cancelled)
 			json_object_set_new(d, "cancelled_by", json_string(p->cancelled_by));
 		if ((rc = wr_event_add_json(db, "revoke", d)) == 0)

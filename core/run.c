@@ -76,6 +76,31 @@ long long wr_proc_start(long pid)
 	return p ? strtoll(p + 1, NULL, 10) : -1;
 }
 
+void wr_claim_self(char *buf, size_t n)
+{
+	char host[128] = "localhost";
+
+	gethostname(host, sizeof host - 1);
+	snprintf(buf, n, "%s:%ld:%lld", host, (long)getpid(), wr_proc_start((long)getpid()));
+}
+
+enum wr_claim_state wr_claim_state(const char *claim)
+{
+	char host[128] = "localhost";
+	const char *c1, *c0;
+
+	if (!claim || !(c1 = strrchr(claim, ':')) || c1 == claim)
+		return WR_CLAIM_DEAD;
+	gethostname(host, sizeof host - 1);
+	for (c0 = c1 - 1; c0 > claim && *c0 != ':'; c0--)
+		;
+	if ((size_t)(c0 - claim) != strlen(host) || strncmp(claim, host, strlen(host)) != 0)
+		return WR_CLAIM_ELSEWHERE;
+	long pid = strtol(c0 + 1, NULL, 10);
+	long long start = strtoll(c1 + 1, NULL, 10);
+	return pid <= 0 || wr_proc_start(pid) != start ? WR_CLAIM_DEAD : WR_CLAIM_ALIVE;
+}
+
 static void host_name(char *buf, size_t n)
 {
 	snprintf(buf, n, "localhost");

@@ -388,11 +388,25 @@ int wr_task_history(struct wr_db *db, int64_t id,
 	return wr_event_rows(db, st, cb, ctx, "reading the task's history");
 }
 
+int wr_team_check(struct wr_db *db, const char *team)
+{
+	sqlite3_stmt *st;
+	int64_t exists = 0;
+	int rc;
+
+	if ((rc = wr_prepare(db, "SELECT count(*) FROM team WHERE id = ?", &st)))
+		return rc;
+	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		exists = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return exists ? 0 : wr_err(db, WR_ENOENT, "no team '%s' in this incident's plan", team);
+}
+
 int wr_task_add(struct wr_db *db, const char *team, int phase, int64_t due, const char *title,
 		int64_t *id_out)
 {
 	sqlite3_stmt *st;
-	int64_t exists = 0;
 	int rc;
 
 	if (!title || !*title)
@@ -401,16 +415,8 @@ int wr_task_add(struct wr_db *db, const char *team, int phase, int64_t due, cons
 		return wr_err(db, WR_EINVAL, "no phase %d", phase);
 	if ((rc = wr_tx_begin(db)))
 		return rc;
-	if ((rc = wr_prepare(db, "SELECT count(*) FROM team WHERE id = ?", &st)))
+	if ((rc = wr_team_check(db, team)))
 		goto fail;
-	sqlite3_bind_text(st, 1, team, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		exists = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (!exists) {
-		rc = wr_err(db, WR_ENOENT, "no team '%s' in this incident's plan", team);
-		goto fail;
-	}
 	if ((rc = wr_auth_team(db, team)))
 		goto fail;
 	if ((rc = wr_prepare(db, "INSERT INTO task(team, phase, title, due) VALUES (?, ?, ?, ?)",

@@ -38,9 +38,12 @@ const char *wr_strerror(int code);
 #define WR_TIME_BUFSZ 32
 struct wr_db;
 /* $WARROOM_NOW overrides, for a database created under it (a test
- * fixture) only; an incident on the real clock ignores it. */
+ * fixture) only; an incident on the real clock ignores it. An exercise's
+ * clock is simulated (core/exercise.c), computed from WARROOM_NOW on a
+ * fixture. db NULL: the clock of the database this process opened last. */
 int64_t wr_clock_now(struct wr_db *db);
-bool wr_clock_simulated(struct wr_db *db); /* WARROOM_NOW moves db's clock */
+/* An exercise, or WARROOM_NOW moves db's clock. */
+bool wr_clock_simulated(struct wr_db *db);
 int wr_time_parse(const char *s, int64_t *out);	  /* RFC 3339, or "now" */
 const char *wr_time_format(int64_t t, char buf[WR_TIME_BUFSZ]);
 int wr_duration_parse(const char *s, int64_t *out); /* "90m", "24h", "5d" */
@@ -119,6 +122,8 @@ bool wr_cert_short_lived(int64_t not_before, int64_t not_after);
  */
 char *wr_esc_term(const char *s);
 char *wr_esc_md(const char *s);
+/* html: term plus the entities for & < > " ' (text and attribute values). */
+char *wr_esc_html(const char *s);
 /* Turn arbitrary bytes into valid UTF-8 (bad bytes become "\xNN"). */
 char *wr_utf8_sanitize(const char *s, size_t len);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
@@ -210,6 +215,9 @@ bool wr_db_was_busy(struct wr_db *db);
 int wr_auth_team(struct wr_db *db, const char *team);
 /* The actor's teams, comma-separated ("*" for everyone when no [users]). */
 const char *wr_auth_teams(struct wr_db *db);
+/* 0 when the actor runs the exercise: "facilitator" among their [users]
+ * entries (or no [users]); else WR_EPERM saying so. */
+int wr_auth_facilitator(struct wr_db *db);
 
 /* ---- the pinned policy (core/policy.c) ---------------------------------- */
 /* The incident pins its policy ([users], [revocation], [ca], the backends'
@@ -489,7 +497,10 @@ struct wr_customer {
 	/* Its certificates, and of those: notified, acknowledged (all of
 	 * them once the customer acknowledged), replaced, revoked, expired
 	 * unrevoked, and outstanding: neither replaced, revoked nor expired. */
-	int64_t certificates, notified, acknowledged, replaced, revoked, expired, outstanding;
+	int64_t certificates, notified, acknowledged, replaced, revoked, expired, outstanding;	/* And: with a replacement issued (linked), deployed (every endpoint
+	 * serves the replacement) and unreachable (an endpoint at its newest
+	 * probe). */
+	int64_t issued, deployed, unreachable;
 };
 typedef int (*wr_customer_cb)(const struct wr_customer *c, void *ctx);
 /* Every customer with its figures at now (0: the clock), furthest behind
@@ -498,6 +509,24 @@ typedef int (*wr_customer_cb)(const struct wr_customer *c, void *ctx);
 int wr_customer_foreach(struct wr_db *db, int64_t now, wr_customer_cb cb, void *ctx);
 /* One customer; WR_ENOENT (suggesting a near name) when there is none. */
 int wr_customer_get(struct wr_db *db, const char *name, int64_t now, wr_customer_cb cb, void *ctx);
+/* Furthest behind, as a team sees it: WR_CUSTOMERS_BEHIND as
+ * wr_customer_foreach; WR_CUSTOMERS_UNACKNOWLEDGED (Customer Relations):
+ * critical ones, then not acknowledged before acknowledged, the largest
+ * share not notified, the most certificates, by name. */
+enum wr_customer_order { WR_CUSTOMERS_BEHIND, WR_CUSTOMERS_UNACKNOWLEDGED };
+/* The first limit customers (0: all) in that order with their figures at
+ * now (0: the clock), read from the figures the writers keep per customer
+ * (core/tally.c): a few thousand rows, whatever the certificates. *stale
+ * (may be NULL): those figures disagree with the incident's counts (a
+ * write went around warroom); they are given anyway, and the next write,
+ * or wr_customer_recount, counts them afresh. */
+int wr_customer_top(struct wr_db *db, int64_t now, enum wr_customer_order order, int limit,
+		    wr_customer_cb cb, void *ctx, bool *stale);
+/* Counts every customer's kept figures afresh from the certificates;
+ * *customers: rows counted, *differed: how many of them the kept figures
+ * had otherwise (0 unless a write went around warroom). Recorded as
+ * customers-recount. */
+int wr_customer_recount(struct wr_db *db, int64_t *customers, int64_t *differed);
 
 /* ---- replacements issued (core/replace.c) ------------------------------- */
 /*
@@ -612,6 +641,11 @@ struct wr_notify_opts {
 	const char *customer; /* NULL: every customer */
 	bool dry_run;	      /* render and count; send and record nothing */
 	bool resend_unknown;
+	/* The contacts check's test message (template contact-test; template
+	 * and customer ignored): to every customer whose contact
+	 * wr_contacts_address_check accepts, certificates or not, again on
+	 * each run; never marks certificates notified. */
+	bool contact_test;
 };
 struct wr_notify_stats {
 	int64_t customers;  /* customers with certificates considered */
@@ -628,6 +662,52 @@ typedef void (*wr_notify_cb)(const char *customer, const char *contact, const ch
 			     const char *detail, void *ctx);
 int wr_notify_run(struct wr_db *db, const struct wr_notify_opts *o, wr_notify_cb cb, void *ctx,
 		  struct wr_notify_stats *st);
+
+/* ---- contact readiness (core/contacts.c) -------------------------------- */
+/*
+ * BR 5.7.1.2 asks a mass revocation plan to keep contact information
+ * current: `contacts check` finds, before an event, the customers with no
+ * contact, a malformed address, or a mail domain the DNS denies ([contacts]
+ * resolver, timeout, attempts), and with send_test sends each well-formed
+ * address the test message contact-test through notify's path (recorded
+ * in the message table like a notice, never counting as one).
+ */
+#define WR_CONTACT_TEST_TEMPLATE "contact-test"
+/* The address rule, stricter than wr_contact_check (see contacts.c): one
+ * bare ASCII addr-spec, a dot-atom local part of at most 64 bytes and a
+ * host name of two or more labels. 0, or WR_EINVAL with why. */
+int wr_contacts_address_check(const char *addr, char *why, size_t whysz);
+enum wr_contact_status {
+	WR_CONTACT_OK,	       /* well-formed; the domain has MX, or A/AAAA */
+	WR_CONTACT_NONE,       /* no contact */
+	WR_CONTACT_MALFORMED,  /* fails wr_contacts_address_check */
+	WR_CONTACT_NO_DOMAIN,  /* the domain does not exist (NXDOMAIN) */
+	WR_CONTACT_NO_MAIL,    /* no MX and no A/AAAA, or a null MX (RFC 7505) */
+	WR_CONTACT_NO_ANSWER,  /* the resolver did not answer, or failed */
+	WR_CONTACT_NSTATUS
+};
+/* "ok", "no-contact", "malformed", "no-domain", "no-mail", "no-answer". */
+const char *wr_contact_status_name(int status);
+struct wr_contacts_opts {
+	bool send_test; /* also send contact-test (Customer Relations) */
+};
+struct wr_contact_result {
+	const char *name, *contact; /* borrowed; contact NULL: none */
+	bool critical;
+	int status;		    /* enum wr_contact_status */
+	char detail[512];	    /* why, or what the DNS said (MX host...) */
+	const char *test_state;	    /* "sent", "failed", "unknown"; NULL: none */
+	const char *test_detail;    /* the server's reply, or the error */
+};
+struct wr_contacts_stats {
+	int64_t customers, fine; /* fine: ok, and its test (if sent) accepted */
+	int64_t by_status[WR_CONTACT_NSTATUS];
+	int64_t tests_sent, tests_failed; /* failed: refused, failed or unknown */
+};
+typedef int (*wr_contacts_cb)(const struct wr_contact_result *r, void *ctx);
+/* Every customer, critical first then by name, to cb (non-zero stops). */
+int wr_contacts_check(struct wr_db *db, const struct wr_contacts_opts *o, wr_contacts_cb cb,
+		      void *ctx, struct wr_contacts_stats *st);
 
 /* ---- revocation (core/revoke.c) ----------------------------------------- */
 /* Management records an authorization; a revocation run needs one with
@@ -946,6 +1026,65 @@ int wr_pace_get(struct wr_db *db, int64_t now, struct wr_pace *p);
 /* True when the database is a tabletop exercise (migration 13). */
 bool wr_exercise_active(struct wr_db *db);
 
+/*
+ * An exercise database carries its simulated clock (migrate-013.sql), so
+ * every process on it (consoles, commands, the engine, reports) computes
+ * the same simulated now: wr_clock_now. On a test fixture (made under
+ * WARROOM_NOW) WARROOM_NOW is the real instant the clock is computed
+ * from. Pause, resume, speed and end re-base the clock, each an event,
+ * and are the facilitator's (wr_auth_facilitator).
+ */
+struct wr_exercise {
+	char scenario[64], title[256], scenario_sha256[65];
+	int64_t sim_start;  /* the simulated instant it began */
+	int64_t real_start; /* the real instant it began */
+	int64_t now;	    /* the simulated now */
+	double speed;	    /* simulated seconds per real second */
+	bool paused;
+	int64_t ended_at; /* simulated; 0: not ended */
+	char ca_dir[4096]; /* its test CA, for the local backend */
+};
+/* WR_ENOENT when db is not an exercise. */
+int wr_exercise_get(struct wr_db *db, struct wr_exercise *x);
+/* The speeds a clock may run at: a tenth of real time to a year a hour. */
+#define WR_EXERCISE_SPEED_MIN 0.1
+#define WR_EXERCISE_SPEED_MAX 10000.0
+/* The exercise's test CA in its ca_dir (made by wr_scenario_apply): the
+ * local backend's ca_cert, ca_key (mode 0600) and out_dir. */
+#define WR_EXERCISE_CA_CERT "ca.pem"
+#define WR_EXERCISE_CA_KEY "ca.key"
+#define WR_EXERCISE_CA_OUT "out"
+struct wr_exercise_opts {
+	const char *scenario; /* a built-in scenario's name, or a path */
+	double speed;	      /* 0: the scenario's default */
+	int64_t at;	      /* the simulated start; 0: now */
+	const char *plan;     /* the plan tested; NULL: the built-in one */
+	const char *name;     /* the incident's name; NULL: "Exercise: TITLE" */
+};
+/* Creates the exercise database at path (never overwrites) with its test
+ * CA in the directory PATH.ca beside it: the incident from the plan, the
+ * exercise row, the scenario (wr_scenario_apply); the clock starts when
+ * it returns. cfg is the caller's config (a backend other than local is
+ * refused); actor who starts it. On failure nothing is left behind and
+ * err says why. */
+int wr_exercise_start(const char *path, const struct wr_config *cfg, const char *actor,
+		      const struct wr_exercise_opts *o, char *err, size_t errsz);
+/* WR_ESTATE when already so, or ended; WR_EPERM for a participant. */
+int wr_exercise_pause(struct wr_db *db);
+int wr_exercise_resume(struct wr_db *db);
+int wr_exercise_set_speed(struct wr_db *db, double speed);
+int wr_exercise_end(struct wr_db *db); /* the clock stops at the end */
+/* 0 unless db is an exercise and backend (NULL: local) is not "local":
+ * then WR_EINVAL naming the config line that chose it. */
+int wr_exercise_check_backend(struct wr_db *db, const char *backend);
+/* What the local backend reads in an exercise: cfg with [local] ca_cert,
+ * ca_key and out_dir in the exercise's ca_dir (made once per cfg, kept
+ * with db until it closes); cfg itself elsewhere; NULL out of memory. */
+const struct wr_config *wr_exercise_local_cfg(struct wr_db *db, const struct wr_config *cfg);
+/* In an exercise, where notify sends: [exercise] smtp; NULL when unset
+ * (messages are recorded as simulated: nothing leaves the machine). */
+const char *wr_exercise_smtp(struct wr_db *db);
+
 struct wr_scenario;
 /* Loads a scenario: a path, or the name of a built-in one
  * (data/scenarios/NAME.ini). On error returns WR_EINVAL and writes
@@ -957,11 +1096,293 @@ const char *wr_scenario_id(const struct wr_scenario *sc);
 const char *wr_scenario_title(const struct wr_scenario *sc);
 const char *wr_scenario_sha256(const struct wr_scenario *sc); /* hex of the file */
 double wr_scenario_speed(const struct wr_scenario *sc);	    /* the default speed */
+/* What a scenario holds, for `exercise check` and `exercise scenarios`;
+ * strings borrowed from sc. */
+struct wr_scenario_info {
+	const char *id, *title, *based_on, *reason;
+	int64_t discovered; /* seconds after the simulated start, <= 0 */
+	bool declare;
+	double speed;
+	int64_t count, real, customers, named, critical_customers, expired;
+	size_t injects, expectations;
+};
+void wr_scenario_info(const struct wr_scenario *sc, struct wr_scenario_info *out);
+/* The built-in scenarios' names, i from 0; NULL past the last. */
+const char *wr_scenario_builtin_name(size_t i);
 /* Fills a freshly initialised exercise database (its exercise row already
  * present, so wr_clock_now is simulated): the incident's reason and
  * discovery, a test CA of its own in ca_dir (for the local backend), the
  * population (real certificates signed by that CA up to the scenario's
  * size, synthetic rows beyond), customers, injects and expectations. */
 int wr_scenario_apply(struct wr_db *db, const struct wr_scenario *sc, const char *ca_dir);
+
+/* ---- injects, expectations, faults (core/inject.c) ---------------------- */
+/*
+ * An inject fires when the simulated clock reaches the exercise's start
+ * plus its offset, exactly once whatever the number of processes: the one
+ * whose UPDATE ... WHERE fired_at IS NULL changed the row applies the
+ * effect and records "inject-fire", in the same transaction. Effects:
+ * more-certs {count, customer}, delay-request {customer, rationale,
+ * until}, smtp-down {for}, backend-down {for}, ocsp-lag {for, seconds},
+ * reclassify {reason}, question {from}, unavailable {who, for}.
+ * The facilitator ([users] NAME = facilitator; everyone with no [users])
+ * alone fires by hand, injects ad hoc, scores and sees what has not fired.
+ */
+bool wr_inject_facilitator(struct wr_db *db);
+/* Fires every inject due at the simulated now (as "exercise"), then
+ * scores the expectations the database now answers (wr_expect_auto).
+ * Cheap when nothing is due: two reads of small tables, no write. Every
+ * command and every console's frame calls it on a writable handle. */
+int wr_inject_fire_due(struct wr_db *db, int *nfired);
+/* Fires one scheduled inject now; WR_EEXIST when it fired already. */
+int wr_inject_fire(struct wr_db *db, const char *id);
+/* Adds and fires "adhoc-N" to team (NULL: every team); id_out may be NULL. */
+int wr_inject_adhoc(struct wr_db *db, const char *team, const char *message, char *id_out,
+		    size_t idsz);
+struct wr_inject {
+	const char *id, *team, *message, *effect, *params; /* borrowed; team NULL: all */
+	bool has_offset;   /* scheduled (else only fired by hand) */
+	int64_t at_offset; /* simulated seconds after the start */
+	int64_t due;	   /* the simulated instant it comes due, 0: by hand */
+	int64_t fired_at;  /* 0: not yet */
+	const char *fired_by; /* "exercise" when it came due, else who fired it */
+};
+typedef int (*wr_inject_cb)(const struct wr_inject *in, void *ctx);
+/* all: the whole schedule by due time (the facilitator's; WR_EPERM for
+ * others); else the fired ones alone, in the order they fired. */
+int wr_inject_foreach(struct wr_db *db, bool all, wr_inject_cb cb, void *ctx);
+/* A team's pane: the newest `limit` injects fired at or after since and
+ * addressed to team or to everyone, newest first. */
+int wr_inject_for_team(struct wr_db *db, const char *team, int64_t since, int limit,
+		       wr_inject_cb cb, void *ctx);
+
+/* Expectations: kinds delay-decision {customer} (a delay recorded after
+ * the inject), preliminary-report (a report or post of the preliminary
+ * kind), critical-notified (every critical customer has a notice sent),
+ * task-done {task | title}, manual (the facilitator alone). An answer by
+ * fired_at + within is met; later, late by the difference; none by the
+ * window plus wr_expect_grace, missed. */
+struct wr_expectation {
+	int64_t id;
+	const char *inject_id, *kind, *params, *description; /* borrowed */
+	int64_t within, fired_at, due; /* due: fired_at + within, 0 before it fired */
+	const char *score;    /* met, late, missed; NULL: not scored */
+	const char *state;    /* the score, else "not fired", "open", "overdue" */
+	int64_t late_by;
+	const char *scored_by; /* "auto" or the facilitator */
+	int64_t scored_at;
+	const char *note;
+};
+typedef int (*wr_expect_cb)(const struct wr_expectation *e, void *ctx);
+int64_t wr_expect_grace(int64_t within);
+/* The facilitator's: every expectation, in the schedule's order. */
+int wr_expect_foreach(struct wr_db *db, wr_expect_cb cb, void *ctx);
+/* Scores what the database shows, never overriding a score. */
+int wr_expect_auto(struct wr_db *db, int *nscored);
+/* The facilitator's score (met, late, missed), overriding any; late_by
+ * (seconds, 0: unknown) for late only; note may be NULL. */
+int wr_expect_score(struct wr_db *db, int64_t id, const char *score, int64_t late_by,
+		    const char *note);
+
+/* Faults injects switch on: kind "smtp", "backend" or "ocsp-lag". 1 when
+ * one is active at now (*until its end, may be NULL), 0 when none. */
+int wr_fault_active(struct wr_db *db, const char *kind, int64_t now, int64_t *until);
+
+/* Observers' notes (anyone's), each an "observe" event too. */
+struct wr_observation {
+	int64_t id, at;
+	const char *by, *text; /* borrowed */
+};
+typedef int (*wr_observation_cb)(const struct wr_observation *o, void *ctx);
+int wr_observation_add(struct wr_db *db, const char *text, int64_t *id_out);
+int wr_observation_foreach(struct wr_db *db, wr_observation_cb cb, void *ctx);
+
+/* The evidence report of an exercise (core/exreport.c): Markdown, or one
+ * self-contained HTML file with inline SVG charts. previous: the database
+ * of the previous exercise, to show how the plan changed (NULL: none).
+ * *out is malloc'd and NUL-terminated; WR_EINVAL on a database that is no
+ * exercise. */
+enum wr_exreport_format { WR_EXREPORT_MD, WR_EXREPORT_HTML };
+int wr_exercise_report(struct wr_db *db, enum wr_exreport_format fmt, const char *previous,
+		       char **out, size_t *len);
+
+/* ---- reports (core/report.c) -------------------------------------------- */
+/*
+ * Mozilla's reports, from the database alone (domain.md 5 and 6):
+ * preliminary: the CCADB Summary, body "## Preliminary Incident Report";
+ * update: the four numbers of a delayed-revocation update and each
+ *   delay's rationale per subscriber;
+ * full: every section of the CCADB full incident report, in order;
+ * postmortem: Phase 4's review, per team and overall.
+ * Markdown escapes every text a certificate, a customer or a person gave
+ * (wr_esc_md); an exercise's report says EXERCISE on its first line.
+ */
+enum wr_report_kind { WR_REPORT_PRELIMINARY, WR_REPORT_UPDATE, WR_REPORT_FULL, WR_REPORT_POSTMORTEM };
+enum wr_report_format { WR_REPORT_MD, WR_REPORT_JSON };
+/* "preliminary", "update", "full", "postmortem"; WR_EINVAL otherwise. */
+int wr_report_kind_parse(const char *s, enum wr_report_kind *out);
+const char *wr_report_kind_name(enum wr_report_kind kind);
+/* Renders a report from the database; *out is malloc'd, NUL-terminated. */
+int wr_report_render(struct wr_db *db, enum wr_report_kind kind, enum wr_report_format fmt,
+		     char **out, size_t *len);
+/* The title of a new bug: "CA Owner name: brief title". */
+int wr_report_title(struct wr_db *db, char **out);
+/* From this many affected certificates the full report's appendix lists
+ * crt.sh links by SHA-256 instead of the CSV (domain.md 6). */
+#define WR_REPORT_CRTSH_AT 10000
+/* The appendix CSV of domain.md 6, header and one row per certificate
+ * (*out malloc'd): what `report full --appendix FILE` writes. */
+int wr_report_appendix_csv(struct wr_db *db, char **out, size_t *len);
+
+/* ---- findings and action items (core/finding.c) ------------------------- */
+/* What only people know, for the full report and the post-mortem:
+ * findings by section, and action items. Compliance & Legal's or
+ * Management's to record; each change is an event. */
+/* Sections: "root-cause", "lesson-well", "lesson-badly", "lesson-lucky",
+ * "lesson-other", "related"; NULL-terminated. */
+extern const char *const wr_finding_sections[];
+struct wr_finding {
+	int64_t id, at;
+	const char *section, *text, *by; /* borrowed for the callback */
+	const char *bug;		 /* related: the other incident's bug, or NULL */
+	int64_t date;			 /* related: its date, 0: none */
+};
+typedef int (*wr_finding_cb)(const struct wr_finding *f, void *ctx);
+/* bug and date (related incidents only): NULL and 0 when not known. */
+int wr_finding_add(struct wr_db *db, const char *section, const char *text, const char *bug,
+		   int64_t date, int64_t *id_out);
+/* Oldest first; section NULL: every section. */
+int wr_finding_foreach(struct wr_db *db, const char *section, wr_finding_cb cb, void *ctx);
+
+/* An action item (CCADB: Action Item | Kind | Root Cause | Evaluation
+ * Criteria | Due Date | Status). kind: prevent, mitigate, detect; status:
+ * ongoing, complete, delayed, canceled. */
+extern const char *const wr_action_kinds[];    /* NULL-terminated */
+extern const char *const wr_action_statuses[]; /* NULL-terminated */
+struct wr_action {
+	int64_t id;
+	const char *title, *kind, *root_cause, *criteria, *status;
+	int64_t due;
+	const char *created_by; /* set by the core */
+	int64_t created_at, updated_at;
+};
+typedef int (*wr_action_cb)(const struct wr_action *a, void *ctx);
+/* Every field but status (NULL: ongoing) is required. */
+int wr_action_add(struct wr_db *db, const struct wr_action *a, int64_t *id_out);
+/* Changes the fields of ch that are set (NULL, 0: unchanged); *changed
+ * false when they were already so (nothing recorded). */
+int wr_action_set(struct wr_db *db, int64_t id, const struct wr_action *ch, bool *changed);
+/* By due date, then id. */
+int wr_action_foreach(struct wr_db *db, wr_action_cb cb, void *ctx);
+int wr_action_get(struct wr_db *db, int64_t id, wr_action_cb cb, void *ctx);
+
+/* ---- the incident's overall figures (core/metrics.c) -------------------- */
+/* Times are 0 when the event has not happened; durations are from the
+ * discovery, -1 when either end is unknown. */
+struct wr_metrics {
+	int64_t discovered, declared, first_notice, revocation_complete, deadline, closed;
+	int64_t to_declare;	      /* declared - discovered */
+	int64_t to_first_notice;      /* first customer notice - discovered */
+	int64_t to_revocation_complete; /* the last revocation - discovered */
+	int64_t remaining;	      /* still to revoke now (pending and delayed) */
+	/* Deadline met: every certificate revoked or expired by the deadline
+	 * (margin >= 0: finished that long before it). Missed: by how much,
+	 * counted to the completion, or to now while some remain. */
+	bool deadline_known, deadline_met;
+	int64_t deadline_margin;      /* deadline - completion (or now); < 0: missed */
+	int64_t revoked_by_deadline, revoked_after_deadline;
+};
+int wr_metrics_get(struct wr_db *db, struct wr_metrics *m);
+
+/* ---- reporting to Mozilla: Bugzilla and the cadence --------------------- */
+/*
+ * The cadence (core/reporting.c, domain.md 5 and 6): the preliminary
+ * report within 72 h of the discovery (the declaration when none is
+ * known), the full report within 14 days of it, and after the newest
+ * report posted to the bug (or marked posted by hand) the next update
+ * within 3 days (should) and 7 (must). Times are 0 when not known: the
+ * dues before the declaration, the next update before the first post.
+ */
+#define WR_REPORT_PRELIMINARY_WITHIN (72 * 3600)
+#define WR_REPORT_FULL_WITHIN (14 * 86400)
+#define WR_UPDATE_SHOULD (3 * 86400)
+#define WR_UPDATE_MUST (7 * 86400)
+#define WR_UPDATE_ALARM (24 * 3600) /* red this long before the 7-day limit */
+struct wr_reporting {
+	int64_t bug; /* the incident's bug, the newest named; 0: none */
+	int64_t preliminary_due, preliminary_done; /* done: first posted, 0: not */
+	int64_t full_due, full_done;
+	int64_t last_update; /* the newest report posted (any kind), 0: none */
+	int64_t next_due_should, next_due_must;
+	int64_t queued;	 /* posts waiting for `report post --retry` */
+	int64_t unknown; /* posts whose outcome is unknown */
+};
+int wr_reporting_get(struct wr_db *db, int64_t now, struct wr_reporting *r);
+/* The next update's urgency at now: fine, the 3-day mark passed (warn),
+ * within WR_UPDATE_ALARM of the 7-day limit or past it (alarm). */
+enum { WR_REPORTING_FINE, WR_REPORTING_WARN, WR_REPORTING_ALARM };
+int wr_reporting_level(const struct wr_reporting *r, int64_t now);
+/* A report posted by hand to bug at instant at (External Communications). */
+int wr_reporting_mark(struct wr_db *db, int64_t bug, int64_t at, enum wr_report_kind kind);
+
+/*
+ * Posting (core/bugzilla.c): the rendered Markdown report as a comment on
+ * a bug, or as the description of a new bug, over Bugzilla's REST API
+ * ([bugzilla] url), the API key in the X-BUGZILLA-API-KEY header only.
+ * Exactly once, as notify: each comment is queued in the database before
+ * it is sent; a failure leaves it queued with its error for a retry; one
+ * whose request went out unanswered, or whose process died, is unknown
+ * and sent again only when asked. A report longer than a comment may be
+ * goes as several, split at line ends, each headed "(part i/n)".
+ * External Communications' or Management's.
+ */
+#define WR_BUGZILLA_COMMENT_MAX 65535 /* characters of one comment */
+#define WR_BUGZILLA_DELAY_TAG "[leaf-revocation-delay]"
+struct wr_bugzilla_opts {
+	enum wr_report_kind kind;
+	int64_t bug;	  /* comment on this bug (0 with new_bug) */
+	bool new_bug;	  /* file a new bug, the report its description */
+	bool whiteboard;  /* add WR_BUGZILLA_DELAY_TAG when delays exist */
+	bool retry;	  /* post nothing new: send what is queued */
+	bool resend_unknown; /* with retry: send those of unknown outcome too */
+};
+struct wr_bugzilla_stats {
+	int64_t bug;	     /* the bug of the new post (filed, with new_bug) */
+	int64_t parts;	     /* comments the new post makes */
+	int64_t sent, failed, unknown; /* outcomes of this run's requests */
+	int64_t waiting;     /* left queued after the run (failed, or behind) */
+	int64_t unknown_found; /* of unknown outcome from earlier runs, left */
+	int64_t comment_id;  /* the last comment posted */
+	bool delays;	     /* certificates are delayed */
+	bool whiteboard_set; /* the tag was added (false: there already) */
+};
+/* Each request's outcome: its post's id, its bug (0: not filed), kind,
+ * part of parts, state "sent", "queued" (failed, kept) or "unknown",
+ * Bugzilla's id (a comment's, or the new bug's) and the error. */
+typedef void (*wr_bugzilla_cb)(int64_t post, int64_t bug, const char *kind, int part,
+			       int parts, const char *state, int64_t id, const char *detail,
+			       void *ctx);
+int wr_bugzilla_post(struct wr_db *db, const struct wr_bugzilla_opts *o, wr_bugzilla_cb cb,
+		     void *ctx, struct wr_bugzilla_stats *st);
+/* The queue, oldest first: each comment (part) of each post. */
+struct wr_bugzilla_row {
+	int64_t id, post, bug; /* bug 0: a new bug not filed yet */
+	int part, parts, attempts;
+	const char *op, *kind, *state, *error; /* borrowed for the callback */
+	int64_t comment_id, created, sent_at;
+};
+typedef int (*wr_bugzilla_row_cb)(const struct wr_bugzilla_row *r, void *ctx);
+int wr_bugzilla_foreach(struct wr_db *db, wr_bugzilla_row_cb cb, void *ctx);
+/* A person settles post's rows not sent (queued or unknown): "sent" when
+ * they are on the bug (seen there; a new bug's number in bug, else 0),
+ * "dropped" when they are not to go. *rows: how many; an event.
+ * External Communications or Management. */
+int wr_bugzilla_settle(struct wr_db *db, int64_t post, const char *as, int64_t bug,
+		       int64_t *rows);
+/* Splits text into comments of at most max characters (code points), at
+ * line ends where it can, each but a lone one headed "(part i/n)\n\n".
+ * *parts malloc'd (free with wr_bugzilla_split_free). */
+int wr_bugzilla_split(const char *text, size_t max, char ***parts, size_t *n);
+void wr_bugzilla_split_free(char **parts, size_t n);
 
 #endif

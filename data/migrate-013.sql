@@ -4,9 +4,14 @@
 --
 -- An exercise database carries its simulated clock, so that every warroom
 -- process on it (consoles, commands, the revocation engine, reports)
--- computes the same simulated now (core/exercise.c):
+-- computes the same simulated now (core/clock.c; core/exercise.c writes
+-- the row):
 --   paused:  now = sim_base
---   running: now = sim_base + (real_now_ms - real_base_ms) * speed / 1000
+--   running: now = sim_base + (real_now_ms - real_base_ms) * speed / 1000,
+--            in whole seconds, never before sim_base (a real clock set back)
+-- On a test fixture (a database made under WARROOM_NOW) WARROOM_NOW is
+-- real_now. The row is made paused while the scenario fills the database;
+-- the clock starts when `exercise start` returns.
 -- Every pause, resume or change of speed re-bases the clock (sim_base =
 -- the simulated now at that moment, real_base_ms = the real now) and adds
 -- an event to the chain, so the clock's history is in the audit trail.
@@ -40,6 +45,9 @@ CREATE TABLE inject (
   fired_by    TEXT,
   position    INTEGER NOT NULL DEFAULT 0
 );
+-- Every command and every console's frame asks what is due (core/inject.c):
+-- a seek on the injects not fired yet.
+CREATE INDEX inject_due ON inject(at_offset) WHERE fired_at IS NULL;
 
 -- What should follow an inject, and by when; scored met, late or missed,
 -- by the core where the database shows it, else by the facilitator.

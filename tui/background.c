@@ -35,8 +35,10 @@ extern char **environ;
 #define GIVE_UP_MS 60000
 #define MAX_JOBS 8
 
+/* contacts: its DNS questions can take their timeouts; report (post):
+ * Bugzilla's requests theirs. */
 static const char *const long_commands[] = {"revoke", "import", "verify", "crl", "notify",
-					    "probe"};
+					    "probe", "contacts", "report"};
 
 struct job {
 	TAILQ_ENTRY(job) entry;

@@ -119,6 +119,9 @@ static int list_cb(const struct wr_customer *c, void *arg)
 		json_object_set_new(o, "revoked", json_integer(c->revoked));
 		json_object_set_new(o, "expired", json_integer(c->expired));
 		json_object_set_new(o, "outstanding", json_integer(c->outstanding));
+		json_object_set_new(o, "replacement_issued", json_integer(c->issued));
+		json_object_set_new(o, "replacement_deployed", json_integer(c->deployed));
+		json_object_set_new(o, "unreachable", json_integer(c->unreachable));
 		json_object_set_new(o, "acknowledged_at", jtime(c->acknowledged_at));
 		json_object_set_new(o, "acknowledged_by", jstr(c->acknowledged_by));
 		json_object_set_new(o, "ack_note", jstr(c->ack_note));
@@ -142,8 +145,10 @@ static int customers_exec(struct wr_ctx *ctx, int argc, char **argv)
 	int o, rc;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o != 'j')
+		if (o != 'j') {
+			json_decref(l.arr);
 			return cmd_bad_option(ctx, &cmd_customers, argv);
+		}
 		if (!l.arr)
 			l.arr = json_array();
 	}
@@ -175,6 +180,35 @@ const struct wr_cmd cmd_customers = {
     NULL,
     CMD_NEEDS_DB | CMD_READONLY,
     customers_exec,
+};
+
+/* ---- customer recount ----------------------------------------------------------- */
+
+static int recount_exec(struct wr_ctx *ctx, int argc, char **argv)
+{
+	int64_t n, differed;
+	int rc;
+
+	if (getopt_long(argc, argv, "", NULL, NULL) != -1)
+		return cmd_bad_option(ctx, &cmd_customer_recount, argv);
+	if (optind < argc)
+		return cmd_stray(ctx, &cmd_customer_recount, argv[optind]);
+	if ((rc = wr_customer_recount(ctx->db, &n, &differed)))
+		return cmd_fail(ctx, rc);
+	fprintf(ctx->out, "counted the figures of %lld customer%s afresh: %lld differed\n",
+		(long long)n, n == 1 ? "" : "s", (long long)differed);
+	return EXIT_OK;
+}
+
+const struct wr_cmd cmd_customer_recount = {
+    "customer recount",
+    "",
+    "count each customer's figures afresh from the certificates (after a change made"
+    " around warroom; the next write does it too)",
+    "",
+    NULL,
+    CMD_NEEDS_DB,
+    recount_exec,
 };
 
 /* ---- ack ------------------------------------------------------------------------ */

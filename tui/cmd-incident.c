@@ -324,6 +324,18 @@ static void print_pace(FILE *f, const struct wr_pace *p)
 		fprintf(f, "           delay report due now: the deadline cannot be met\n");
 }
 
+/* The reporting cadence to Mozilla (core/reporting.c). */
+static json_t *reporting_json(const struct wr_reporting *r)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "bug",
+			 r->bug ? json_integer(r->bug) : json_null(), "last_update",
+			 jtime(r->last_update), "next_due_should", jtime(r->next_due_should),
+			 "next_due_must", jtime(r->next_due_must), "preliminary_due",
+			 jtime(r->preliminary_due), "preliminary_posted", jtime(r->preliminary_done),
+			 "full_due", jtime(r->full_due), "full_posted", jtime(r->full_done), "queued",
+			 (json_int_t)r->queued, "unknown", (json_int_t)r->unknown);
+}
+
 static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
 	struct wr_status s;
@@ -354,6 +366,11 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		return cmd_fail(ctx, rc);
 	}
 	bool declared = s.declared != 0;
+	struct wr_reporting rep;
+	if ((rc = wr_reporting_get(ctx->db, s.now, &rep))) {
+		free(teams);
+		return cmd_fail(ctx, rc);
+	}
 	if (json) {
 		json_t *inc = json_pack("{s:o, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 					"name", jstr(s.name), "state", s.state, "phase", s.phase,
@@ -399,7 +416,7 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		json_object_set_new(published, "revoked_since", json_integer(pub.revoked_since));
 		out_json(ctx->out,
 			 json_pack("{s:o, s:{s:b, s:i, s:o}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-				   " s:I, s:I, s:I, s:I}, s:o, s:o, s:o}",
+				   " s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o}",
 				   "incident", inc, "mre", "declared", declared, "criteria_met", met,
 				   "criteria", criteria_json(crit), "counts", "affected",
 				   (json_int_t)c->affected, "revoked", (json_int_t)c->revoked,
@@ -411,7 +428,8 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 				   "replacement_issued", (json_int_t)c->replacement_issued,
 				   "replacement_deployed", (json_int_t)c->replacement_deployed,
 				   "unreachable", (json_int_t)c->unreachable,
-				   "published", published, "teams", ta, "pace", pace_json(&pace)));
+				   "published", published, "teams", ta, "pace", pace_json(&pace),
+				   "reporting", reporting_json(&rep)));
 		free(teams);
 		return EXIT_OK;
 	}
@@ -439,6 +457,19 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 	}
 	fprintf(f, "Now        %s\n", wr_time_format(s.now, t1));
 	print_pace(f, &pace);
+	if (rep.preliminary_due) {
+		fprintf(f, "Reporting  ");
+		if (rep.bug)
+			fprintf(f, "bug %lld; ", (long long)rep.bug);
+		if (rep.last_update)
+			fprintf(f, "next update due %s, at the latest %s\n",
+				wr_time_format(rep.next_due_should, t1),
+				wr_time_format(rep.next_due_must, t2));
+		else
+			fprintf(f, "preliminary report due %s, full report %s\n",
+				wr_time_format(rep.preliminary_due, t1),
+				wr_time_format(rep.full_due, t2));
+	}
 	fprintf(f, "Plan       ");
 	out_term(f, s.plan_name);
 	fprintf(f, " (sha256 %.16s...)\n\n", s.plan_sha256);
@@ -458,8 +489,13 @@ static int status_exec(struct wr_ctx *ctx, int argc, char **argv)
 		fputc('\n', f);
 	} else
 		fprintf(f, "published: not verified yet (warroom verify)\n");
-	fprintf(f, "  unchecked %9lld%s\n\n", (long long)c->unchecked,
+	fprintf(f, "  unchecked %9lld%s\n", (long long)c->unchecked,
 		c->unchecked ? "   signatures not checked at import: no issuer known" : "");
+	/* Phases 1 and 2 (issue 10): ack, import --replacements, probe. */
+	fprintf(f, "  acknowledged %6lld   unreachable %7lld   (an endpoint, at the newest probe)\n",
+		(long long)c->acknowledged, (long long)c->unreachable);
+	fprintf(f, "  replacement issued %lld, deployed %lld\n\n",
+		(long long)c->replacement_issued, (long long)c->replacement_deployed);
 	print_criteria(ctx, crit, met);
 	fprintf(f, "\nTeams\n");
 	for (size_t i = 0; i < nteams; i++) {

@@ -21,10 +21,20 @@ const struct wr_cmd *const wr_cmds[] = {
 	&cmd_delay,	&cmd_crl,	  &cmd_verify,	    &cmd_log,
 	&cmd_audit_verify, &cmd_audit_anchor, &cmd_policy_pin, &cmd_policy_show,
 	&cmd_wave_add,	&cmd_wave_list,	  &cmd_wave_move,
-	&cmd_customer_set, &cmd_customers, &cmd_ack, &cmd_ari, &cmd_notify,
-	&cmd_probe,
+	&cmd_customer_set, &cmd_customer_recount, &cmd_customers, &cmd_ack, &cmd_ari, &cmd_notify,
+	&cmd_contacts_check,
+	&cmd_probe, &cmd_exercise_report,
+	&cmd_exercise_inject, &cmd_exercise_injects, &cmd_exercise_score, &cmd_exercise_observe,
+	&cmd_exercise_start, &cmd_exercise_pause, &cmd_exercise_resume, &cmd_exercise_speed,
+	&cmd_exercise_end, &cmd_exercise_status, &cmd_exercise_check, &cmd_exercise_scenarios,
 	/* "runs pause" before "runs", which would take "pause" as its argument. */
 	&cmd_runs_pause, &cmd_runs_resume, &cmd_runs_cancel, &cmd_runs,
+	&cmd_finding_add, &cmd_finding_list, &cmd_action_add, &cmd_action_list,
+	&cmd_action_set,
+	/* Last: "report post" and "report posted", anywhere above, win over
+	 * "report", which would take "post" as its KIND. */
+	&cmd_report_post, &cmd_report_posted,
+	&cmd_report,
 };
 const size_t wr_ncmds = sizeof wr_cmds / sizeof wr_cmds[0];
 
@@ -156,6 +166,8 @@ int cmd_run(struct wr_ctx *ctx, int argc, char **argv)
 	if ((c->flags & CMD_NEEDS_DB) &&
 	    (rc = cmd_db(ctx, (c->flags & CMD_READONLY) ? WR_OPEN_READONLY : 0)))
 		return rc;
+	/* An exercise's injects that came due fire before the command acts. */
+	cmd_exercise_tick(ctx, (c->flags & CMD_READONLY) != 0);
 	ctx->yes = yes;
 	if ((rc = cmd_confirm_before(ctx, c, &argc, argv))) {
 		ctx->yes = false;

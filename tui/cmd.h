@@ -152,11 +152,29 @@ CMD_DECLARE(cmd_wave_add);
 CMD_DECLARE(cmd_wave_list);
 CMD_DECLARE(cmd_wave_move);
 CMD_DECLARE(cmd_customer_set);
+CMD_DECLARE(cmd_customer_recount);
 CMD_DECLARE(cmd_customers);
 CMD_DECLARE(cmd_ack);
 CMD_DECLARE(cmd_ari);
 CMD_DECLARE(cmd_notify);
 CMD_DECLARE(cmd_probe);
+CMD_DECLARE(cmd_contacts_check);
+CMD_DECLARE(cmd_exercise_report);
+CMD_DECLARE(cmd_exercise_inject);
+CMD_DECLARE(cmd_exercise_injects);
+CMD_DECLARE(cmd_exercise_score);
+CMD_DECLARE(cmd_exercise_observe);
+CMD_DECLARE(cmd_exercise_start);
+CMD_DECLARE(cmd_exercise_pause);
+CMD_DECLARE(cmd_exercise_resume);
+CMD_DECLARE(cmd_exercise_speed);
+CMD_DECLARE(cmd_exercise_end);
+CMD_DECLARE(cmd_exercise_status);
+CMD_DECLARE(cmd_exercise_check);
+CMD_DECLARE(cmd_exercise_scenarios);
+/* Fires what came due in an exercise (cmd-inject.c): cmd_run calls it on
+ * the command's handle; readonly: with a writable one of its own. */
+void cmd_exercise_tick(struct wr_ctx *ctx, bool readonly);
 /* A command that is a run with no batches to pause between (import,
  * verify, crl, cmd-runs.c): in the run table from begin to end, so every
  * console's banner shows it; 0 when it could not be recorded. End it
@@ -167,5 +185,13 @@ CMD_DECLARE(cmd_runs);
 CMD_DECLARE(cmd_runs_pause);
 CMD_DECLARE(cmd_runs_resume);
 CMD_DECLARE(cmd_runs_cancel);
+CMD_DECLARE(cmd_report);
+CMD_DECLARE(cmd_report_post);
+CMD_DECLARE(cmd_report_posted);
+CMD_DECLARE(cmd_finding_add);
+CMD_DECLARE(cmd_finding_list);
+CMD_DECLARE(cmd_action_add);
+CMD_DECLARE(cmd_action_list);
+CMD_DECLARE(cmd_action_set);
 
 #endif

@@ -482,8 +482,10 @@ static int panes_build(struct console *c)
 		c->pane[i].cls = &pane_team_class;
 		c->pane[i].st = pane_team_new(c->teams[i].id);
 	}
-	c->pane[c->nteams].cls = &pane_numbers_class;
-	c->pane[c->nteams].st = pane_numbers_new();
+	/* The facilitator's console has the exercise's schedule in the
+	 * numbers' place (pane-facilitator.c). */
+	c->pane[c->nteams].cls = c->facilitator ? &pane_facilitator_class : &pane_numbers_class;
+	c->pane[c->nteams].st = c->facilitator ? pane_facilitator_new() : pane_numbers_new();
 	c->pane[c->nteams + 1].cls = &pane_timeline_class;
 	c->pane[c->nteams + 1].st = pane_timeline_new();
 	for (int i = 0; i < c->nteams + 2; i++)
@@ -529,7 +531,8 @@ static void draw_tabbar(struct console *c, const struct lrect *r)
 				free(e);
 			} else {
 				snprintf(labels[i], sizeof labels[i], "%s",
-					 i == c->nteams ? "Numbers" : "Timeline");
+					 i == c->nteams ? (c->facilitator ? "Facilitator" : "Numbers")
+							: "Timeline");
 			}
 			int w = text_width(labels[i]);
 			if (w > 16)
@@ -591,6 +594,14 @@ void console_frame(struct console *c)
 	int64_t ver = 0;
 
 	c->wake_at = 0;
+	/* An exercise's injects that came due fire in whichever process
+	 * notices first (core/inject.c); the wall only reads. Another
+	 * writer in the way: the next frame tries again, no "waiting". */
+	int nfired = 0;
+	if (!c->wall && wr_inject_fire_due(c->db, &nfired) == WR_EBUSY)
+		wr_db_was_busy(c->db);
+	if (nfired)
+		c->own_writes++;
 	/* The version first: a commit after it is seen by the next poll. */
 	if (wr_db_data_version(c->db, &ver) == 0)
 		c->frame_version = ver;
@@ -701,6 +712,8 @@ void console_key(struct console *c, int key)
 		return;
 	}
 	c->msg[0] = '\0';
+	if (focused(c)->cls == &pane_facilitator_class && facilitator_key(c, key))
+		return;
 	if (!keys_console(c, key)) {
 		char b[32];
 		console_message(c, ROLE_DIM, "%s: no such key here; ? lists the keys",
@@ -967,7 +980,7 @@ static void bench(struct console *c, int n)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: warroom [--db PATH] [--config PATH] [--team ID | --wall]\n"
+	fprintf(f, "usage: warroom [--db PATH] [--config PATH] [--team ID | --wall | --facilitator]\n"
 		   "  opens the console; see CONSOLE in warroom(1)\n");
 }
 
@@ -1023,6 +1036,8 @@ int console_main(struct wr_ctx *ctx, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--wall") == 0) {
 			c->wall = true;
+		} else if (strcmp(argv[i], "--facilitator") == 0) {
+			c->facilitator = true;
 		} else if (strcmp(argv[i], "--team") == 0 && i + 1 < argc) {
 			team = argv[++i];
 		} else if (strncmp(argv[i], "--team=", 7) == 0) {
@@ -1051,6 +1066,10 @@ int console_main(struct wr_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->err, "warroom: --team and --wall do not go together\n");
 		return EXIT_USAGE;
 	}
+	if (c->facilitator && c->wall) {
+		fprintf(ctx->err, "warroom: --facilitator and --wall do not go together\n");
+		return EXIT_USAGE;
+	}
 	ctx->team = team; /* with no [users], the team that is the user's */
 	if (bench_env && *bench_env) {
 		int64_t n;
@@ -1066,6 +1085,14 @@ int console_main(struct wr_ctx *ctx, int argc, char **argv)
 		return rc;
 	c->ctx = ctx;
 	c->db = ctx->db;
+	if (c->facilitator && !wr_exercise_active(c->db)) {
+		rc = cmd_error(ctx, EXIT_USAGE, "--facilitator: this database is not a tabletop exercise");
+		goto out;
+	}
+	if (c->facilitator && (rc = wr_auth_facilitator(c->db))) {
+		rc = cmd_fail(ctx, rc);
+		goto out;
+	}
 	/* A key never waits on another writer's lock (background.c). */
 	wr_db_set_busy_timeout(c->db, CONSOLE_BUSY_MS);
 	if (wr_status_get(c->db, &c->st) || wr_team_list(c->db, &c->teams, &c->nt)) {

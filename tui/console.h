@@ -80,6 +80,12 @@ void *pane_team_new(const char *team_id);
 void *pane_numbers_new(void);
 void *pane_timeline_new(void);
 void *pane_header_new(void);
+/* pane-facilitator.c: an exercise's schedule, expectations and scores, in
+ * the numbers pane's place (--facilitator); its keys p, +, -, f, n come
+ * before the key table's when it has the focus (true: taken). */
+extern const struct pane_class pane_facilitator_class;
+void *pane_facilitator_new(void);
+bool facilitator_key(struct console *c, int key);
 const char *pane_team_id(const struct pane *p);
 int64_t pane_team_selected(const struct pane *p); /* the selected task's id, 0: none */
 /* A team's health as a colour (ROLE_ALERT overdue, ROLE_WARN due within the
@@ -99,6 +105,7 @@ struct console {
 	struct wr_ctx *ctx;
 	struct wr_db *db;
 	bool wall;	/* --wall: read-only, big counters */
+	bool facilitator; /* --facilitator: the exercise's schedule pane */
 	bool zoom;	/* the focused pane fills the body */
 	bool utf8;	/* the locale speaks UTF-8: box and block characters */
 	bool color;	/* colours (not NO_COLOR, the terminal has them) */
@@ -213,6 +220,26 @@ void draw_team_line(struct console *c, int y, int x, int w, size_t team);
 /* The newest events, one a line in r, newest first, as the timeline words
  * them (pane-timeline.c), without marks: the wall's last few events. */
 void draw_events(struct console *c, const struct lrect *r);
+/* pane-reporting.c: the next Bugzilla update due, for the header ("" until
+ * a report is posted), amber past the 3-day mark, red within a day of the
+ * 7-day limit; the columns used. And External Communications' reporting
+ * duties (preliminary report, next update, full report) at the foot of
+ * its pane's list of rows rows at r: the rows they took (0: another team,
+ * not declared, or too little room). */
+int draw_reporting_due(struct console *c, int y, int x, int w);
+int pane_reporting_draw(struct console *c, const char *team, const struct lrect *r, int rows);
+/* pane-customers.c: Customer Relations' and Replacement's customers
+ * furthest behind at the foot of its pane's list of rows rows at r (half
+ * of them at most): the rows they took (0: another team, no customers, or
+ * too little room). */
+int pane_customers_draw(struct console *c, const char *team, const struct lrect *r, int rows);
+/* pane-actions.c: Compliance & Legal's action items at the foot of its
+ * pane's list of rows rows at r (half of them at most), open ones first:
+ * the rows they took (0: another team, none recorded, too little room). */
+int pane_actions_draw(struct console *c, const char *team, const struct lrect *r, int rows);
+/* pane-injects.c: an exercise's injects fired to team (or to all) lately,
+ * over the first of its pane's rows rows at r: the rows they took. */
+int pane_injects_draw(struct console *c, const char *team, const struct lrect *r, int rows);
 
 /* ---- cmdline.c: the ':' and '/' lines, and command output ---------------- */
 struct cmdline *cmdline_new(void);

@@ -282,7 +282,8 @@ static const struct {
 	{"\xc2\xb7\xc2\xb7", "..", "burn-down: the straight line from discovery to the deadline"},
 	{"^now", "^now", "burn-down: the present column"},
 	{"< >", "< >", "tab bar: more tabs that way; [Name]: the tab shown"},
-	{"SIMULATED", "SIMULATED", "header: the clock is WARROOM_NOW's (an exercise)"},
+	{"SIMULATED", "SIMULATED", "header: the clock is WARROOM_NOW's (a test)"},
+	{"EXERCISE", "EXERCISE", "header: a tabletop exercise; its clock's speed (x60), PAUSED, ENDED"},
 	{"OVERDUE", "OVERDUE", "header: the revocation deadline has passed"},
 	{"ZOOM /text", "ZOOM /text", "status line: a zoomed pane; the filter in force"},
 };

@@ -1,8 +1,8 @@
 /*
  * pane-header.c: the two header rows: the incident, its state, phase and
  * reason; the deadline and its countdown (a quarter of the time left,
- * under two hours, overdue), the clock (marked when simulated) and who
- * the user is. Reads the frame's status; holds nothing.
+ * under two hours, overdue), the clock (marked when simulated; in an
+ * exercise, EXERCISE and its clock's speed or pause) and who the user is. Reads the frame's status; holds nothing.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +45,15 @@ static void header_draw(struct pane *p, struct console *c)
 	int y = r->y, x = r->x, right = r->x + r->w;
 	char b[96], t[WR_TIME_BUFSZ];
 
+	/* An exercise says so on every screen, the wall's too, with its
+	 * clock's state: nobody takes it for a real incident. */
+	struct wr_exercise ex;
+	bool exercise = wr_exercise_active(c->db) && wr_exercise_get(c->db, &ex) == 0;
+
 	draw_fill(y, r->x, r->w, hd);
 	put(c, y, &x, right, " WARROOM  ", hd | A_BOLD);
+	if (exercise)
+		put(c, y, &x, right, "EXERCISE  ", console_attr(c, ROLE_WARN) | A_BOLD | A_REVERSE);
 	if (!c->st_ok) {
 		put(c, y, &x, right, "(cannot read the incident)", hd);
 		return;
@@ -95,8 +102,20 @@ static void header_draw(struct pane *p, struct console *c)
 	}
 	put(c, y, &x, right, "   Now ", A_BOLD);
 	put(c, y, &x, right, short_time(s->now, true, t, sizeof t), A_NORMAL);
-	if (console_simulated(c->db))
+	if (exercise) {
+		if (ex.ended_at)
+			snprintf(b, sizeof b, " ENDED");
+		else if (ex.paused)
+			snprintf(b, sizeof b, " PAUSED");
+		else
+			snprintf(b, sizeof b, " x%g", ex.speed);
+		put(c, y, &x, right, b, console_attr(c, ROLE_WARN) | A_BOLD);
+	} else if (console_simulated(c->db)) {
 		put(c, y, &x, right, " SIMULATED", console_attr(c, ROLE_WARN) | A_BOLD);
+	}
+	/* The next Bugzilla update due, once a report is posted (pane-reporting.c). */
+	if (x < right)
+		x += draw_reporting_due(c, y, x, right - x);
 	/* The wall is a room's screen, not a person's: no "you". */
 	if (c->wall)
 		return;
@@ -111,7 +130,6 @@ static void header_draw(struct pane *p, struct console *c)
 	else
 		put_db(c, y, &x, right, 40, teams, A_NORMAL);
 	put(c, y, &x, right, ")", A_NORMAL);
-	/* The Bugzilla update line joins here once reporting exists. */
 }
 
 const struct pane_class pane_header_class = {

@@ -55,6 +55,8 @@ static void numbers_free(void *st)
 void pane_numbers_forget(struct pane *p)
 {
 	struct numbers_state *ns = p->st;
+	if (p->cls != &pane_numbers_class)
+		return; /* the facilitator's pane in its place */
 	ns->valid = false;
 	ns->pace_ok = false;
 	wr_burndown_free(ns->bd); /* the next series is computed whole */

@@ -221,12 +221,24 @@ static void team_draw(struct pane *p, struct console *c)
 	}
 
 	bool bar = r->h - 2 >= 2;
+	/* External Communications' reporting duties take the list's last
+	 * rows (pane-reporting.c): the tasks have the rows above them. */
+	int rows_all = ts->rows;
+	ts->rows -= pane_reporting_draw(c, ts->id, r, ts->rows);
+	/* Customer Relations' and Replacement's customers furthest behind,
+	 * likewise (pane-customers.c). */
+	ts->rows -= pane_customers_draw(c, ts->id, r, ts->rows);
+	/* Compliance & Legal's action items, likewise (pane-actions.c). */
+	ts->rows -= pane_actions_draw(c, ts->id, r, ts->rows);
+	/* An exercise's injects to the team take the first rows (pane-injects.c). */
+	int inj = pane_injects_draw(c, ts->id, r, ts->rows);
+	ts->rows -= inj;
 	/* The list may go on past what was read: scroll as far as sel. */
 	int known = ts->more && ts->count <= ts->sel ? ts->sel + 1 : ts->count;
 	ts->top = layout_scroll(ts->top, ts->sel, ts->rows, ts->more ? known + 1 : known);
 
 	struct rows_ctx d = {
-		.c = c, .ts = ts, .x = r->x + 1, .y0 = r->y + 1, .w = r->w - 2,
+		.c = c, .ts = ts, .x = r->x + 1, .y0 = r->y + 1 + inj, .w = r->w - 2,
 		.focused = p->focused, .phase = c->st_ok ? c->st.phase : 0,
 	};
 	/* Ids are 1..the number of tasks: as many digits as that, at least 2. */
@@ -254,7 +266,7 @@ static void team_draw(struct pane *p, struct console *c)
 		c->dirty = true; /* the highlight follows on the next frame */
 	}
 	if (d.n == 0 && ts->rows > 0)
-		draw_text(c, r->y + 1, r->x + 2, r->w - 4,
+		draw_text(c, r->y + 1 + inj, r->x + 2, r->w - 4,
 			  c->filter[0] ? "(no task matches the filter)" : "(nothing open)",
 			  console_attr(c, ROLE_DIM));
 	if (ts->more && ts->rows > 0)
@@ -262,6 +274,7 @@ static void team_draw(struct pane *p, struct console *c)
 	if (bar && team)
 		draw_progress(c, r->y + r->h - 2, r->x + 1, r->w - 2, team->tasks_done,
 			      team->tasks_total);
+	ts->rows = rows_all;
 }
 
 static int team_key(struct pane *p, struct console *c, enum pane_act act)

@@ -67,16 +67,18 @@ static const struct {
     {"--team ID", "console: open zoomed on this team's pane; with no [users] in the"
 		  " config, the team whose tasks are yours (others' ask before a tick)"},
     {"--wall", "console: the read-only view for a big screen"},
+    {"--facilitator", "console: an exercise's schedule, expectations and scores, with keys to"
+		      " pause, speed up, fire and note (the facilitator's)"},
     {"--help, -h", "this help; 'warroom COMMAND --help' for a command's options"},
     {"--version", "the version"},
 };
 
 const char *const cmd_global_options[] = {"--db",   "--config",  "--team", "--wall",
-					  "--help", "--version", NULL};
+					  "--facilitator", "--help", "--version", NULL};
 
 void cmd_list(FILE *f)
 {
-	fprintf(f, "usage: warroom [--db PATH] [--config PATH] [--team ID | --wall]\n"
+	fprintf(f, "usage: warroom [--db PATH] [--config PATH] [--team ID | --wall | --facilitator]\n"
 		   "       warroom [--db PATH] [--config PATH] COMMAND [ARGS]\n");
 	wrap(f, 0, 0,
 	     "With no command, opens the console, which needs a terminal with cursor"
@@ -145,6 +147,12 @@ static const struct {
     {"task list", "owner", "only this user's tasks"},
     {"task list", "unassigned", "only tasks without an owner"},
     {"task done", "note", "a note recorded with the tick"},
+    {"exercise start", "speed",
+     "simulated seconds a real second, 0.1 to 10000 (default: the scenario's; 60 runs an"
+     " hour a minute)"},
+    {"exercise start", "at", "the simulated instant the exercise begins (default: now)"},
+    {"exercise start", "plan", "the plan tested (default: the built-in one)"},
+    {"exercise start", "name", "the incident's name (default: \"Exercise: \" and the scenario's title)"},
     {"task add", "team", "the team the task belongs to"},
     {"task add", "phase", "the phase the task belongs to"},
     {"task add", "due", "when it is due"},
@@ -179,10 +187,36 @@ static const struct {
     {"notify", "yes", "send without asking (without it: asks on a terminal, refuses otherwise)"},
     {"notify", "resend-unknown",
      "send again the messages whose outcome is unknown (same Message-ID)"},
+    {"contacts check", "send-test",
+     "also send each well-formed address the test message (template contact-test)"
+     " and record which the server accepted"},
     {"probe", "customer", "only this customer's certificates (the name as 'customers' prints it)"},
     {"probe", "concurrency", "connections in flight at once (default: [probe] concurrency, 64)"},
     {"probe", "timeout", "seconds one probe may take, fractions allowed (default: [probe] timeout, 5)"},
     {"probe", "again", "start a new round: probe every endpoint again"},
+    {"report", "format", "md (Markdown, for Bugzilla; the default) or json"},
+    {"report", "out", "write the report to this file, with your own rights"},
+    {"report", "appendix", "full: write the appendix CSV of every certificate to this file"},
+    {"exercise report", "format",
+     "md (Markdown, the default) or html (one self-contained file with SVG charts)"},
+    {"exercise report", "out", "write the report to this file, with your own rights"},
+    {"exercise report", "previous",
+     "the previous exercise's database: show how the plan changed since"},
+    {"finding add", "section",
+     "root-cause, lesson-well, lesson-badly, lesson-lucky, lesson-other or related"},
+    {"finding add", "bug", "related: the other incident's bug"},
+    {"finding add", "date", "related: the other incident's date"},
+    {"action add", "kind", "prevent, mitigate or detect"},
+    {"action add", "root-cause", "the root cause the action item answers"},
+    {"action add", "criteria", "how its effect is evaluated"},
+    {"action add", "due", "when it is due"},
+    {"action add", "status", "ongoing (the default), complete, delayed or canceled"},
+    {"action set", "kind", "prevent, mitigate or detect"},
+    {"action set", "root-cause", "the root cause the action item answers"},
+    {"action set", "criteria", "how its effect is evaluated"},
+    {"action set", "due", "when it is due"},
+    {"action set", "status", "ongoing, complete, delayed or canceled"},
+    {"action set", "title", "a new title"},
     {"delay", "customer", "hold every unrevoked certificate of this customer"},
     {"delay", "serials", "hold the certificates of a file of serials in hex, one a line"},
     {"delay", "until", "hold them until this time"},

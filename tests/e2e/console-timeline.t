@@ -15,13 +15,7 @@ command -v tmux >/dev/null 2>&1 || bail_out "tmux is needed (scripts/install-dep
 needs_root
 no_plan
 
-LANG=C.UTF-8
-LC_ALL=C.UTF-8
-TZ=UTC
-export LANG LC_ALL TZ
-SOCK=wr-tl-$$
-T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'T kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; _wr_cleanup' EXIT
+tmux_session wr-tl
 
 cat >"$WORK/warroom.conf" <<'EOF'
 [users]

@@ -221,6 +221,8 @@ run as carol ack --customer "$CONTOSO"
 is "$RC" 0 "and Contoso's"
 run as alice status --json
 is "$(json_get "$OUT_FILE" counts.acknowledged)" 3 "status: 3 certificates acknowledged (1 + 2)"
+run as alice status
+like "$OUT" "acknowledged +3 " "status (text): acknowledged 3"
 run as carol ack --customer Northwind --note "again"
 run as alice status --json
 is "$(json_get "$OUT_FILE" counts.acknowledged)" 3 "a second acknowledgement counts its certificates once"

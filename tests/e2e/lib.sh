@@ -202,6 +202,18 @@ cd "$WORK" || bail_out "cannot enter $WORK"
 XDG_STATE_HOME=$WORK/.state
 export XDG_STATE_HOME
 
+# tmux_session NAME: a tmux server of the test's own (T runs tmux on it),
+# killed with its socket file at exit (kill-server leaves the file), in
+# UTF-8 and UTC as the screens expect.
+T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+tmux_session() {
+	command -v tmux >/dev/null 2>&1 || bail_out "tmux is needed (scripts/install-deps)"
+	LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC
+	export LANG LC_ALL TZ
+	SOCK=$1-$$
+	trap 'T kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; _wr_cleanup' EXIT
+}
+
 # ---- the usual fixtures and database ----------------------------------------
 # fixtures: the bad-input fixtures of tests/fixtures/mkbad.sh, in $FX.
 fixtures() {

@@ -246,6 +246,10 @@ is "$(replaced 1003)" 0 "C is no longer replaced"
 run W status --json
 is "$(json_get "$OUT_FILE" counts.replaced):$(json_get "$OUT_FILE" counts.replacement_deployed):$(json_get "$OUT_FILE" counts.unreachable)" \
 	2:1:2 "status --json: replaced 2, replacement_deployed 1 (F), unreachable 2"
+run W status
+like "$OUT" "replaced +2 " "status (text): replaced 2"
+like "$OUT" "replacement issued 3, deployed 1" "... replacement issued 3, deployed 1"
+like "$OUT" "unreachable +2 " "... unreachable 2"
 
 # ---- killed midway, continued ------------------------------------------------------------------
 # A long timeout holds the run on the silent server; kill -9 it there.

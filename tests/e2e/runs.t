@@ -21,13 +21,7 @@ needs perl python3
 needs_root
 no_plan
 
-LANG=C.UTF-8
-LC_ALL=C.UTF-8
-TZ=UTC
-export LANG LC_ALL TZ
-SOCK=wr-runs-$$
-T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-trap 'T kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; _wr_cleanup' EXIT
+tmux_session wr-runs
 
 "$WR_TOOLS/wr-mkcerts" --out certs --count 60 --format pem --seed 7 >/dev/null ||
 	bail_out "wr-mkcerts failed"

@@ -49,6 +49,19 @@ K task note 4 "legal answers at noon"
 K task note 4 "$(printf 'call \033[2J back')"
 K task block 11 "template not approved"
 UNDECLARED=$WORK/undeclared.db
+# The same with a customer list: Customer Relations' and Replacement's
+# customers furthest behind, a critical one first, a hostile name.
+CUSTOMERS=$WORK/customers.db
+cp "$BASE" "$CUSTOMERS"
+C() { "$WARROOM" --db "$CUSTOMERS" "$@" >/dev/null 2>&1 || bail_out "setup: $*"; }
+"$WARROOM" --db "$CUSTOMERS" certs --json 2>/dev/null |
+	perl -MJSON::PP -e 'local $/; my @s = sort map { $_->{serial} } @{decode_json(<STDIN>)};
+		printf "serial,customer,contact,critical\n%s,Contoso Health,ops\@contoso.example,yes\n"
+		. "%s,\"Evil\033[2J\342\200\256 Corp\",ops\@evil.example,no\n"
+		. "%s,Fabrikam,ops\@fabrikam.example,no\n", @s' >"$WORK/customers.csv" ||
+	bail_out "setup: the customer list"
+C import --customers "$WORK/customers.csv"
+C ack --customer Fabrikam
 "$WARROOM" --db "$UNDECLARED" init --name "Assessment only" >/dev/null || bail_out "init"
 
 # screen NAME COLSxROWS DB [ARGS...] < script: replays the script on a copy
@@ -181,6 +194,15 @@ EOF
 screen detail-80x24 80x24 "$BLOCKED" <<'EOF'
 key j 2
 key Enter
+EOF
+
+# ---- customers furthest behind, in Customer Relations' and Replacement's panes -------------
+screen customers-120x40 120x40 "$CUSTOMERS" </dev/null
+screen customers-relations-80x24 80x24 "$CUSTOMERS" <<'EOF'
+key 2
+EOF
+screen customers-replacement-80x24 80x24 "$CUSTOMERS" <<'EOF'
+key 3
 EOF
 
 # ---- --team, --wall, an ASCII terminal ----------------------------------------------------------

@@ -9,7 +9,7 @@
 FUZZ_CC            ?= clang
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
-FUZZ_NAMES  = cert import csv config plan
+FUZZ_NAMES  = cert import csv config plan scenario
 FUZZ_SAN    = address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Icore -I$(B) $(PKG_CFLAGS) -g -O1
 FUZZ_OBJ    = $(CORE_SRC:%.c=$(B)/fuzz-obj/%.o) $(B)/fuzz-obj/embedded.o

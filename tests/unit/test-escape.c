@@ -77,7 +77,7 @@ static void test_md_and_utf8(void **state)
 
 	(void)state;
 	s = wr_esc_md("[click](http://x) *b* <script>|");
-	assert_string_equal(s, "\\[click\\]\\(http://x\\) \\*b\\* \\<script\\>\\|");
+	assert_string_equal(s, "\\[click\\](http://x) \\*b\\* \\<script\\>\\|");
 	free(s);
 	s = wr_esc_md("\x1b]8;;http://evil\x07");
 	assert_null(strchr(s, 0x1b));
@@ -87,6 +87,24 @@ static void test_md_and_utf8(void **state)
 	assert_string_equal(s, "ok\\xff\\x00z");
 	free(s);
 	assert_int_equal(wr_str_width("abc"), 3);
+}
+
+/* HTML: entities for the five, and control bytes made visible first, so
+ * an escape sequence or a bidi override reaches no report reader. */
+static void test_html(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = wr_esc_html("<script>alert('x') & \"y\"</script>");
+	assert_string_equal(s, "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;");
+	free(s);
+	s = wr_esc_html("a\x1b[31m\u202eb\\");
+	assert_string_equal(s, "a\\x1b[31m\\u202eb\\\\");
+	free(s);
+	s = wr_esc_html("caf\xc3\xa9 \xff");
+	assert_string_equal(s, "caf\xc3\xa9 \\xff");
+	free(s);
 }
 
 static char *write_tmp(const char *text)
@@ -195,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_term),
 		cmocka_unit_test(test_term_forms),
 		cmocka_unit_test(test_md_and_utf8),
+		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_plan),
 	};
