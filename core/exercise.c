@@ -190,7 +190,12 @@ static int insert_row(struct wr_db *db, const struct wr_scenario *sc, int64_t at
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = wr_tx_begin(db)))
+	/* The config's policy is pinned by the next write, once this row
+	 * exists, so that its event has the simulated time like the rest. */
+	db->policy_bypass = true;
+	rc = wr_tx_begin(db);
+	db->policy_bypass = false;
+	if (rc)
 		return rc;
 	/* Paused while the scenario fills the database: the clock starts
 	 * when the exercise is ready (start re-bases it). */

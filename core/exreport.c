@@ -665,10 +665,13 @@ static int injects(struct xr *x, const struct ex *e)
 		para(x, "N/A: the scenario had no injects and none was fired by hand.");
 
 	if ((rc = wr_prepare(x->db,
-			     "SELECT inject_id, description, within, score, late_by, scored_by,"
-			     " note FROM expectation ORDER BY inject_id, id",
+			     "SELECT e.inject_id, e.description, e.within, e.score, e.late_by,"
+			     " e.scored_by, e.note FROM expectation e LEFT JOIN inject i ON"
+			     " i.id = e.inject_id ORDER BY coalesce(i.at_offset, i.fired_at - ?1),"
+			     " i.position, e.inject_id, e.id",
 			     &st)))
 		return rc;
+	sqlite3_bind_int64(st, 1, e->sim_start);
 	n = 0;
 	int met = 0, late = 0, missed = 0, open = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
