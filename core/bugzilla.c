@@ -429,45 +429,6 @@ static enum outcome request(struct client *c, const char *method, const char *pa
 
 /* ---- the queue -------------------------------------------------------------------- */
 
-/* Rows left 'sending' by a dead process become 'unknown'. */
-static int settle_dead(struct wr_db *db, int64_t now)
-{
-	sqlite3_stmt *q = NULL, *u = NULL;
-	int rc;
-
-	if ((rc = wr_tx_begin(db)))
-		return rc;
-	if ((rc = wr_prepare(db, "SELECT id, claim FROM bugzilla_post WHERE state = 'sending'",
-			     &q)) ||
-	    (rc = wr_prepare(db,
-			     "UPDATE bugzilla_post SET state = 'unknown', error = ?2 WHERE id = ?1"
-			     " AND state = 'sending'",
-			     &u)))
-		goto out;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		if (wr_claim_state(wr_col_text(q, 1)) != WR_CLAIM_DEAD)
-			continue;
-		char t[WR_TIME_BUFSZ], why[200];
-		snprintf(why, sizeof why,
-			 "the posting process died (found at %s): Bugzilla may or may not have it",
-			 wr_time_format(now, t));
-		sqlite3_reset(u);
-		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
-		sqlite3_bind_text(u, 2, why, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(u) != SQLITE_DONE) {
-			rc = wr_err_sq(db, "settling an interrupted post");
-			goto out;
-		}
-	}
-out:
-	sqlite3_finalize(q);
-	sqlite3_finalize(u);
-	if (rc) {
-		wr_tx_rollback(db);
-		return rc;
-	}
-	return wr_tx_commit(db);
-}
 
 static void sha256_hex(const char *s, char out[65])
 {
@@ -1071,7 +1032,7 @@ int wr_bugzilla_post(struct wr_db *db, const struct wr_bugzilla_opts *o, wr_bugz
 	/* The configuration first: nothing is queued that cannot go. */
 	if ((rc = client_open(db, &c)))
 		goto out;
-	if ((rc = settle_dead(db, wr_clock_now(db))))
+	if ((rc = wr_claims_settle(db, "bugzilla_post", "posting", "Bugzilla", wr_clock_now(db))))
 		goto out;
 	if (!o->retry) {
 		if ((rc = wr_report_render(db, o->kind, WR_REPORT_MD, &md, &len)))

@@ -216,6 +216,12 @@ void wr_claim_self(char *buf, size_t n);
  * or on another host, where it cannot be told. */
 enum wr_claim_state { WR_CLAIM_ALIVE, WR_CLAIM_DEAD, WR_CLAIM_ELSEWHERE };
 enum wr_claim_state wr_claim_state(const char *claim);
+/* Rows of table (a literal: "message", "bugzilla_post") left 'sending'
+ * by a process now dead become 'unknown', their error saying the
+ * process died while doing (sending, posting) and that peer (the
+ * server, Bugzilla) may or may not have it: re-sent only when asked. */
+int wr_claims_settle(struct wr_db *db, const char *table, const char *doing, const char *peer,
+		     int64_t now);
 
 /* Steps a statement selecting (id, at, actor, action, details, hash) from
  * the event table, calling cb for each row until it returns non-zero;

@@ -638,45 +638,6 @@ static void new_message_id(const char *domain, int64_t now, char *out, size_t n)
 	snprintf(out, n, "<%s.%lld@%s>", hex, (long long)now, domain);
 }
 
-/* Rows left 'sending' by a dead process become 'unknown'. */
-static int settle_dead(struct wr_db *db, int64_t now)
-{
-	sqlite3_stmt *q = NULL, *u = NULL;
-	int rc;
-
-	if ((rc = wr_tx_begin(db)))
-		return rc;
-	if ((rc = wr_prepare(db, "SELECT id, claim FROM message WHERE state = 'sending'", &q)) ||
-	    (rc = wr_prepare(db,
-			     "UPDATE message SET state = 'unknown', error = ?2 WHERE id = ?1"
-			     " AND state = 'sending'",
-			     &u)))
-		goto out;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		if (wr_claim_state(wr_col_text(q, 1)) != WR_CLAIM_DEAD)
-			continue;
-		char t[WR_TIME_BUFSZ], why[200];
-		snprintf(why, sizeof why,
-			 "the sending process died (found at %s): the server may or may not have"
-			 " it",
-			 wr_time_format(now, t));
-		sqlite3_reset(u);
-		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
-		sqlite3_bind_text(u, 2, why, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(u) != SQLITE_DONE) {
-			rc = wr_err_sq(db, "settling an interrupted message");
-			goto out;
-		}
-	}
-out:
-	sqlite3_finalize(q);
-	sqlite3_finalize(u);
-	if (rc) {
-		wr_tx_rollback(db);
-		return rc;
-	}
-	return wr_tx_commit(db);
-}
 
 static void custs_free(struct cust *v, size_t n)
 {
@@ -1095,7 +1056,7 @@ int wr_notify_run(struct wr_db *db, const struct wr_notify_opts *o, wr_notify_cb
 			   info ? info : "(none)"};
 	int64_t now = wr_clock_now(db);
 
-	if (!o->dry_run && (rc = settle_dead(db, now)))
+	if (!o->dry_run && (rc = wr_claims_settle(db, "message", "sending", "the server", now)))
 		goto out;
 	started = !o->dry_run;
 	if ((rc = load_customers(db, tname, o->customer, o->contact_test, &cv, &nc)))

@@ -101,6 +101,47 @@ enum wr_claim_state wr_claim_state(const char *claim)
 	return pid <= 0 || wr_proc_start(pid) != start ? WR_CLAIM_DEAD : WR_CLAIM_ALIVE;
 }
 
+int wr_claims_settle(struct wr_db *db, const char *table, const char *doing, const char *peer,
+		     int64_t now)
+{
+	sqlite3_stmt *q = NULL, *u = NULL;
+	char sql[160];
+	int rc;
+
+	if ((rc = wr_tx_begin(db)))
+		return rc;
+	snprintf(sql, sizeof sql, "SELECT id, claim FROM %s WHERE state = 'sending'", table);
+	if ((rc = wr_prepare(db, sql, &q)))
+		goto out;
+	snprintf(sql, sizeof sql,
+		 "UPDATE %s SET state = 'unknown', error = ?2 WHERE id = ?1 AND state = 'sending'",
+		 table);
+	if ((rc = wr_prepare(db, sql, &u)))
+		goto out;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		if (wr_claim_state(wr_col_text(q, 1)) != WR_CLAIM_DEAD)
+			continue;
+		char t[WR_TIME_BUFSZ], why[200];
+		snprintf(why, sizeof why, "the %s process died (found at %s): %s may or may not have it",
+			 doing, wr_time_format(now, t), peer);
+		sqlite3_reset(u);
+		sqlite3_bind_int64(u, 1, sqlite3_column_int64(q, 0));
+		sqlite3_bind_text(u, 2, why, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(u) != SQLITE_DONE) {
+			rc = wr_err_sq(db, "settling what a dead process was sending");
+			goto out;
+		}
+	}
+out:
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	if (rc) {
+		wr_tx_rollback(db);
+		return rc;
+	}
+	return wr_tx_commit(db);
+}
+
 static void host_name(char *buf, size_t n)
 {
 	snprintf(buf, n, "localhost");
