@@ -21,6 +21,8 @@
 . "$(dirname "$0")/lib.sh"
 
 needs_root
+# dnsmasq lives in /usr/sbin, which a CI runner's PATH may leave out.
+PATH=$PATH:/usr/sbin
 needs sqlite3 dnsmasq /usr/bin/python3
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
 	bail_out "python3-aiosmtpd is not installed (scripts/install-deps installs it)"
