@@ -50,16 +50,6 @@ start() {
 		"env WARROOM_USER=$2 TERM=screen '$WARROOM' --db '$DB' --team $3; echo console-exit=\$?; sleep 600"
 	wait_for "$1" 'Customers behind' 5 || diag "the console in $1 shows no customers: $(screen "$1")"
 }
-screen() { T capture-pane -p -t "$1"; }
-wait_for() { # SESSION ERE [SECONDS]
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
 # order SESSION: the customers' names as the pane lists them, top down.
 order() { screen "$1" | grep -oE '(Alpha|Beta|Gamma|Delta)' | tr '\n' ' ' | sed 's/ $//'; }
 # until_order SESSION ORDER: waits up to 3 s for the pane to list ORDER.

@@ -37,25 +37,6 @@ start() {
 		"env WARROOM_USER=$_u TERM=screen XDG_STATE_HOME='$XDG_STATE_HOME' $* '$WARROOM' --db '$DB'; echo console-exit=\$?; sleep 600"
 	wait_for "$_s" 'Timeline' 5 || diag "the console in $_s did not start"
 }
-screen() { T capture-pane -p -t "$1"; }
-wait_for() { # SESSION ERE [SECONDS]
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
-wait_gone() { # SESSION ERE [SECONDS]
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" || return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
 quit() { # SESSION: q, and the console's exit status
 	T send-keys -t "$1" q
 	wait_for "$1" 'console-exit=' 3

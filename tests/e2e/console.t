@@ -49,27 +49,6 @@ start() {
 		"env WARROOM_USER=$_u TERM=${CTERM:-screen} ${CENV:-} '$WARROOM' --db '$DB' $*; echo console-exit=\$?; sleep 600"
 	wait_for "$_s" 'WARROOM' 5 || diag "the console in $_s did not start"
 }
-screen() { T capture-pane -p -t "$1"; }
-# wait_for SESSION ERE [SECONDS]: until the screen matches (default 3 s).
-wait_for() {
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
-# wait_gone SESSION ERE [SECONDS]
-wait_gone() {
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" || return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
 keys() {
 	_s=$1
 	shift

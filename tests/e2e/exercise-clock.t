@@ -229,16 +229,6 @@ start() { # NAME USER [ARGS]: a console at 120x40 in a tmux session
 		"env WARROOM_USER=$_u TERM=screen XDG_STATE_HOME='$XDG_STATE_HOME' '$WARROOM' --db '$DB' $*; echo console-exit=\$?; sleep 600"
 	wait_for "$_s" 'EXERCISE' 5 || diag "the console in $_s did not start: $(screen "$_s")"
 }
-screen() { T capture-pane -p -t "$1"; }
-wait_for() { # SESSION ERE [SECONDS]
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
 shows() { screen "$1" | grep -Eq -- "$2"; } # SESSION ERE
 shown_now() { screen "$1" | sed -n 's/.* Now \([0-9-]* [0-9:]*Z\).*/\1/p' | head -1; }
 status_now() { # the simulated now as the header writes it

@@ -239,39 +239,29 @@ start() { # NAME USER ARGS...
 	T new-session -d -s "$_s" -x 160 -y 45 -c "$WORK" \
 		"env WARROOM_USER=$_u WARROOM_NOW=$WARROOM_NOW TERM=screen '$WARROOM' --db '$DB' $*; echo console-exit=\$?; sleep 600"
 }
-screen() { T capture-pane -p -t "$1"; }
-wait_for() { # SESSION ERE
-	_n=100
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
 start rob rob --team revocation
-ok "the Revocation pane shows the ad hoc inject as a banner" wait_for rob "adhoc-1: The CA vendor calls back"
+ok "the Revocation pane shows the ad hoc inject as a banner" wait_for rob "adhoc-1: The CA vendor calls back" 5
 screen rob >rob.txt
 file_unlike rob.txt "SECRET" "no unfired text on a participant's screen"
 start alice alice --facilitator
-ok "a participant cannot open the facilitator's pane" wait_for alice "console-exit=1"
+ok "a participant cannot open the facilitator's pane" wait_for alice "console-exit=1" 5
 start fran fran --facilitator
-ok "the facilitator's console opens with its pane" wait_for fran "Facilitator: schedule and expectations"
-ok "... the schedule, i9 fired" wait_for fran "\\[x\\] .*i9"
-ok "... expectations and scores" wait_for fran "#2 +task-done +late 00:30:00"
+ok "the facilitator's console opens with its pane" wait_for fran "Facilitator: schedule and expectations" 5
+ok "... the schedule, i9 fired" wait_for fran "\\[x\\] .*i9" 5
+ok "... expectations and scores" wait_for fran "#2 +task-done +late 00:30:00" 5
 # Tab to the pane (the 6 teams, then it), pause the clock with p.
 T send-keys -t fran Tab Tab Tab Tab Tab Tab p
-ok "p pauses the exercise's clock" wait_for fran "PAUSED"
+ok "p pauses the exercise's clock" wait_for fran "PAUSED" 5
 is "$(sql "SELECT paused FROM exercise")" 1 "the database says paused"
 T send-keys -t fran +
-ok "+ doubles the speed" wait_for fran "x2 PAUSED"
+ok "+ doubles the speed" wait_for fran "x2 PAUSED" 5
 T send-keys -t fran n
-ok "n opens the ':' line for a note" wait_for fran ":exercise observe"
+ok "n opens the ':' line for a note" wait_for fran ":exercise observe" 5
 T send-keys -t fran "seen from the pane" Enter
-ok "the note is recorded" wait_for fran "observation 2 recorded"
+ok "the note is recorded" wait_for fran "observation 2 recorded" 5
 is "$(sql "SELECT by_user || ': ' || text FROM observation WHERE id = 2")" "fran: seen from the pane" \
 	"the pane's note is fran's"
 T send-keys -t fran q
-ok "q quits" wait_for fran "console-exit=0"
+ok "q quits" wait_for fran "console-exit=0" 5
 
 done_testing

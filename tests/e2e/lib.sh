@@ -213,6 +213,28 @@ tmux_session() {
 	SOCK=$1-$$
 	trap 'T kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; _wr_cleanup' EXIT
 }
+# screen SESSION: what the pane shows. wait_for / wait_gone SESSION ERE
+# [SECONDS]: until the screen shows (no longer shows) a match, 3 s at most
+# by default; false when it never did.
+screen() { T capture-pane -p -t "$1"; }
+wait_for() { # SESSION ERE [SECONDS]
+	_n=$(( ${3:-3} * 20 ))
+	while [ "$_n" -gt 0 ]; do
+		screen "$1" | grep -Eq -- "$2" && return 0
+		sleep 0.05
+		_n=$((_n - 1))
+	done
+	return 1
+}
+wait_gone() { # SESSION ERE [SECONDS]
+	_n=$(( ${3:-3} * 20 ))
+	while [ "$_n" -gt 0 ]; do
+		screen "$1" | grep -Eq -- "$2" || return 0
+		sleep 0.05
+		_n=$((_n - 1))
+	done
+	return 1
+}
 
 # ---- the usual fixtures and database ----------------------------------------
 # fixtures: the bad-input fixtures of tests/fixtures/mkbad.sh, in $FX.

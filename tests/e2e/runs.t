@@ -179,16 +179,6 @@ start() { # NAME USER DB: a console in tmux, 140x40
 		"env WARROOM_USER=$2 TERM=screen '$WARROOM' --db '$3' --config '$CONF'; echo console-exit=\$?; sleep 600"
 	wait_for "$1" 'WARROOM' 5 || diag "the console in $1 did not start"
 }
-screen() { T capture-pane -p -t "$1"; }
-wait_for() {
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
 keys() { _s=$1; shift; T send-keys -t "$_s" "$@"; }
 clock() { screen "$1" | grep -o 'Now [0-9-]* [0-9:]*' | head -1; }
 focused() { screen "$1" | grep -o '╔═ [^═]*' | head -1; }

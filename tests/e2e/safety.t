@@ -145,16 +145,6 @@ is "$RC" 0 "without [users] no tick asks"
 shell() { # NAME CMD: a shell command in a tmux window, its exit status printed after
 	T new-session -d -s "$1" -x 150 -y 20 -c "$WORK" "$2; echo exit=\$?; sleep 600"
 }
-screen() { T capture-pane -p -t "$1"; }
-wait_for() { # SESSION ERE [SECONDS]
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
 waits() { # SESSION ERE DESC
 	if wait_for "$1" "$2" 5; then pass "$3"; else fail "$3" "$(screen "$1")"; fi
 }

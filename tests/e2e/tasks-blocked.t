@@ -199,25 +199,6 @@ as alice task add --team replacement --phase activation --due 2026-11-25T08:30:0
 SOCK=wr-blk-$$
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
 trap 'T kill-server >/dev/null 2>&1; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; _wr_cleanup' EXIT
-screen() { T capture-pane -p -t "$1"; }
-wait_for() { # SESSION ERE [SECONDS]
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" && return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
-wait_gone() { # SESSION ERE [SECONDS]
-	_n=$(( ${3:-3} * 20 ))
-	while [ "$_n" -gt 0 ]; do
-		screen "$1" | grep -Eq -- "$2" || return 0
-		sleep 0.05
-		_n=$((_n - 1))
-	done
-	return 1
-}
 T new-session -d -s c -x 120 -y 40 -c "$WORK" \
 	"env WARROOM_USER=alice TERM=screen '$WARROOM' --config '$CONF' --db '$DB'; sleep 600"
 wait_for c 'WARROOM' 5 || bail_out "the console did not start: $(screen c)"
