@@ -72,7 +72,9 @@ struct slot {
 	char *payload; /* the revokeCert payload of this item */
 	char *jws;     /* the body in flight; curl reads it from here */
 	size_t item;
-	int nonce_tries, conn_tries;
+	int bad_nonces;	/* badNonce answers to this item's posts */
+	int nonce_asks; /* newNonce requests since the pool ran dry */
+	int conn_tries;
 	struct wr_jws_key *certkey; /* the certificate's own key, when signing with it */
 	bool own_key;		    /* this item is signed with certkey (jwk) */
 	bool tried_own_key;
@@ -696,6 +698,9 @@ static void slot_post(struct run *r, struct slot *s)
 	char nonce[MAX_NONCE + 1], err[256] = "";
 
 	if (!nonce_pop(b, nonce)) {
+		/* Each post gets its own newNonce budget: a server that kept
+		 * saying badNonce must fail on that, not on an empty pool. */
+		s->nonce_asks = 0;
 		easy_head(s->easy, b->new_nonce);
 		slot_add(r, s, X_NONCE);
 		return;
@@ -722,7 +727,7 @@ static bool slot_start(struct run *r, struct slot *s, size_t i)
 	char err[256] = "";
 
 	s->item = i;
-	s->nonce_tries = s->conn_tries = 0;
+	s->bad_nonces = s->nonce_asks = s->conn_tries = 0;
 	s->own_key = s->tried_own_key = false;
 	it->status = WR_RV_TODO;
 	it->error[0] = '\0';
@@ -794,7 +799,7 @@ static void on_done(struct run *r, struct slot *s, CURLcode res)
 			snprintf(m, sizeof m, "newNonce answered HTTP %ld", status);
 			item_fail(it, "%s", m);
 			slot_finish(r, s);
-		} else if (!b->nonce_n && s->nonce_tries++ < NONCE_TRIES) {
+		} else if (!b->nonce_n && ++s->nonce_asks < NONCE_TRIES) {
 			slot_add(r, s, X_NONCE); /* ask again */
 		} else if (!b->nonce_n) {
 			item_fail(it, "%s", "newNonce gave no usable Replay-Nonce");
@@ -814,7 +819,7 @@ static void on_done(struct run *r, struct slot *s, CURLcode res)
 	const char *type;
 	char why[256], err[256];
 	problem(&s->in, status, &doc, &type, why, sizeof why);
-	if (problem_is(type, "badNonce") && s->nonce_tries++ < NONCE_TRIES) {
+	if (problem_is(type, "badNonce") && s->bad_nonces++ < NONCE_TRIES) {
 		json_decref(doc);
 		slot_post(r, s);
 		return;
@@ -826,7 +831,7 @@ static void on_done(struct run *r, struct slot *s, CURLcode res)
 		   own_key(b, it, &s->certkey, err, sizeof err) == 0) {
 		/* The account did not issue it: the certificate's own key may. */
 		s->own_key = s->tried_own_key = true;
-		s->nonce_tries = 0;
+		s->bad_nonces = 0;
 		slot_post(r, s);
 	} else {
 		item_fail(it, "%s", why);
