@@ -20,7 +20,6 @@ chmod 600 "$work/ca.key"
 cat > "$work/warroom.conf" <<CONF
 [revocation]
 backend = local
-batch = 5000
 [local]
 ca_cert = ca.pem
 ca_key = ca.key
