@@ -139,6 +139,34 @@ int wr_query_int(struct wr_db *db, const char *sql, int64_t *out)
 	return rc;
 }
 
+void wr_tune_begin(struct wr_db *db, struct wr_tuning *t, int64_t cache_kib, int64_t autockpt)
+{
+	char sql[160];
+
+	t->set = false;
+	if (db->tx_depth > 0 || wr_query_int(db, "PRAGMA temp_store", &t->temp_store) ||
+	    wr_query_int(db, "PRAGMA cache_size", &t->cache_size) ||
+	    wr_query_int(db, "PRAGMA wal_autocheckpoint", &t->autockpt))
+		return;
+	snprintf(sql, sizeof sql,
+		 "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%lld;"
+		 " PRAGMA wal_autocheckpoint = %lld",
+		 (long long)cache_kib, (long long)(autockpt > 0 ? autockpt : t->autockpt));
+	t->set = wr_exec(db, sql) == 0;
+}
+
+void wr_tune_end(struct wr_db *db, const struct wr_tuning *t)
+{
+	char sql[160];
+
+	if (!t->set)
+		return;
+	snprintf(sql, sizeof sql,
+		 "PRAGMA temp_store = %lld; PRAGMA cache_size = %lld; PRAGMA wal_autocheckpoint = %lld",
+		 (long long)t->temp_store, (long long)t->cache_size, (long long)t->autockpt);
+	(void)wr_exec(db, sql);
+}
+
 void wr_hex(const unsigned char *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -1277,46 +1277,6 @@ static int store_batch(struct store *s, struct batch *b)
 	return 0;
 }
 
-/*
- * The connection's settings for the import's duration, restored after.
- * temp_store: every INSERT fires the counter triggers, so SQLite keeps a
- * statement journal for it; in a temporary file that cost two write calls
- * per page per statement, eleven per certificate, more than everything
- * else together. In memory it is a copy, bounded by one statement.
- * cache_size and wal_autocheckpoint: the sha256 and serial indexes take
- * random inserts; a bigger (still fixed) cache and fewer checkpoints keep
- * their pages from being read and written again and again.
- */
-struct tuning {
-	int64_t temp_store, cache_size, autockpt;
-	bool set;
-};
-
-static void tune(struct wr_db *db, struct tuning *t)
-{
-	t->set = false;
-	if (db->tx_depth > 0) /* temp_store cannot change inside one */
-		return;
-	if (wr_query_int(db, "PRAGMA temp_store", &t->temp_store) ||
-	    wr_query_int(db, "PRAGMA cache_size", &t->cache_size) ||
-	    wr_query_int(db, "PRAGMA wal_autocheckpoint", &t->autockpt))
-		return;
-	t->set = wr_exec(db, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8192;"
-			     " PRAGMA wal_autocheckpoint = 4000") == 0;
-}
-
-static void untune(struct wr_db *db, const struct tuning *t)
-{
-	char sql[160];
-
-	if (!t->set)
-		return;
-	snprintf(sql, sizeof sql,
-		 "PRAGMA temp_store = %lld; PRAGMA cache_size = %lld; PRAGMA wal_autocheckpoint = %lld",
-		 (long long)t->temp_store, (long long)t->cache_size, (long long)t->autockpt);
-	(void)wr_exec(db, sql);
-}
-
 static int events_json(struct wr_db *db, const char *action, json_t *o)
 {
 	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -1439,7 +1399,7 @@ static int import_run(struct wr_db *db, const char *const *paths, size_t npaths,
 			  .sink_ctx = sink_ctx};
 	struct wr_issuers *known = NULL;
 	struct worker *ws = NULL;
-	struct tuning tu = {0};
+	struct wr_tuning tu = {0};
 	int rc, started = 0;
 
 	if (!st)
@@ -1458,8 +1418,17 @@ static int import_run(struct wr_db *db, const char *const *paths, size_t npaths,
 		nthreads = MAX_THREADS;
 	im.window = 2 * (size_t)nthreads + 2;
 
+	/* The connection's settings for the import's duration, restored
+	 * after. temp_store: every INSERT fires the counter triggers, so
+	 * SQLite keeps a statement journal for it; in a temporary file that
+	 * cost two write calls per page per statement, eleven per
+	 * certificate, more than everything else together. In memory it is a
+	 * copy, bounded by one statement. cache_size and wal_autocheckpoint:
+	 * the sha256 and serial indexes take random inserts; a bigger (still
+	 * fixed) cache and fewer checkpoints keep their pages from being read
+	 * and written again and again. */
 	if (!sink)
-		tune(db, &tu);
+		wr_tune_begin(db, &tu, 8192, 4000);
 	/* The serial index finds (issuer, serial); without INDEXED BY the
 	 * planner may pick the issuer index, which every row shares. */
 	if (!sink &&
@@ -1478,7 +1447,7 @@ static int import_run(struct wr_db *db, const char *const *paths, size_t npaths,
 		sqlite3_finalize(s.ins);
 		sqlite3_finalize(s.der);
 		sqlite3_finalize(s.find);
-		untune(db, &tu);
+		wr_tune_end(db, &tu);
 		wr_issuers_free(known);
 		return rc;
 	}
@@ -1570,7 +1539,7 @@ out:
 	sqlite3_finalize(s.find);
 	sqlite3_finalize(s.mark);
 	free(s.last_rejected);
-	untune(db, &tu);
+	wr_tune_end(db, &tu);
 	return rc;
 }
 

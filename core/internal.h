@@ -87,6 +87,21 @@ int wr_exec(struct wr_db *db, const char *sql);
 /* Runs "SELECT <one integer>" with up to one int64 parameter. */
 int wr_query_int(struct wr_db *db, const char *sql, int64_t *out);
 
+/* The connection's settings for one bulk job (import, a population, a
+ * revocation run), put back by wr_tune_end: temp_store in memory, a
+ * fixed page cache of cache_kib, and a checkpoint every autockpt pages of
+ * WAL (0: unchanged). A cache too small for the pages a transaction
+ * touches spills them to the WAL and reads them back; checkpoints after
+ * every commit copy the pages every batch rewrites again each time.
+ * Outside a transaction only (temp_store cannot change inside one); a
+ * setting that fails leaves the defaults, which are slower, not wrong. */
+struct wr_tuning {
+	int64_t temp_store, cache_size, autockpt;
+	bool set;
+};
+void wr_tune_begin(struct wr_db *db, struct wr_tuning *t, int64_t cache_kib, int64_t autockpt);
+void wr_tune_end(struct wr_db *db, const struct wr_tuning *t);
+
 /* Column helpers that map NULL to 0 / NULL. */
 static inline int64_t wr_col_i64(sqlite3_stmt *st, int i)
 {

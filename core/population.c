@@ -783,44 +783,6 @@ out:
 
 /* ---- the synthetic rows ----------------------------------------------------------------- */
 
-/* The page cache and statement journal for a bulk insert (see the top of
- * the file), restored after. */
-struct tuning {
-	int64_t temp_store, cache_size;
-	bool set;
-};
-
-static void tune(struct wr_db *db, struct tuning *t, int64_t rows)
-{
-	char sql[128];
-	/* The table and its indexes in memory until the commit (about 600
-	 * bytes a row): the indexes are built from the table after the
-	 * insert (see indexes_drop), and a cache that spills writes pages
-	 * to the WAL only to read them back. At most 1 GiB. */
-	int64_t kib = rows * 800 / 1024 + 8192;
-	if (kib > (1 << 20))
-		kib = 1 << 20;
-
-	t->set = false;
-	if (db->tx_depth > 0 || wr_query_int(db, "PRAGMA temp_store", &t->temp_store) ||
-	    wr_query_int(db, "PRAGMA cache_size", &t->cache_size))
-		return;
-	snprintf(sql, sizeof sql, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%lld",
-		 (long long)kib);
-	t->set = wr_exec(db, sql) == 0;
-}
-
-static void untune(struct wr_db *db, const struct tuning *t)
-{
-	char sql[128];
-
-	if (!t->set)
-		return;
-	snprintf(sql, sizeof sql, "PRAGMA temp_store = %lld; PRAGMA cache_size = %lld",
-		 (long long)t->temp_store, (long long)t->cache_size);
-	(void)wr_exec(db, sql);
-}
-
 static int custs_put(struct wr_db *db, const struct gen *g, int64_t now)
 {
 	sqlite3_stmt *st;
@@ -1006,7 +968,7 @@ int wr_population_fill(struct wr_db *db, const struct wr_population *p, const ch
 		       int64_t now)
 {
 	struct gen g = {0};
-	struct tuning tu = {0};
+	struct wr_tuning tu = {0};
 	X509 *ca = NULL;
 	int rc;
 
@@ -1018,7 +980,12 @@ int wr_population_fill(struct wr_db *db, const struct wr_population *p, const ch
 	}
 	if (p->real > 0 && (rc = real_make(db, &g, dir)))
 		goto out;
-	tune(db, &tu, p->count - p->real);
+	/* The table and its indexes in memory until the commit (about 600
+	 * bytes a row): the indexes are built from the table after the
+	 * insert (see indexes_drop), and a cache that spills writes pages
+	 * to the WAL only to read them back. At most 1 GiB. */
+	int64_t kib = (p->count - p->real) * 800 / 1024 + 8192;
+	wr_tune_begin(db, &tu, kib < (1 << 20) ? kib : (1 << 20), 0);
 	if ((rc = wr_tx_begin(db)))
 		goto out;
 	int64_t hw = 0;
@@ -1042,7 +1009,7 @@ int wr_population_fill(struct wr_db *db, const struct wr_population *p, const ch
 	wr_buf_free(&idx);
 	rc = wr_tx_commit(db);
 out:
-	untune(db, &tu);
+	wr_tune_end(db, &tu);
 	X509_free(ca);
 	gen_free(&g);
 	return rc;
