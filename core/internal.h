@@ -299,6 +299,17 @@ int wr_tally_rows(struct wr_db *db, enum wr_tally_sel sel, const char *text, int
 /* The certificates of ids_json (a JSON array) that are revoked now were
  * unrevoked before (the engine's batch). */
 int wr_tally_revoked(struct wr_db *db, const char *ids_json);
+/* The same for a batch whose rows the caller read in this transaction:
+ * per customer ("" for none), the certificates revoked now and those of
+ * them not replaced (live before), as at (wr_tally_at) counts them:
+ * expired (notAfter < at) and expired not replaced. One upsert a
+ * customer, no row read again. */
+struct wr_tally_rev {
+	const char *customer;
+	int64_t revoked, unreplaced, expired, expired_unreplaced;
+};
+int wr_tally_at(struct wr_db *db, int64_t *at);
+int wr_tally_revoked_sums(struct wr_db *db, const struct wr_tally_rev *v, size_t n);
 /* n more of the customer's certificates notified. */
 int wr_tally_notified(struct wr_db *db, const char *customer, int64_t n);
 /* *hw: the highest certificate id; wr_tally_added counts the rows above

@@ -35,13 +35,14 @@
  * The cost is one tally row written per customer a batch touches: a few
  * for a batch of one customer's certificates, but every customer when a
  * batch spreads over all of them (bench/revoke.sh's synthetic population
- * deals 1M certificates round-robin to 5,000 customers: each batch of
- * 5,000 rewrites the 5,000 rows, about 1.8 s of 1M's 19 s with the
- * narrow upsert below). Folding the engine's
- * batches into the tally once a second instead of once a batch would
- * bound that; it needs the readers to accept a known lag (the unfolded
- * count in the clock row) and a dead engine's unfolded batches to be
- * recounted, and is left for later.
+ * deals 1M certificates round-robin to 5,000 customers: each of the
+ * local backend's 40 batches of 25,000 upserts the 5,000 rows). The
+ * engine sums a quick batch per customer itself, from the rows it read
+ * (wr_tally_revoked_sums), rather than reading them again by id.
+ * Folding the engine's batches into the tally once a second instead of
+ * once a batch would bound the rest; it needs the readers to accept a
+ * known lag (the unfolded count in the clock row) and a dead engine's
+ * unfolded batches to be recounted, and is left for later.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,11 @@ static int tally_at(struct wr_db *db, int64_t *at)
 	return wr_query_int(db, "SELECT at FROM customer_tally_clock WHERE one = 1", at);
 }
 
+int wr_tally_at(struct wr_db *db, int64_t *at)
+{
+	return tally_at(db, at);
+}
+
 int wr_tally_rows(struct wr_db *db, enum wr_tally_sel sel, const char *text, int64_t id, int sign)
 {
 	char sql[sizeof ROWS_HEAD + 160 + sizeof UPSERT];
@@ -183,6 +189,32 @@ int wr_tally_revoked(struct wr_db *db, const char *ids_json)
 	sqlite3_bind_text(st, 1, ids_json, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, at);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : wr_err_sq(db, "keeping the customers' figures");
+	sqlite3_finalize(st);
+	return rc ? rc : stamp(db);
+}
+
+int wr_tally_revoked_sums(struct wr_db *db, const struct wr_tally_rev *v, size_t n)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (!n)
+		return 0;
+	if ((rc = wr_prepare(db,
+			     "INSERT INTO customer_tally(customer, revoked, live, expired, expired_live)"
+			     " VALUES (?1, ?2, -?3, -?4, -?5)" UPSERT_REVOKED,
+			     &st)))
+		return rc;
+	for (size_t i = 0; i < n && !rc; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, v[i].customer, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, v[i].revoked);
+		sqlite3_bind_int64(st, 3, v[i].unreplaced);
+		sqlite3_bind_int64(st, 4, v[i].expired);
+		sqlite3_bind_int64(st, 5, v[i].expired_unreplaced);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = wr_err_sq(db, "keeping the customers' figures");
+	}
 	sqlite3_finalize(st);
 	return rc ? rc : stamp(db);
 }
