@@ -1043,8 +1043,11 @@ static const char *state_where(const char *state)
 	} filters[] = {
 #define NOT_HELD " AND (hold_until IS NULL OR hold_until <= ?1)"
 		{"pending", "state = 'pending' AND revoked_at IS NULL AND not_after >= ?1" NOT_HELD},
-		{"submitted", "state = 'submitted' AND revoked_at IS NULL AND not_after >= ?1" NOT_HELD},
-		{"failed", "state = 'failed' AND revoked_at IS NULL AND not_after >= ?1" NOT_HELD},
+		/* The IN term: cert_unsettled's (migrate-014.sql). */
+		{"submitted", "state IN ('submitted', 'failed') AND state = 'submitted'"
+			      " AND revoked_at IS NULL AND not_after >= ?1" NOT_HELD},
+		{"failed", "state IN ('submitted', 'failed') AND state = 'failed'"
+			   " AND revoked_at IS NULL AND not_after >= ?1" NOT_HELD},
 		{"expired", "revoked_at IS NULL AND not_after < ?1"},
 		{"revoked", "revoked_at IS NOT NULL"},
 		{"held", "revoked_at IS NULL AND not_after >= ?1 AND hold_until > ?1"},

@@ -42,7 +42,7 @@ static const char *const migrations[] = {
 	wr_migrate_011, /* 10 -> 11: findings, action items */
 	wr_migrate_012, /* 11 -> 12: Bugzilla posts */
 	wr_migrate_013, /* 12 -> 13: exercises */
-	wr_migrate_014, /* 13 -> 14: revocations indexed in id order */
+	wr_migrate_014, /* 13 -> 14: indexes a revocation rewrites, cut down */
 };
 #define WR_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -247,9 +247,11 @@ struct run {
 };
 
 /* Certificates a run may take: pending, not held, not expired. With the
- * id cursor, each batch walks the state index from where the last ended,
- * so a run is linear in the population. */
-#define CANDIDATES " FROM cert WHERE" CANDIDATE
+ * id cursor, each batch walks the table from where the last ended, so a
+ * run is linear in the population. NOT INDEXED: by rowid, never by
+ * cert_live_expiry (which the terms would allow), whose order would make
+ * each batch sort every unexpired certificate to take the first few. */
+#define CANDIDATES " FROM cert NOT INDEXED WHERE" CANDIDATE
 #define CANDIDATE                                                                                 \
 	" state = 'pending' AND revoked_at IS NULL"                                               \
 	" AND not_after >= ?1 AND (hold_until IS NULL OR hold_until <= ?1)"                        \
@@ -475,7 +477,8 @@ static int record_bulk(struct run *r, int64_t *common)
 		wr_buf_free(&others);
 		return wr_err(r->db, WR_ENOMEM, "out of memory");
 	}
-	if ((rc = wr_prepare(r->db, "UPDATE cert SET state = 'revoked', revoked_at = ?6, error = NULL,"
+	if ((rc = wr_prepare(r->db, "UPDATE cert NOT INDEXED SET state = 'revoked', revoked_at = ?6,"
+				    " error = NULL,"
 				    " attempts = attempts + 1, submitted_at = ?1 WHERE" CANDIDATE
 				    " AND id > ?3 AND id <= ?4"
 				    " AND id NOT IN (SELECT j.value FROM json_each(?7) AS j)", &st)) == 0) {
@@ -679,10 +682,12 @@ static int requeue(struct run *r, int64_t *reclaimed)
 	if ((rc = wr_tx_begin(r->db)))
 		return rc;
 	if ((rc = wr_exec(r->db, "UPDATE cert SET state = 'pending', claim = NULL"
-				 " WHERE state = 'submitted' AND wr_claim_dead(claim, submitted_at)")))
+				 " WHERE state IN ('submitted', 'failed') AND state = 'submitted'"
+				 " AND wr_claim_dead(claim, submitted_at)")))
 		goto fail;
 	*reclaimed = sqlite3_changes(r->db->sq);
-	if ((rc = wr_exec(r->db, "UPDATE cert SET state = 'pending' WHERE state = 'failed'")))
+	if ((rc = wr_exec(r->db, "UPDATE cert SET state = 'pending'"
+				 " WHERE state IN ('submitted', 'failed') AND state = 'failed'")))
 		goto fail;
 	if (*reclaimed) {
 		json_t *d = json_pack("{s:I}", "reclaimed", (json_int_t)*reclaimed);
@@ -763,7 +768,7 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 		int64_t failed = 0;
 		if ((rc = count_candidates(&r, &p->total)) ||
 		    (rc = wr_query_int(db, "SELECT count(*) FROM cert WHERE state IN"
-					   " ('failed', 'submitted')", &failed)))
+					   " ('submitted', 'failed')", &failed)))
 			return rc;
 		p->total += failed;
 	} else {

@@ -6,7 +6,7 @@
  *
  * Why a table kept by the writers, and not:
  *  - triggers on cert, as the counter table has: the revocation engine
- *    writes up to 10,000 rows a statement (revoke.c, record_bulk), and a
+ *    writes up to 25,000 rows a statement (revoke.c, record_bulk), and a
  *    per-row trigger would add a B-tree write to each, where one grouped
  *    UPDATE per batch adds a few hundred (one per customer of the batch);
  *  - a cache on the handle refreshed when a change marker moves: during a
