@@ -30,6 +30,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "hex.h"
 #include "internal.h"
 
 /* ---- the SHA-256 implementation, fetched once ----------------------------- */
@@ -983,7 +984,7 @@ int wr_serial_normalize(const char *in, char *out, size_t outsz)
 	for (const char *q = p; *q; q++) {
 		if (*q == ':' || *q == ' ' || *q == '\t')
 			continue;
-		int v = OPENSSL_hexchar2int((unsigned char)*q);
+		int v = WR_HEXVAL(*q);
 		if (v < 0)
 			return WR_EINVAL;
 		seen = true;
@@ -1005,7 +1006,7 @@ int wr_serial_normalize(const char *in, char *out, size_t outsz)
 	for (const char *q = p; *q && n; q++) {
 		if (*q == ':' || *q == ' ' || *q == '\t')
 			continue;
-		int v = OPENSSL_hexchar2int((unsigned char)*q);
+		int v = WR_HEXVAL(*q);
 		if (!started && v == 0)
 			continue;
 		started = true;

@@ -56,22 +56,13 @@
 #include <openssl/x509v3.h>
 
 #include "crl.h"
+#include "hex.h"
 
 /* RFC 5280 4.1.2.2 allows 20 octets; certificates in the wild carry more,
  * and the cert table keeps up to 65. */
 #define SERIAL_MAX 64
 
 /* ---- serials ---------------------------------------------------------------- */
-
-/* Hex digit values plus one, 0 for anything else: a million serials
- * parse here on every publication. */
-static const unsigned char hexval1[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
-	['7'] = 8, ['8'] = 9, ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14,
-	['E'] = 15, ['F'] = 16, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
-	['f'] = 16,
-};
-#define HEXVAL(c) (hexval1[(unsigned char)(c)] - 1)
 
 /* Hex (as the cert table writes it, "-" for negative) to the magnitude's
  * bytes without leading zeros; zero is one 0x00 byte, as OpenSSL has it. */
@@ -89,16 +80,16 @@ static int serial_bytes(const char *s, unsigned char *out, size_t *len, bool *ne
 	}
 	while (s[0] == '0' && s[1] == '0')
 		s++;
-	for (q = (const unsigned char *)s; hexval1[*q]; q++)
+	for (q = (const unsigned char *)s; wr_hexval1[*q]; q++)
 		;
 	nd = (size_t)(q - (const unsigned char *)s);
 	if (*q || nd == 0 || (nd + 1) / 2 > SERIAL_MAX)
 		return -1;
 	q = (const unsigned char *)s;
 	if (nd & 1) /* an odd count: the first byte has one digit */
-		out[n++] = (unsigned char)HEXVAL(*q++);
+		out[n++] = (unsigned char)WR_HEXVAL(*q++);
 	for (; *q; q += 2)
-		out[n++] = (unsigned char)(HEXVAL(q[0]) << 4 | HEXVAL(q[1]));
+		out[n++] = (unsigned char)(WR_HEXVAL(q[0]) << 4 | WR_HEXVAL(q[1]));
 	/* Leading zero bytes left by "0" + odd digits, or "00" alone. */
 	size_t z = 0;
 	while (z + 1 < n && out[z] == 0)
