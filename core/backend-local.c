@@ -1643,7 +1643,9 @@ static bool merge_bg_wait(struct merge_bg *bg);
  * go into the record in about 2 s rather than 11 (random serials would
  * touch B-tree pages all over a file larger than the page cache). A
  * serial already there keeps its first certificate, as a
- * precertificate and its certificate share one.
+ * precertificate and its certificate share one. With bg (the merge in
+ * the background, below), on lca of its own: it takes its own
+ * transactions, a chunk at a time, and commits source's row last.
  */
 static int merge_issued(struct wr_backend *b, sqlite3 *lca, sqlite3 *inc, struct merge_bg *bg,
 			char *err, size_t errsz)
@@ -1726,10 +1728,11 @@ static int merge_issued(struct wr_backend *b, sqlite3 *lca, sqlite3 *inc, struct
 	sqlite3_finalize(sel);
 	sqlite3_finalize(ins);
 	sel = ins = NULL;
-	if (last == from && seen_created == created)
-		return bg && in_tx && sqlite3_exec(lca, "COMMIT", NULL, NULL, NULL) != SQLITE_OK
-			       ? (snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(lca)), WR_EDB)
-			       : 0;
+	if (last == from && seen_created == created) {
+		if (bg && in_tx && sqlite3_exec(lca, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			goto fail_rec;
+		return 0;
+	}
 	if (!in_tx && sqlite3_exec(lca, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail_rec;
 	if ((rc = sqlite3_prepare_v2(lca, "INSERT OR REPLACE INTO source(incident, created,"

@@ -236,7 +236,7 @@ struct run {
 	size_t *cust;
 	bool *unreplaced;
 	bool *revnow; /* record_batch: revoked by this batch */
-	struct wr_buf arena; /* the batch's DER, end to end; ders point in */
+	struct wr_buf arena; /* the batch's DER and customers, end to end */
 	int64_t batch_lo;    /* the batch's items: the candidates in (batch_lo, last_id] */
 	size_t n;
 	/* The backend answers a batch in well under a second and repeats
@@ -554,8 +554,9 @@ static int record_batch(struct run *r, struct wr_revoke_progress *p, int batch_n
 	sqlite3_stmt *ok = NULL, *bad = NULL;
 	int64_t rev = 0, already = 0, failed = 0;
 	json_t *errors = json_array();
-	/* The ids this batch revoked, for the customers' figures (tally.c):
-	 * one grouped UPDATE per batch, no trigger per row. */
+	/* A claimed batch's revoked ids, for the customers' figures
+	 * (tally.c): one grouped UPDATE per batch, no trigger per row. A
+	 * quick batch's are summed from its rows (tally_quick). */
 	json_t *done = json_array();
 	int rc;
 
