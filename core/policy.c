@@ -10,6 +10,9 @@
  * Management, judged by the pinned [users], pins the new one. An incident
  * whose pin is empty (no config yet: one operator, the demo) takes the
  * first non-empty policy that writes to it, recorded the same way.
+ * wr_policy_check is the same comparison without a transaction, for
+ * commands that act outside the database (publish files, send, fetch)
+ * before their first write: they check before acting.
  * Secrets never enter the text (config.c leaves them out).
  */
 #include <openssl/evp.h>
@@ -130,6 +133,21 @@ static int record_pin(struct wr_db *db, bool automatic, const char *previous)
 	return wr_event_add_json(db, "policy-pin", d);
 }
 
+/* 0 when the caller's policy is the pinned one p, else WR_EPERM saying so. */
+static int refuse_other(struct wr_db *db, const struct pin *p)
+{
+	char when[WR_TIME_BUFSZ];
+
+	if (strcmp(p->sha, db->cfg_policy_sha) == 0)
+		return 0;
+	return wr_err(db, WR_EPERM,
+		      "the policy of %s (sha256 %.12s) differs from the one pinned in this"
+		      " incident by %s at %s (sha256 %.12s); nothing was changed. Use the"
+		      " pinned config, or have Management review it and run 'warroom"
+		      " policy pin'", config_label(db->cfg), db->cfg_policy_sha, p->actor,
+		      wr_time_format(p->at, when), p->sha);
+}
+
 int wr_policy_enforce(struct wr_db *db)
 {
 	struct pin p;
@@ -145,15 +163,26 @@ int wr_policy_enforce(struct wr_db *db)
 		 * writes is pinned, in the same transaction. */
 		if (db->cfg_policy[0])
 			rc = record_pin(db, true, found ? p.sha : NULL);
-	} else if (strcmp(p.sha, db->cfg_policy_sha) != 0) {
-		char when[WR_TIME_BUFSZ];
-		rc = wr_err(db, WR_EPERM,
-			    "the policy of %s (sha256 %.12s) differs from the one pinned in this"
-			    " incident by %s at %s (sha256 %.12s); nothing was changed. Use the"
-			    " pinned config, or have Management review it and run 'warroom"
-			    " policy pin'", config_label(db->cfg), db->cfg_policy_sha, p.actor,
-			    wr_time_format(p.at, when), p.sha);
+	} else {
+		rc = refuse_other(db, &p);
 	}
+	free(p.text);
+	return rc;
+}
+
+int wr_policy_check(struct wr_db *db)
+{
+	struct pin p;
+	bool found;
+	int rc;
+
+	if (!db->cfg || db->policy_bypass)
+		return 0;
+	/* Outside a transaction: the first write checks again in its own. */
+	if ((rc = own_policy(db)) || (rc = newest_pin(db, &p, &found)))
+		return rc;
+	/* Nothing pinned, or an empty pin: the first write pins this one. */
+	rc = found && p.text[0] ? refuse_other(db, &p) : 0;
 	free(p.text);
 	return rc;
 }

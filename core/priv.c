@@ -155,8 +155,10 @@ int wr_priv_check_file(const char *path, unsigned how, char *err, size_t errsz)
 			 path, (unsigned)(sb.st_mode & 07777));
 		return WR_EPERM;
 	}
-	if ((how & WR_CHECK_SECRET) && wr_priv_installed() && (sb.st_mode & S_IRWXG) &&
-	    sb.st_gid != getegid()) {
+	/* Installed, a key is the group's to read like a secret: another
+	 * group reading it would reach the CA around warroom. */
+	if ((how & (WR_CHECK_SECRET | WR_CHECK_KEY)) && wr_priv_installed() &&
+	    (sb.st_mode & S_IRWXG) && sb.st_gid != getegid()) {
 		snprintf(err, errsz,
 			 "%s holds a secret readable by a group other than warroom's (mode %04o)",
 			 path, (unsigned)(sb.st_mode & 07777));

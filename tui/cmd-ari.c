@@ -38,6 +38,10 @@ static int ari_exec(struct wr_ctx *ctx, int argc, char **argv)
 		return cmd_stray(ctx, &cmd_ari, argv[optind]);
 	if (!dir || !*dir)
 		return cmd_error(ctx, EXIT_USAGE, "ari: --out DIR names where the files go");
+	/* The files go out before the event that records them: under a
+	 * policy other than the pinned one, none is written (core/policy.c). */
+	if ((rc = wr_policy_check(ctx->db)))
+		return cmd_fail(ctx, rc);
 	int64_t job = cmd_job_begin(ctx, "ari", argc, argv);
 	rc = wr_ari_write(ctx->db, dir, cmd_on_reject, ctx, &st);
 	cmd_job_end(ctx, job, rc, st.written, st.no_aki);

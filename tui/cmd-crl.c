@@ -19,6 +19,11 @@
  * (Heartbleed: one CA's CRL from about 22 KB to about 4.7 MB). No file,
  * no event: a forecast changes nothing.
  *
+ * Under the pinned policy only (core/policy.c): a config whose policy
+ * differs (another shard_entries, crl_days, key) is refused before a file
+ * is written; a forecast, which writes nothing, runs under any config
+ * (Management may weigh a new [local] before pinning it).
+ *
  * --out names a directory of the user's choosing, so installed setgid it
  * is written with the user's own rights (the core loads the key and the
  * CA's record with warroom's group first, then writes the files between
@@ -166,6 +171,10 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 		return cmd_fail(ctx, rc);
 	if (forecast)
 		return crl_forecast(ctx, wave, json);
+	/* The files are written before the transaction that records them,
+	 * whose own check would come once the CRLs were signed and out. */
+	if ((rc = wr_policy_check(ctx->db)))
+		return cmd_fail(ctx, rc);
 	int64_t job = cmd_job_begin(ctx, "crl", argc, argv);
 	rc = wr_crl_publish_flags(ctx->db, ctx->cfg, out, wr_clock_now(ctx->db), flags, &st);
 	if (rc) {

@@ -157,6 +157,10 @@ static int verify_exec(struct wr_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_stray(ctx, &cmd_verify, argv[optind]);
+	/* The URLs come from [local], policy: under a policy other than the
+	 * pinned one, nothing is fetched only for the record to be refused. */
+	if ((rc = wr_policy_check(ctx->db)))
+		return cmd_fail(ctx, rc);
 	if (out.json) {
 		out.notes = json_array();
 		fputs("{\n  \"problems\": [", ctx->out);

@@ -193,7 +193,11 @@ is "$(grep -m1 'Revocation Date' three-0.txt)" "$first" "the first revocation da
 file_like pub2/index.txt "^R	[0-9]{12}Z	[0-9]{12}Z,keyCompromise	" "index.txt carries keyCompromise"
 
 # ---- settings ----------------------------------------------------------------------------
+# [local] is policy: each config below is pinned (no [users]: anyone is
+# Management) before crl judges its settings; policy-pin.t has the refusal.
+pin() { "$WARROOM" --db "$WORK/wr.db" --config "$1" policy pin >/dev/null 2>&1 || bail_out "pin $1 failed"; }
 mkconf bad.conf pub3 "crl_days = 11"
+pin "$WORK/bad.conf"
 run "$WARROOM" --db "$WORK/wr.db" --config "$WORK/bad.conf" crl
 isnt "$RC" 0 "crl_days = 11 is refused"
 like "$ERR" "crl_days" "... naming crl_days"
@@ -201,11 +205,13 @@ like "$ERR" "10 days|4\\.9\\.7" "... and the BR limit"
 
 openssl ecparam -name prime256v1 -genkey -noout -out other.key 2>/dev/null
 sed 's|^ca_key = .*|ca_key = other.key|' warroom.conf >mismatch.conf
+pin "$WORK/mismatch.conf"
 run "$WARROOM" --db "$WORK/wr.db" --config "$WORK/mismatch.conf" crl
 isnt "$RC" 0 "a key that is not the CA's is refused"
 like "$ERR" "ca_key .*other.key.* does not match" "... naming both files"
 
 sed 's|^ca_cert = .*|ca_cert = nowhere.pem|' warroom.conf >missing.conf
+pin "$WORK/missing.conf"
 run "$WARROOM" --db "$WORK/wr.db" --config "$WORK/missing.conf" crl
 isnt "$RC" 0 "a missing ca_cert is refused"
 like "$ERR" "\\[local\\] ca_cert .*nowhere.pem" "... naming the setting and the file"
@@ -213,7 +219,7 @@ no_control_bytes "$ERR_FILE" "... in a clean message"
 
 needs_root
 { cat warroom.conf; printf '[users]\nroot = management\ncarol = customer-relations\nbob = revocation\n'; } >teams.conf
-# The incident pinned warroom.conf's policy: Management pins the new one.
+# The incident pinned missing.conf's policy: Management pins the new one.
 run env WARROOM_USER=carol "$WARROOM" --db "$WORK/wr.db" --config "$WORK/teams.conf" crl
 is "$RC" 1 "a config with another policy is refused until it is pinned"
 like "$ERR" "differs from the one pinned" "... saying so"

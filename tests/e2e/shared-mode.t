@@ -124,6 +124,14 @@ for f in "$VAR"/pub/*.crl; do
 	n=$((n + $(openssl crl -in "$f" -inform DER -noout -text | grep -c "Serial Number:")))
 done
 is "$n" 10 "openssl counts 10 revoked entries on the CRLs the group wrote"
+# A CA key its group (not warroom's) may read is refused, as a secret is.
+chgrp wrsteam "$ETC/ca.key"
+run R crl
+isnt "$RC" 0 "a CA key readable by the users' own group is refused"
+like "$ERR" "ca.key holds a secret readable by a group other than warroom's" "... and named"
+chgrp wrsgid "$ETC/ca.key"
+run R crl
+is "$RC" 0 "... and used again once only warroom's group reads it"
 
 # ---- every event keyed -----------------------------------------------------------------------------
 run M audit verify

@@ -2,9 +2,10 @@
 # trust.t: the single-user mode (warroom not installed setgid) shared by
 # three real OS users of one group, a Management lead, a Revocation lead
 # and a Customer Relations member, attacked as a member would: a planted
-# ./warroom.conf, a relaxed --config, a forged authorization, WARROOM_NOW
-# in a real incident, and the audit chain rewritten or cut short. Each is
-# refused or found; the CRLs are read back with openssl.
+# ./warroom.conf, a --config owned by another member, a relaxed --config,
+# a forged authorization, WARROOM_NOW in a real incident, and the audit
+# chain rewritten or cut short. Each is refused or found; the CRLs are
+# read back with openssl.
 . "$(dirname "$0")/lib.sh"
 
 needs_root
@@ -89,6 +90,36 @@ is "$RC" 2 "even root's ./warroom.conf is refused in a directory others can writ
 like "$ERR" "directory .*inc is writable by others" "... naming the directory"
 rm -f inc/warroom.conf
 
+# ---- 1b. a --config owned by another member, even one nobody else can write ----------------------
+# conf/ is root's and writable by root alone; the file is carol's, mode 0644,
+# with the pinned policy word for word: only its owner is wrong.
+cp "$CONF" conf/carols.conf
+chown wrtcarol:wrtrust conf/carols.conf
+chmod 644 conf/carols.conf
+carol_uid=$(id -u wrtcarol)
+n=$(events)
+run as_user wrtbob "$WARROOM" --config "$WORK/conf/carols.conf" --db "$DB" task done 2
+is "$RC" 2 "bob's --config owned by carol (not root, not bob; mode 0644) is refused (exit 2)"
+like "$ERR" "carols\.conf: owned by uid $carol_uid, neither root nor you: refusing to trust it" \
+	"... naming the file and its owner"
+is "$(events)" "$n" "... nothing is recorded"
+run as_user wrtbob "$WARROOM" --config "$WORK/conf/carols.conf" --db "$DB" policy show
+is "$RC" 2 "... not even read for policy show"
+run as_user wrtcarol "$WARROOM" --config "$WORK/conf/carols.conf" --db "$DB" policy show --json
+is "$RC" 0 "carol, its owner, may use it"
+is "$(json_get "$OUT_FILE" matches)" true "... and its policy is the pinned one"
+# A file of bob's own in a directory carol owns: she could swap it.
+mkdir conf/bycarol
+cp "$CONF" conf/bycarol/bob.conf
+chown wrtbob:wrtrust conf/bycarol/bob.conf
+chmod 644 conf/bycarol/bob.conf
+chown wrtcarol:wrtrust conf/bycarol
+chmod 755 conf/bycarol
+run as_user wrtbob "$WARROOM" --config "$WORK/conf/bycarol/bob.conf" --db "$DB" policy show
+is "$RC" 2 "bob's own config in a directory carol owns (mode 0755) is refused"
+like "$ERR" "its directory .*bycarol is owned by another user" "... naming the directory"
+rm -rf conf/carols.conf conf/bycarol
+
 # ---- 2. a relaxed --config of carol's own -------------------------------------------------------
 mkdir carol
 cat >carol/relaxed.conf <<EOF
@@ -159,7 +190,7 @@ run "$WARROOM" --db "$DB" audit verify
 is "$RC" 0 "the chain holds"
 python3 "$WR_E2E_DIR/syslog-sink.py" "$WORK/syslog.port" "$WORK/syslog.txt" &
 PIDS="$PIDS $!"
-until_ok 20 test -s "$WORK/syslog.port"
+until_ok 600 test -s "$WORK/syslog.port" || bail_out "the syslog sink did not start"
 PORT=$(cat "$WORK/syslog.port")
 { cat "$CONF"; printf '\n[audit]\nsyslog = 127.0.0.1:%s\n' "$PORT"; } >conf/anchor.conf
 chmod 644 conf/anchor.conf
@@ -167,7 +198,7 @@ run as_user wrtalice "$WARROOM" --config "$WORK/conf/anchor.conf" --db "$DB" aud
 is "$RC" 0 "audit anchor exits 0 (the [audit] section is not policy)"
 anchor=$(printf '%s\n' "$OUT" | sed -n 's/^anchored: //p')
 like "$anchor" '^[0-9]+:[0-9a-f]{64}$' "audit anchor prints COUNT:HASH"
-until_ok 30 grep -q "head=" "$WORK/syslog.txt"
+until_ok 300 grep -q "head=" "$WORK/syslog.txt"
 file_like "$WORK/syslog.txt" "^<85>.*warroom\[[0-9]+\]: audit anchor: db=.*mre\.db events=${anchor%%:*} head=${anchor#*:}$" \
 	"the syslog server received the head, as RFC 3164 (authpriv.notice)"
 run "$WARROOM" --db "$DB" audit verify --head "$anchor"
