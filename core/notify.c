@@ -34,7 +34,11 @@
  *
  * One CURL easy handle serves every message, so libcurl keeps one
  * connection open (and reopens it if the server drops it). Nothing here
- * prints; the password is never put in a message.
+ * prints; the password is never put in a message. A login ([smtp] user)
+ * goes only over TLS (smtps://, or STARTTLS required), and its password
+ * only from a file its owner alone reads (issue 7). A failure that every
+ * message would meet (no STARTTLS, a refused login, an unverified
+ * certificate) ends the run at the first.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -380,6 +384,26 @@ static bool csv_field(struct wr_buf *b, const char *s)
 	return wr_buf_put(b, "\"", 1);
 }
 
+/* Which of a customer's certificates a message is about, and counts: a
+ * notice before the revocation (first notice, reminder, final notice, a
+ * CA's own template) those still to be revoked, neither revoked nor
+ * expired (an expired certificate is never revoked, so "will be revoked"
+ * must not count it, nor one revoked already); revocation-done those
+ * revoked. An SQL condition on cert c, :now the run's time. */
+static const char *cert_filter(const char *tname)
+{
+	return strcmp(tname, "revocation-done") == 0
+		   ? "c.revoked_at IS NOT NULL"
+		   : "c.revoked_at IS NULL AND c.not_after >= :now";
+}
+
+static void bind_now(sqlite3_stmt *q, int64_t now)
+{
+	int i = sqlite3_bind_parameter_index(q, ":now");
+	if (i > 0)
+		sqlite3_bind_int64(q, i, now);
+}
+
 static int cert_list(struct wr_db *db, sqlite3_stmt *q, const char *customer, struct certlist *cl)
 {
 	char t[WR_TIME_BUFSZ > 64 ? WR_TIME_BUFSZ : 64];
@@ -517,7 +541,9 @@ struct sender {
 	char domain[256];
 	char reply[REPLY_MAX]; /* the server's last reply line */
 	bool data_started;     /* the server said 354: it is taking the data */
+	bool login;            /* [smtp] user is set: TLS is required */
 	char curl_err[CURL_ERROR_SIZE];
+	const char *broken; /* why no message can go over this connection */
 };
 
 static size_t on_reply(char *buf, size_t size, size_t n, void *arg)
@@ -541,24 +567,30 @@ static size_t on_reply(char *buf, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* The login's password: [smtp] password, in a config only its owner reads
+ * (issue 7's rule for a file holding a secret, as [bugzilla] api_key), or
+ * the first line of password_file, checked the same way (a secret, not a
+ * key a team shares through its group). */
 static int read_password(struct wr_db *db, const struct wr_config *cfg, char *out, size_t n)
 {
 	char path[PATH_MAX], err[512];
 	const char *v = wr_config_get(cfg, "smtp", "password");
+	const char *cp = wr_config_path(cfg);
 
 	out[0] = '\0';
 	if (v) {
+		if (cp && wr_priv_check_file(cp, WR_CHECK_SECRET, err, sizeof err))
+			return wr_err(db, WR_EPERM, "[smtp] password: %s", err);
 		snprintf(out, n, "%s", v);
 		return 0;
 	}
-	if (!wr_config_get(cfg, "smtp", "password_file"))
+	if (!wr_config_file(cfg, "smtp", "password_file", path, sizeof path))
 		return 0;
-	if (!wr_config_secret_file(cfg, "smtp", "password_file", path, sizeof path, err,
-				   sizeof err))
-		return wr_err(db, WR_EPERM, "%s", err);
+	if (wr_priv_check_file(path, WR_CHECK_SECRET, err, sizeof err))
+		return wr_err(db, WR_EPERM, "[smtp] password_file: %s", err);
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return wr_err(db, WR_EIO, "%s: %s", path, strerror(errno));
+		return wr_err(db, WR_EIO, "[smtp] password_file %s: %s", path, strerror(errno));
 	if (!fgets(out, (int)n, f))
 		out[0] = '\0';
 	fclose(f);
@@ -572,7 +604,7 @@ static int sender_open(struct wr_db *db, struct sender *s)
 	const char *url = wr_config_get(cfg, "smtp", "url");
 	const char *from = wr_config_get(cfg, "smtp", "from");
 	const char *user = wr_config_get(cfg, "smtp", "user");
-	char why[200], pw[512];
+	char why[200], pw[512], ca[PATH_MAX];
 	int rc;
 
 	/* An exercise sends only to its sink (the caller has one), never
@@ -607,8 +639,27 @@ static int sender_open(struct wr_db *db, struct sender *s)
 	snprintf(mail_from, sizeof mail_from, "<%s>", from);
 	curl_easy_setopt(s->h, CURLOPT_URL, url);
 	curl_easy_setopt(s->h, CURLOPT_MAIL_FROM, mail_from);
-	/* STARTTLS when the server offers it; smtps:// is TLS from the start. */
-	curl_easy_setopt(s->h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	/* smtps:// is TLS from the start; smtp:// upgrades with STARTTLS when
+	 * the server offers it, and must when there is a login: a password
+	 * never goes in clear (a server without STARTTLS is refused before
+	 * AUTH). */
+	s->login = user != NULL;
+	curl_easy_setopt(s->h, CURLOPT_USE_SSL, (long)(user ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+	/* The server's certificate is checked (curl's default) against the
+	 * system's roots, or those of ca_file (a private CA, a test server). */
+	if (wr_config_file(cfg, "smtp", "ca_file", ca, sizeof ca)) {
+		FILE *f = fopen(ca, "r");
+		if (f)
+			fclose(f);
+		else {
+			rc = wr_err(db, WR_EIO, "[smtp] ca_file %s: %s", ca, strerror(errno));
+			curl_easy_cleanup(s->h);
+			s->h = NULL;
+			explicit_bzero(pw, sizeof pw);
+			return rc;
+		}
+		curl_easy_setopt(s->h, CURLOPT_CAINFO, ca);
+	}
 	if (user) {
 		curl_easy_setopt(s->h, CURLOPT_USERNAME, user);
 		curl_easy_setopt(s->h, CURLOPT_PASSWORD, pw);
@@ -648,8 +699,9 @@ static void custs_free(struct cust *v, size_t n)
 
 /* The customers to consider, critical first, with their message's state. */
 static int load_customers(struct wr_db *db, const char *tname, const char *only, bool test,
-			  struct cust **out, size_t *nout)
+			  int64_t now, struct cust **out, size_t *nout)
 {
+	char sql[1024];
 	sqlite3_stmt *q;
 	struct cust *v = NULL;
 	size_t n = 0, cap = 0;
@@ -657,16 +709,20 @@ static int load_customers(struct wr_db *db, const char *tname, const char *only,
 
 	*out = NULL;
 	*nout = 0;
-	if ((rc = wr_prepare(db,
-			     "SELECT cu.name, cu.contact, cu.critical, m.id, m.state, m.message_id"
-			     " FROM customer cu LEFT JOIN message m"
-			     " ON m.customer = cu.name AND m.template = ?1"
-			     " WHERE (?3 OR EXISTS (SELECT 1 FROM cert c WHERE c.customer = cu.name))"
-			     " AND (?2 IS NULL OR cu.name = ?2)"
-			     " ORDER BY cu.critical DESC, cu.name",
-			     &q)))
+	/* A customer with nothing to tell (no certificate the template is
+	 * about) gets no message: "0 of your certificates" helps nobody. */
+	snprintf(sql, sizeof sql,
+		 "SELECT cu.name, cu.contact, cu.critical, m.id, m.state, m.message_id"
+		 " FROM customer cu LEFT JOIN message m"
+		 " ON m.customer = cu.name AND m.template = ?1"
+		 " WHERE (?3 OR EXISTS (SELECT 1 FROM cert c WHERE c.customer = cu.name AND %s))"
+		 " AND (?2 IS NULL OR cu.name = ?2)"
+		 " ORDER BY cu.critical DESC, cu.name",
+		 cert_filter(tname));
+	if ((rc = wr_prepare(db, sql, &q)))
 		return rc;
 	sqlite3_bind_text(q, 1, tname, -1, SQLITE_STATIC);
+	bind_now(q, now);
 	sqlite3_bind_int(q, 3, test);
 	if (only)
 		sqlite3_bind_text(q, 2, only, -1, SQLITE_STATIC);
@@ -867,6 +923,27 @@ static void message_preview(const struct message *m, const char *from, const str
 	*w = '\0';
 }
 
+/* A failure that every further message would meet too, whatever its
+ * recipient: the run stops there, saying why (the message is 'failed',
+ * sent by a later run). NULL: this message's failure alone. */
+static const char *connection_failure(const struct sender *s, CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_USE_SSL_FAILED:
+		return s->login ? "the server offers no STARTTLS, and with [smtp] user set the"
+				  " password goes only over TLS: refused before logging in (use a"
+				  " server that offers STARTTLS, or smtps://)"
+				: "the server's STARTTLS failed";
+	case CURLE_LOGIN_DENIED:
+		return "the server refused the login of [smtp] user: check user and password";
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+		return "the server's TLS certificate could not be verified: [smtp] ca_file names"
+		       " the CA that issued it when the system's roots do not";
+	default: return NULL;
+	}
+}
+
 /* Sends one message; *state "sent", "failed" or "unknown", detail the
  * server's reply or the error. */
 static void message_send(struct sender *s, const struct message *m, const struct cust *c,
@@ -939,6 +1016,7 @@ static void message_send(struct sender *s, const struct message *m, const struct
 	} else {
 		snprintf(detail, dn, "%s", s->curl_err[0] ? s->curl_err : curl_easy_strerror(cc));
 	}
+	s->broken = connection_failure(s, cc);
 	curl_easy_setopt(s->h, CURLOPT_MIMEPOST, NULL);
 	curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(s->h, CURLOPT_MAIL_RCPT, NULL);
@@ -1059,13 +1137,16 @@ int wr_notify_run(struct wr_db *db, const struct wr_notify_opts *o, wr_notify_cb
 	if (!o->dry_run && (rc = wr_claims_settle(db, "message", "sending", "the server", now)))
 		goto out;
 	started = !o->dry_run;
-	if ((rc = load_customers(db, tname, o->customer, o->contact_test, &cv, &nc)))
+	if ((rc = load_customers(db, tname, o->customer, o->contact_test, now, &cv, &nc)))
 		goto out;
-	if ((rc = wr_prepare(db,
-			     "SELECT serial, sans, subject, not_after FROM cert WHERE customer = ?"
-			     " ORDER BY not_after, serial",
-			     &certs)))
+	char sql[512];
+	snprintf(sql, sizeof sql,
+		 "SELECT c.serial, c.sans, c.subject, c.not_after FROM cert c WHERE c.customer = ?1"
+		 " AND %s ORDER BY c.not_after, c.serial",
+		 cert_filter(tname));
+	if ((rc = wr_prepare(db, sql, &certs)))
 		goto out;
+	bind_now(certs, now); /* kept over cert_list's resets */
 	st->customers = (int64_t)nc;
 	for (size_t i = 0; i < nc; i++) {
 		struct cust *c = &cv[i];
@@ -1109,6 +1190,7 @@ int wr_notify_run(struct wr_db *db, const struct wr_notify_opts *o, wr_notify_cb
 	wr_claim_self(claim, sizeof claim);
 	int64_t per_second = wr_config_int(wr_db_config(db), "smtp", "per_second", 0);
 	int64_t sent_n = 0;
+	double last_send = 0;
 	for (size_t i = 0; i < nc; i++) {
 		struct cust *c = &cv[i];
 		if (left_alone(o, c))
@@ -1138,8 +1220,11 @@ int wr_notify_run(struct wr_db *db, const struct wr_notify_opts *o, wr_notify_cb
 					       !o->contact_test);
 				goto out;
 			}
-			if (per_second > 0)
-				wait_until(t0 + (double)sent_n / (double)per_second);
+			/* [smtp] per_second: each message at least 1/n s after the
+			 * one before, so that a stall never turns into a burst. */
+			if (per_second > 0 && sent_n)
+				wait_until(last_send + 1.0 / (double)per_second);
+			last_send = mono();
 			/* An exercise's fault (inject.c): the server is down; the
 			 * message fails as a refusal would, sent by a later run. */
 			int64_t down = 0;
@@ -1172,6 +1257,10 @@ int wr_notify_run(struct wr_db *db, const struct wr_notify_opts *o, wr_notify_cb
 			st->failed++;
 		if (cb)
 			cb(c->name, c->contact, state, detail, ctx);
+		if (s.broken) {
+			rc = wr_err(db, WR_EIO, "notify: %s (%s)", s.broken, detail);
+			goto out;
+		}
 	}
 out:
 	st->elapsed = mono() - t0;

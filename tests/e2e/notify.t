@@ -19,10 +19,21 @@
 #    in the Subject is an RFC 2047 encoded-word.
 #  - [notify] templates = DIR: a CA's own template; an unknown field is an
 #    error naming FILE:LINE.
+#  - A notice before the revocation lists and counts only the certificates
+#    still to be revoked (not revoked, not expired); revocation-done those
+#    revoked; a customer with none of them gets no message.
+#  - [smtp] user: login over STARTTLS to a server with a self-signed
+#    certificate ([smtp] ca_file trusts it); a config or password_file its
+#    group can read is refused; a wrong password stops the run at once; a
+#    server without STARTTLS is refused before AUTH (it never sees the
+#    password); the password is in no output, error, log or database page.
+#  - [smtp] per_second: the server's arrival times span (N-1)/R at least.
+#  - On a terminal (tmux), notify shows the count and the first message and
+#    asks: no sends nothing, yes sends.
 . "$(dirname "$0")/lib.sh"
 
 needs_root
-needs sqlite3 /usr/bin/python3
+needs sqlite3 /usr/bin/python3 openssl tmux base64
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
 	bail_out "python3-aiosmtpd is not installed (scripts/install-deps installs it)"
 [ -x "$WR_TOOLS/wr-mkcerts" ] || bail_out "no $WR_TOOLS/wr-mkcerts (make all builds it)"
@@ -50,7 +61,9 @@ printf 'Subject: Hello\n\nDear {customer},\nyour {custmer} list\n' >tpl/typo.txt
 cp "$WR_REPO/data/templates/"*.txt tpl/
 
 CONF=$WORK/warroom.conf
-# conf PORT: the configuration, pointing at the sink on PORT.
+SMTP_EXTRA=
+# conf PORT: the configuration, pointing at the sink on PORT, with the
+# lines of SMTP_EXTRA in [smtp].
 conf() {
 	cat >"$CONF" <<EOF
 [users]
@@ -60,6 +73,7 @@ bob = revocation
 [smtp]
 url = smtp://127.0.0.1:$1
 from = pki@ca.example
+$SMTP_EXTRA
 [notify]
 info_url = https://ca.example/incident
 templates = tpl
@@ -266,6 +280,190 @@ is "$(count '\|Final notice:')" 8 "every customer has the final notice exactly o
 run as carol notify --template final-notice --yes
 like "$OUT" "^final-notice: 0 messages to send, 7 already sent, 1 with an unknown outcome" \
 	"a later run still reports the unknown one"
+stop_sink
+
+# ---- 6. what a notice lists: certificates still to be revoked ----------------------------------
+# Woodgrove has 8 certificates: 2 revoked, 3 expired, 3 still to be revoked;
+# Tailspin's only one is revoked.
+NOWS=$(date -u -d "$WARROOM_NOW" +%s)
+set -- $(sqlite3 "$DB" "SELECT serial FROM cert WHERE customer = 'Woodgrove' ORDER BY serial")
+sqlite3 "$DB" "UPDATE cert SET state = 'revoked', revoked_at = $NOWS - 3600, crl_reason = 1
+	WHERE serial IN ('$1', '$2') OR customer = 'Tailspin'"
+sqlite3 "$DB" "UPDATE cert SET not_after = $NOWS - 60 WHERE serial IN ('$3', '$4', '$5')"
+printf 'Subject: {count} for {customer}\n\n{certificates}\n' >tpl/list.txt
+sink h
+run as carol notify --template list --customer Woodgrove --dry-run
+like "$OUT" '^  \| Subject: 3 for Woodgrove$' \
+	"a notice before the revocation counts only the 3 certificates still to be revoked"
+is "$(printf '%s\n' "$OUT" | grep -c ' expires ')" 3 "... and lists only them"
+unlike "$OUT" "  ($1|$2|$3|$4|$5)  " "... not the revoked nor the expired ones"
+run as carol notify --template list --yes
+is "$RC" 0 "a notice to every customer with a certificate still to be revoked"
+like "$OUT" '^list: 7 sent, 0 failed' "... 7 of them: not Tailspin, whose only one is revoked"
+is "$(mails h | grep -c tailspin)" 0 "... which gets no '0 certificates' notice"
+like "$(mails h | grep '^ops@woodgrove.example|')" '\|3 for Woodgrove\|-\|[^|]*\|3\|' \
+	"Woodgrove's notice counts and lists 3"
+run as carol notify --template revocation-done --yes
+is "$RC" 0 "revocation-done goes out"
+like "$OUT" '^revocation-done: 2 sent, 0 failed' "... to the 2 customers with a revoked certificate"
+like "$(mails h | grep '^ops@woodgrove.example|Your certificates have been revoked|')" '\|2\|<' \
+	"... Woodgrove's lists its 2 revoked ones"
+ok "... and counts 2" grep -lq '(2 in all)' "$WORK"/mail/h/*.eml
+like "$(mails h | grep '^ops@tailspin.example|Your certificates have been revoked|')" '\|1\|<' \
+	"... Tailspin's its one"
+stop_sink
+
+# ---- 7. login over STARTTLS; a password is never in clear, nor anywhere else -------------------
+# The sink's certificate is self-signed: [smtp] ca_file trusts it.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout tls.key \
+	-out tls.pem -days 30 -subj /CN=localhost \
+	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" >/dev/null 2>&1 ||
+	bail_out "openssl req failed"
+SECRET=h32pw-Zq7x-VERY-DISTINCT-9f3k
+printf '%s\n' "$SECRET" >sink-pw
+printf 'Subject: Login for {customer}\n\n{count}\n' >tpl/login.txt
+cp tpl/login.txt tpl/login2.txt
+cp tpl/login.txt tpl/login3.txt
+# srun: run, keeping every stdout and stderr for the grep at the end.
+srun() {
+	run "$@"
+	cat "$OUT_FILE" "$ERR_FILE" >>"$WORK/seen"
+}
+emls() { ls "$WORK/mail/$1" | grep -c 'eml$'; }
+
+SMTP_EXTRA="user = wrops
+password = $SECRET
+ca_file = tls.pem"
+sink i --tls tls.pem:tls.key --auth wrops:sink-pw
+chmod 640 "$CONF"
+srun as carol notify --template login --yes
+is "$RC" 1 "a password in a config its group can read is refused"
+like "$ERR" "\\[smtp\\] password: .*warroom.conf holds a secret but its group can read it" \
+	"... saying which file and why"
+is "$(emls i)" 0 "... nothing sent"
+nok "... no login tried" test -e "$WORK/mail/i/auth"
+chmod 600 "$CONF"
+srun as carol notify --template login --yes
+is "$RC" 0 "with the config readable by its owner alone, notify logs in over STARTTLS"
+like "$OUT" '^login: 7 sent, 0 failed' "... and sends every message"
+is "$(emls i)" 7 "the server accepted 7 messages"
+is "$(grep -c ' tls=yes auth=wrops$' "$WORK/mail/i/log")" 7 \
+	"... each over TLS (STARTTLS), after the login as wrops"
+is "$(cat "$WORK/mail/i/auth")" "ok wrops" "... one login, the password right"
+is "$(cat "$WORK/mail/i/connections")" 1 "... over one connection"
+stop_sink
+
+SMTP_EXTRA="user = wrops
+password_file = smtp-pw
+ca_file = tls.pem"
+sink j --tls tls.pem:tls.key --auth wrops:sink-pw
+printf '%s\n' "$SECRET" >smtp-pw
+chmod 640 smtp-pw
+srun as carol notify --template login2 --yes
+is "$RC" 1 "a password_file its group can read is refused (a secret, not a shared key)"
+like "$ERR" "\\[smtp\\] password_file: .*smtp-pw holds a secret but its group can read it" \
+	"... saying which file and why"
+is "$(emls j)" 0 "... nothing sent"
+chmod 600 smtp-pw
+printf 'not-%s\n' "$SECRET" >smtp-pw
+srun as carol notify --template login2 --yes
+is "$RC" 1 "a wrong password: exit 1"
+like "$ERR" "refused the login of \\[smtp\\] user" "... the login refusal said once, plainly"
+is "$(sqlite3 "$DB" "SELECT count(*) || ' ' || group_concat(state) FROM message WHERE template = 'login2'")" \
+	"1 failed" "... the run stops at the first message (failed, tried again by the next run)"
+is "$(cat "$WORK/mail/j/auth")" "denied wrops" "... after one attempt"
+printf '%s\n' "$SECRET" >smtp-pw
+srun as carol notify --template login2 --yes
+is "$RC" 0 "with the right password_file, every message goes"
+is "$(grep -c ' tls=yes auth=wrops$' "$WORK/mail/j/log")" 7 "... 7, over TLS, logged in"
+stop_sink
+
+# A server that offers no STARTTLS but AUTH in clear: warroom must not log in.
+SMTP_EXTRA="user = wrops
+password = $SECRET"
+sink k --auth wrops:sink-pw
+srun as carol notify --template login3 --yes
+is "$RC" 1 "with [smtp] user set, a server without STARTTLS is refused"
+like "$ERR" 'offers no STARTTLS.*the password goes only over TLS: refused before logging in' \
+	"... with a clear message"
+is "$(emls k)" 0 "... nothing sent"
+nok "... no login tried" test -e "$WORK/mail/k/auth"
+B64=$(printf '%s' "$SECRET" | base64 -w0)
+PLAIN=$(printf '\0wrops\0%s' "$SECRET" | base64 -w0)
+nok "... the server never received AUTH, the password, nor its base64" \
+	grep -aqE "AUTH|$SECRET|$B64|$PLAIN" "$WORK/mail/k/received"
+ok "... though it saw the client's EHLO" grep -aq EHLO "$WORK/mail/k/received"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM message WHERE template = 'login3'")" 1 \
+	"... the run stops at its first message"
+stop_sink
+
+# The secret, after all that: in no output, the database, its WAL, the log.
+SMTP_EXTRA="user = wrops
+password = $SECRET
+ca_file = tls.pem"
+sink l --tls tls.pem:tls.key --auth wrops:sink-pw
+for c in "notify --template login --dry-run" "status" "status --json" "log" "log --json" \
+	"customers" "customers --json" "runs" "audit verify"; do
+	# shellcheck disable=SC2086
+	srun as carol $c
+done
+ok "the outputs were captured" test -s "$WORK/seen"
+nok "no command's output or error holds the password, nor its base64" \
+	grep -aqE "$SECRET|$B64|$PLAIN" "$WORK/seen"
+nok "the database does not hold it" grep -aqE "$SECRET|$B64|$PLAIN" "$DB"
+if [ -e "$DB-wal" ]; then
+	nok "... nor its -wal" grep -aqE "$SECRET|$B64|$PLAIN" "$DB-wal"
+else
+	pass "... nor its -wal (none left)"
+fi
+sqlite3 "$DB" .dump >dump.sql
+nok "... nor any row of it (sqlite3 .dump)" grep -aqE "$SECRET|$B64|$PLAIN" dump.sql
+stop_sink
+SMTP_EXTRA=
+
+# ---- 8. [smtp] per_second: the spacing the server saw -----------------------------------------
+SMTP_EXTRA="per_second = 4"
+sink p
+printf 'Subject: Paced {customer}\n\n{count}\n' >tpl/paced.txt
+run as carol notify --template paced --yes
+is "$RC" 0 "notify at per_second = 4"
+is "$(wc -l <"$WORK/mail/p/log")" 7 "... 7 messages"
+# From the first arrival at the server to the last: 7 at 4 a second take
+# 6/4 s at least. The tolerance is downwards only (no bound above): the
+# first message also opened the connection, so it arrived a little late.
+SPAN=$(awk 'NR == 1 { a = $2 } { b = $2 } END { printf "%.3f", b - a }' "$WORK/mail/p/log")
+ok "... the server received them over at least about 6/4 s (got $SPAN s)" \
+	awk -v s="$SPAN" 'BEGIN { exit !(s >= 1.5 - 0.2) }'
+stop_sink
+SMTP_EXTRA=
+
+# ---- 9. on a terminal, notify asks before sending ----------------------------------------------
+tmux_session notify
+printf 'Subject: Asked {customer}\n\n{count}\n' >tpl/asked.txt
+sink q
+# ask SESSION: notify in a tmux pane, its exit status shown when it ends.
+ask() {
+	T new-session -d -s "$1" -x 120 -y 40 "WARROOM_USER=carol '$WARROOM' --config '$CONF' \
+--db '$DB' notify --template asked; echo \"exit \$?\"; sleep 600"
+}
+ask no
+ok "on a terminal, notify asks before sending" wait_for no 'Send 7 messages \(asked\)\? \[y/N\]' 20
+like "$(screen no)" '^asked: 7 messages to send, 0 already sent' "... showing the count"
+like "$(screen no)" '^  \| To: ops@contoso.example$' "... and the first message, to whom"
+like "$(screen no)" '^  \| Subject: Asked Contoso$' "... as it will read"
+is "$(emls q)" 0 "... having sent nothing while it asks"
+T send-keys -t no n Enter
+ok "answering no" wait_for no '^exit 1$' 20
+like "$(screen no)" 'not confirmed; nothing sent' "... says nothing was sent"
+is "$(emls q)" 0 "... and the server got nothing"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM message WHERE template = 'asked'")" 0 \
+	"... nor was anything recorded"
+ask yes
+ok "asked again" wait_for yes 'Send 7 messages \(asked\)\? \[y/N\]' 20
+T send-keys -t yes y Enter
+ok "answering yes sends" wait_for yes '^exit 0$' 20
+like "$(screen yes)" '^asked: 7 sent, 0 failed' "... all 7"
+is "$(emls q)" 7 "... the server got them"
 stop_sink
 
 done_testing

@@ -5,8 +5,10 @@
  * that could leave the directory is refused; the dry run counts and renders
  * the first message (critical first), escapes control characters in a
  * customer's name in the Subject and the body, puts a non-ASCII name in an
- * RFC 2047 encoded-word, and records nothing; sending needs [smtp] url and
- * from; the message table's UNIQUE(customer, template). */
+ * RFC 2047 encoded-word, and records nothing; a notice before the
+ * revocation lists only certificates still to be revoked, revocation-done
+ * only those revoked; sending needs [smtp] url and from, and [smtp] ca_file
+ * a file that is there; the message table's UNIQUE(customer, template). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +172,52 @@ static void dry_run_renders_safely_and_records_nothing(void **state)
 	assert_int_equal(wr_notify_run(f->db, &o, NULL, NULL, &st), WR_ENOENT);
 }
 
+/* A notice before the revocation lists and counts only the certificates
+ * still to be revoked (an expired or revoked one never will be); the
+ * revocation-done message those revoked; a customer with none of them
+ * gets no message. */
+static void notices_list_only_what_they_are_about(void **state)
+{
+	struct fx *f = *state;
+	struct wr_notify_opts o = {.template = "subj", .dry_run = true, .customer = "Plain"};
+	struct wr_notify_stats st;
+
+	use_config(f, NULL);
+	tpl(f, "subj", "Subject: {count} for {customer}\n\n{certificates}\n");
+	tpl(f, "revocation-done", "Subject: {count} revoked\n\n{certificates}\n");
+	add_cert(f->db, "1005", "Plain"); /* expired */
+	add_cert(f->db, "1006", "Plain"); /* revoked */
+	add_cert(f->db, "1007", "Plain"); /* still to be revoked, as 1001 */
+	add_customer(f->db, "Gone", "ops@gone.example", 0);
+	add_cert(f->db, "1008", "Gone"); /* expired: nothing to tell */
+	char sql[256];
+	snprintf(sql, sizeof sql, "UPDATE cert SET not_after = %d WHERE serial IN ('1005', '1008')",
+		 NOW - 60);
+	assert_int_equal(wr_exec(f->db, sql), 0);
+	snprintf(sql, sizeof sql,
+		 "UPDATE cert SET state = 'revoked', revoked_at = %d WHERE serial = '1006'",
+		 NOW - 3600);
+	assert_int_equal(wr_exec(f->db, sql), 0);
+
+	assert_int_equal(wr_notify_run(f->db, &o, NULL, NULL, &st), 0);
+	assert_non_null(strstr(st.first, "Subject: 2 for Plain\n"));
+	assert_non_null(strstr(st.first, "  1001  "));
+	assert_non_null(strstr(st.first, "  1007  "));
+	assert_null(strstr(st.first, "  1005  "));
+	assert_null(strstr(st.first, "  1006  "));
+	o.customer = NULL;
+	assert_int_equal(wr_notify_run(f->db, &o, NULL, NULL, &st), 0);
+	assert_int_equal(st.customers, 4); /* not Gone, not Nobody */
+
+	o.template = "revocation-done";
+	assert_int_equal(wr_notify_run(f->db, &o, NULL, NULL, &st), 0);
+	assert_int_equal(st.customers, 1); /* Plain alone has a revoked one */
+	assert_non_null(strstr(st.first, "Subject: 1 revoked\n"));
+	assert_non_null(strstr(st.first, "  1006  "));
+	assert_null(strstr(st.first, "  1001  "));
+	assert_null(strstr(st.first, "  1005  "));
+}
+
 static void sending_needs_smtp_config(void **state)
 {
 	struct fx *f = *state;
@@ -186,6 +234,12 @@ static void sending_needs_smtp_config(void **state)
 	tpl(f, "reminder", "Subject: x\n\nbody\n");
 	assert_int_equal(wr_notify_run(f->db, &o, NULL, NULL, &st), WR_EINVAL);
 	assert_non_null(strstr(wr_db_errmsg(f->db), "want smtp://"));
+	use_config(f, "[smtp]\nurl = smtp://127.0.0.1:1\nfrom = a@b.example\n"
+		      "ca_file = /nonexistent/ca.pem\n");
+	tpl(f, "reminder", "Subject: x\n\nbody\n");
+	assert_int_equal(wr_notify_run(f->db, &o, NULL, NULL, &st), WR_EIO);
+	assert_non_null(
+	    strstr(wr_db_errmsg(f->db), "[smtp] ca_file /nonexistent/ca.pem: No such file"));
 }
 
 static void one_message_per_customer_and_template(void **state)
@@ -214,6 +268,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(bad_templates_name_file_and_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(dry_run_renders_safely_and_records_nothing, setup,
 					    teardown),
+	    cmocka_unit_test_setup_teardown(notices_list_only_what_they_are_about, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sending_needs_smtp_config, setup, teardown),
 	    cmocka_unit_test_setup_teardown(one_message_per_customer_and_template, setup, teardown),
 	};
