@@ -10,14 +10,25 @@
  * to the bug's whiteboard (GET, then PUT /rest/bug/N) when certificates
  * are delayed; that one is idempotent and not queued.
  *
+ * A full report of WR_REPORT_CRTSH_AT certificates and more lists them as
+ * crt.sh links and says the CSV of every one is attached: it is, as an
+ * attachment of the same post (POST /rest/bug/N/attachment, the CSV in
+ * base64, data/migrate-015.sql), sent before the comments that say so,
+ * exactly once as they are.
+ *
+ * An exercise posts only to its sink, [exercise] bugzilla, and never with
+ * the CA's API key: a real Bugzilla named there refuses the post.
+ *
  * Exactly once, as notify.c sends its messages (data/migrate-012.sql):
  * each comment is committed 'queued' with its text before anything is
  * sent, taken 'sending' with this process's claim right before its
  * request, and 'sent' with Bugzilla's id after. A request refused (an
- * error JSON, a 5xx) or never sent (the server down) goes back to
+ * error JSON, a 500) or never sent (the server down) goes back to
  * 'queued' with the error, for `report post --retry`. A request sent
- * whole whose answer never came (a timeout, a dropped connection) and a
- * row left 'sending' by a process that died are 'unknown': Bugzilla may
+ * whole whose answer never came (a timeout, a dropped connection), or
+ * whose answer is a proxy's 502, 503 or 504 (the gateway gave up waiting;
+ * Bugzilla behind it may have acted), and a row left 'sending' by a
+ * process that died are 'unknown': Bugzilla may
  * have the comment, so it goes again only when asked, or a person who
  * looked at the bug settles it (sent, or dropped: a mistyped bug number
  * Bugzilla refuses). The parts of one report go in order: a part not
@@ -281,9 +292,17 @@ static int client_open(struct wr_db *db, struct client *c)
 	const char *url = wr_config_get(cfg, "bugzilla", "url");
 	const char *product = wr_config_get(cfg, "bugzilla", "product");
 	const char *component = wr_config_get(cfg, "bugzilla", "component");
+	bool exercise = wr_exercise_active(db);
 	int rc;
 
 	memset(c, 0, sizeof *c);
+	/* An exercise posts to its sink alone, never with the CA's key (as
+	 * its mail goes to [exercise] smtp without the CA's login). */
+	if (exercise && !(url = wr_config_get(cfg, "exercise", "bugzilla")))
+		return wr_err(db, WR_EPERM,
+			      "an exercise posts to Bugzilla only through a sink: set [exercise]"
+			      " bugzilla = URL in %s (never the CA's real Bugzilla)",
+			      wr_config_path(cfg) ? wr_config_path(cfg) : "the configuration");
 	if (!url)
 		return wr_err(db, WR_EINVAL,
 			      "[bugzilla] url is not set in %s (https://bugzilla.mozilla.org)",
@@ -304,7 +323,9 @@ static int client_open(struct wr_db *db, struct client *c)
 	c->timeout = (long)wr_config_int(cfg, "bugzilla", "timeout", 60);
 	if (c->timeout <= 0)
 		c->timeout = 60;
-	if ((rc = read_key(db, cfg, c->key, sizeof c->key)))
+	if (exercise)
+		snprintf(c->key, sizeof c->key, "exercise");
+	else if ((rc = read_key(db, cfg, c->key, sizeof c->key)))
 		return rc;
 	if (!(c->h = curl_easy_init())) {
 		explicit_bzero(c->key, sizeof c->key);
@@ -403,6 +424,16 @@ static enum outcome request(struct client *c, const char *method, const char *pa
 		out = OUT_OK;
 		*json = j;
 		j = NULL;
+	} else if ((code == 502 || code == 503 || code == 504) && body && up > 0 &&
+		   (size_t)up >= strlen(body) &&
+		   !(json_is_object(j) && json_is_true(json_object_get(j, "error")))) {
+		/* A gateway's answer after the whole request went: the proxy
+		 * gave up on Bugzilla, which may have acted on it all the same.
+		 * Bugzilla's own error JSON is a refusal: that one failed. */
+		out = OUT_UNKNOWN;
+		snprintf(detail, dn,
+			 "%.150s answered %ld after the request went: Bugzilla may have it", c->url,
+			 code);
 	} else if (json_is_object(j) && json_is_string(json_object_get(j, "message"))) {
 		/* Bugzilla's error: {"error": true, "message": ..., "code": N} */
 		snprintf(detail, dn, "Bugzilla answered %ld: %.300s (code %lld)", code,
@@ -430,18 +461,24 @@ static enum outcome request(struct client *c, const char *method, const char *pa
 /* ---- the queue -------------------------------------------------------------------- */
 
 
+/* The key that finds the same text queued twice: the SHA-256 of a part
+ * without the report's closing audit head, which moves on with every
+ * event (posting the report adds some). */
 static void sha256_hex(const char *s, char out[65])
 {
 	unsigned char md[32];
 	unsigned int n = 0;
 
-	EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL);
+	EVP_Digest(s, wr_report_audit_at(s, strlen(s)), md, &n, EVP_sha256(), NULL);
 	wr_hex(md, sizeof md, out);
 }
 
-/* Queues the report's parts as one post; *post its id. */
+#define ATTACHMENT_SUMMARY "Appendix: every affected certificate (CSV)"
+
+/* Queues the report's parts as one post, and csv (not NULL) as its
+ * attachment, part 0, sent before the comments; *post its id. */
 static int enqueue(struct wr_db *db, const struct wr_bugzilla_opts *o, const char *kind,
-		   const char *summary, char **parts, size_t n, int64_t *post)
+		   const char *summary, char **parts, size_t n, const char *csv, int64_t *post)
 {
 	sqlite3_stmt *st = NULL;
 	char hex[65];
@@ -515,6 +552,27 @@ static int enqueue(struct wr_db *db, const struct wr_bugzilla_opts *o, const cha
 		if (!*post)
 			*post = sqlite3_last_insert_rowid(db->sq);
 	}
+	if (csv) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		sha256_hex(csv, hex);
+		sqlite3_bind_int64(st, 1, *post);
+		sqlite3_bind_text(st, 2, "attachment", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+		if (!o->new_bug)
+			sqlite3_bind_int64(st, 4, o->bug);
+		sqlite3_bind_int64(st, 5, 0);
+		sqlite3_bind_int64(st, 6, (int64_t)n);
+		sqlite3_bind_text(st, 7, ATTACHMENT_SUMMARY, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, csv, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, hex, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 10, now);
+		sqlite3_bind_text(st, 11, wr_db_actor(db), -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			rc = wr_err_sq(db, "queueing the appendix");
+			goto fail;
+		}
+	}
 	sqlite3_finalize(st);
 	return wr_tx_commit(db);
 fail:
@@ -538,7 +596,8 @@ static void rows_free(struct row *v, size_t n)
 }
 
 /* The rows to send: post's (0: every post's), queued, and unknown ones
- * when asked, in order. */
+ * when asked, in order: a new bug first, then the attachment (part 0),
+ * then the comments. */
 static int load_rows(struct wr_db *db, int64_t post, struct row **out, size_t *nout)
 {
 	sqlite3_stmt *q;
@@ -551,7 +610,8 @@ static int load_rows(struct wr_db *db, int64_t post, struct row **out, size_t *n
 	if ((rc = wr_prepare(db,
 			     "SELECT id, post, coalesce(bug, 0), part, parts, op, kind, state,"
 			     " summary, body FROM bugzilla_post WHERE state IN ('queued', 'unknown')"
-			     " AND op <> 'manual' AND (?1 = 0 OR post = ?1) ORDER BY post, part",
+			     " AND op <> 'manual' AND (?1 = 0 OR post = ?1)"
+			     " ORDER BY post, op <> 'new', part",
 			     &q)))
 		return rc;
 	sqlite3_bind_int64(q, 1, post);
@@ -632,6 +692,7 @@ static int record(struct wr_db *db, const struct row *r, int64_t bug, const char
 	sqlite3_stmt *st;
 	int rc;
 	bool filed = strcmp(r->op, "new") == 0 && strcmp(state, "sent") == 0;
+	bool attachment = strcmp(r->op, "attachment") == 0;
 
 	if ((rc = wr_tx_begin(db)))
 		return rc;
@@ -669,20 +730,25 @@ static int record(struct wr_db *db, const struct row *r, int64_t bug, const char
 	json_t *d = json_pack("{s:s, s:s}", "kind", r->kind, "state", state);
 	if (bug)
 		json_object_set_new(d, "bug", json_integer(bug));
-	if (r->parts > 1) {
+	if (r->parts > 1 && !attachment) {
 		json_object_set_new(d, "part", json_integer(r->part));
 		json_object_set_new(d, "parts", json_integer(r->parts));
 	}
+	if (attachment) {
+		json_object_set_new(d, "file_name", json_string(WR_REPORT_APPENDIX_FILE));
+		json_object_set_new(d, "bytes", json_integer((json_int_t)strlen(r->body)));
+	}
 	if (id && !filed)
-		json_object_set_new(d, "comment", json_integer(id));
+		json_object_set_new(d, attachment ? "attachment" : "comment", json_integer(id));
 	if (error && *error)
 		json_object_set_new(d, "error", json_string(error));
 	if (filed && r->summary)
 		json_object_set_new(d, "summary", json_string(r->summary));
-	if ((rc = wr_event_add_json(db, filed ? "bugzilla-bug" : strcmp(state, "sent") == 0
-								     ? "bugzilla-comment"
-								     : "bugzilla-failed",
-				    d)))
+	const char *action = filed				 ? "bugzilla-bug"
+			     : strcmp(state, "sent") != 0	 ? "bugzilla-failed"
+			     : attachment			 ? "bugzilla-attachment"
+								 : "bugzilla-comment";
+	if ((rc = wr_event_add_json(db, action, d)))
 		goto fail;
 	return wr_tx_commit(db);
 fail:
@@ -690,12 +756,36 @@ fail:
 	return rc;
 }
 
+/* The CSV as Bugzilla wants an attachment's data: base64 (malloc'd). */
+static char *base64(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > (size_t)INT_MAX / 4 * 3 - 3)
+		return NULL;
+	char *out = malloc((n + 2) / 3 * 4 + 1);
+	if (out)
+		EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
+	return out;
+}
+
 /* The request's JSON for a row (malloc'd). */
 static char *row_json(const struct client *c, const struct row *r)
 {
 	json_t *j;
 
-	if (strcmp(r->op, "new") == 0)
+	if (strcmp(r->op, "attachment") == 0) {
+		/* Bugzilla's Create Attachment: ids, data, file_name, summary,
+		 * content_type. */
+		char *data = base64(r->body);
+		if (!data)
+			return NULL;
+		j = json_pack("{s:[I], s:s, s:s, s:s, s:s}", "ids", (json_int_t)r->bug, "data",
+			      data, "file_name", WR_REPORT_APPENDIX_FILE, "summary",
+			      r->summary ? r->summary : ATTACHMENT_SUMMARY, "content_type",
+			      "text/csv");
+		free(data);
+	} else if (strcmp(r->op, "new") == 0)
 		/* version, op_sys and platform: Bugzilla requires a version and
 		 * defaults the others only when its administrator set defaults;
 		 * the CA Program takes these (domain.md 6). */
@@ -711,6 +801,19 @@ static char *row_json(const struct client *c, const struct row *r)
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	return s;
+}
+
+/* A decimal id of a JSON string; false when it is not one. */
+static bool parse_id(const char *s, int64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v <= 0)
+		return false;
+	*out = v;
+	return true;
 }
 
 /* The bug of a row not filed yet: its post's new bug, once filed. */
@@ -751,7 +854,7 @@ static int send_rows(struct wr_db *db, struct client *c, int64_t post, bool rese
 			held = r->post;
 			continue;
 		}
-		if (!r->bug && strcmp(r->op, "comment") == 0 && !(r->bug = post_bug(db, r->post))) {
+		if (!r->bug && strcmp(r->op, "new") != 0 && !(r->bug = post_bug(db, r->post))) {
 			/* Its bug is not filed yet. */
 			st->waiting++;
 			held = r->post;
@@ -768,17 +871,25 @@ static int send_rows(struct wr_db *db, struct client *c, int64_t post, bool rese
 			record(db, r, r->bug, "queued", 0, "out of memory", wr_clock_now(db));
 			goto out;
 		}
+		bool attachment = strcmp(r->op, "attachment") == 0;
 		if (strcmp(r->op, "new") == 0)
 			snprintf(path, sizeof path, "/rest/bug");
 		else
-			snprintf(path, sizeof path, "/rest/bug/%lld/comment", (long long)r->bug);
+			snprintf(path, sizeof path, "/rest/bug/%lld/%s", (long long)r->bug,
+				 attachment ? "attachment" : "comment");
 		json_t *ans = NULL;
 		enum outcome out = request(c, "POST", path, body, &ans, detail, sizeof detail);
 		free(body);
 		int64_t id = 0;
 		if (out == OUT_OK) {
-			json_t *jid = json_object_get(ans, "id");
-			id = json_is_integer(jid) ? json_integer_value(jid) : 0;
+			/* An attachment's answer is {"ids": ["2797"]}: strings, as
+			 * Bugzilla documents it, or numbers. */
+			json_t *jid = attachment ? json_array_get(json_object_get(ans, "ids"), 0)
+						 : json_object_get(ans, "id");
+			if (json_is_integer(jid))
+				id = json_integer_value(jid);
+			else if (json_is_string(jid) && !parse_id(json_string_value(jid), &id))
+				id = 0;
 			if (id <= 0) {
 				/* It answered 2xx: it has done something we cannot name. */
 				out = OUT_UNKNOWN;
@@ -787,7 +898,9 @@ static int send_rows(struct wr_db *db, struct client *c, int64_t post, bool rese
 			}
 		}
 		json_decref(ans);
-		const char *state = out == OUT_OK ? "sent" : out == OUT_UNKNOWN ? "unknown" : "queued";
+		const char *state = out == OUT_OK        ? "sent"
+				    : out == OUT_UNKNOWN ? "unknown"
+							 : "queued";
 		int64_t bug = strcmp(r->op, "new") == 0 ? (out == OUT_OK ? id : 0) : r->bug;
 		if ((rc = record(db, r, bug, state, id, out == OUT_OK ? NULL : detail,
 				 wr_clock_now(db))))
@@ -797,6 +910,8 @@ static int send_rows(struct wr_db *db, struct client *c, int64_t post, bool rese
 			if (strcmp(r->op, "new") == 0) {
 				if (r->post == post)
 					st->bug = id;
+			} else if (attachment) {
+				st->attachment_id = id;
 			} else {
 				st->comment_id = id;
 				if (r->post == post && !st->bug)
@@ -812,7 +927,7 @@ static int send_rows(struct wr_db *db, struct client *c, int64_t post, bool rese
 			held = r->post;
 		}
 		if (cb)
-			cb(r->post, bug, r->kind, r->part, r->parts, state, id,
+			cb(r->post, bug, r->kind, attachment ? 0 : r->part, r->parts, state, id,
 			   out == OUT_OK ? "" : detail, ctx);
 	}
 out:
@@ -1005,7 +1120,7 @@ int wr_bugzilla_post(struct wr_db *db, const struct wr_bugzilla_opts *o, wr_bugz
 {
 	const char *kind = wr_report_kind_name(o->kind);
 	struct client c = {0};
-	char *md = NULL, *title = NULL, **parts = NULL;
+	char *md = NULL, *title = NULL, **parts = NULL, *csv = NULL;
 	size_t len = 0, nparts = 0;
 	int64_t post = 0;
 	int rc;
@@ -1044,7 +1159,17 @@ int wr_bugzilla_post(struct wr_db *db, const struct wr_bugzilla_opts *o, wr_bugz
 			goto out;
 		}
 		st->parts = (int64_t)nparts;
-		if ((rc = enqueue(db, o, kind, title, parts, nparts, &post)))
+		/* The full report that lists crt.sh links says the CSV is
+		 * attached: it goes with it. */
+		if (o->kind == WR_REPORT_FULL) {
+			struct wr_counts cn;
+			if ((rc = wr_counts_get(db, wr_clock_now(db), &cn)))
+				goto out;
+			if (cn.affected >= WR_REPORT_CRTSH_AT &&
+			    (rc = wr_report_appendix_csv(db, &csv, NULL)))
+				goto out;
+		}
+		if ((rc = enqueue(db, o, kind, title, parts, nparts, csv, &post)))
 			goto out;
 	}
 	if ((rc = send_rows(db, &c, post, o->retry && o->resend_unknown, cb, ctx, st)))
@@ -1063,5 +1188,6 @@ out:
 	wr_bugzilla_split_free(parts, nparts);
 	free(md);
 	free(title);
+	free(csv);
 	return rc;
 }

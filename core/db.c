@@ -43,6 +43,7 @@ static const char *const migrations[] = {
 	wr_migrate_012, /* 11 -> 12: Bugzilla posts */
 	wr_migrate_013, /* 12 -> 13: exercises */
 	wr_migrate_014, /* 13 -> 14: indexes a revocation rewrites, cut down */
+	wr_migrate_015, /* 14 -> 15: lessons per team, the appendix attached */
 };
 #define WR_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

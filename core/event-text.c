@@ -169,6 +169,9 @@ static const struct evtext table[] = {
 	{"bugzilla-comment",
 	 "posted the {kind} report to Bugzilla bug {bug}[ (part {part} of {parts})] as comment"
 	 " {comment}", NULL},
+	{"bugzilla-attachment",
+	 "attached the {kind} report's appendix {file_name} ({#bytes byte}) to Bugzilla bug {bug}"
+	 " as attachment {attachment}", NULL},
 	{"bugzilla-failed",
 	 "tried to post the {kind} report[ to Bugzilla bug {bug}][ (part {part} of {parts})],"
 	 " left {state}: {\"error}", NULL},

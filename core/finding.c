@@ -2,7 +2,8 @@
  * finding.c: what only people know, recorded for the reports: findings
  * (root causes, lessons learned, related incidents) and action items
  * (migrate-011.sql). The full incident report and the post-mortem read
- * them (report.c); the Compliance & Legal pane shows the action items.
+ * them (report.c); the Compliance & Legal pane shows the action items,
+ * changes them through wr_action_set and opens each with its history.
  *
  * Compliance & Legal or Management records them (auth.c); each change is
  * an event in the same transaction, so the audit chain holds every
@@ -67,8 +68,8 @@ static int check_text(struct wr_db *db, const char *what, const char *s)
 
 /* ---- findings ------------------------------------------------------------ */
 
-int wr_finding_add(struct wr_db *db, const char *section, const char *text, const char *bug,
-		   int64_t date, int64_t *id_out)
+int wr_finding_add(struct wr_db *db, const char *section, const char *team, const char *text,
+		   const char *bug, int64_t date, int64_t *id_out)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -82,10 +83,15 @@ int wr_finding_add(struct wr_db *db, const char *section, const char *text, cons
 		return rc;
 	if ((rc = wr_auth_team(db, TEAM)))
 		goto fail;
+	/* A lesson about one team goes under it in the post-mortem. */
+	if (team && !*team)
+		team = NULL;
+	if (team && (rc = wr_team_check(db, team)))
+		goto fail;
 	int64_t now = wr_clock_now(db);
 	if ((rc = wr_prepare(db,
-			     "INSERT INTO finding(section, text, bug, date, by_user, at)"
-			     " VALUES (?, ?, ?, ?, ?, ?)",
+			     "INSERT INTO finding(section, text, bug, date, by_user, at, team)"
+			     " VALUES (?, ?, ?, ?, ?, ?, ?)",
 			     &st)))
 		goto fail;
 	sqlite3_bind_text(st, 1, section, -1, SQLITE_STATIC);
@@ -95,6 +101,8 @@ int wr_finding_add(struct wr_db *db, const char *section, const char *text, cons
 	wr_bind_time(st, 4, date);
 	sqlite3_bind_text(st, 5, db->actor, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, now);
+	if (team)
+		sqlite3_bind_text(st, 7, team, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : wr_err_sq(db, "adding a finding");
 	sqlite3_finalize(st);
 	if (rc)
@@ -109,6 +117,8 @@ int wr_finding_add(struct wr_db *db, const char *section, const char *text, cons
 		char tb[WR_TIME_BUFSZ];
 		json_object_set_new(d, "date", json_string(wr_time_format(date, tb)));
 	}
+	if (d && team)
+		json_object_set_new(d, "team", json_string(team));
 	if ((rc = wr_event_add_json(db, "finding-add", d)))
 		goto fail;
 	if (id_out)
@@ -125,7 +135,7 @@ int wr_finding_foreach(struct wr_db *db, const char *section, wr_finding_cb cb, 
 	int rc;
 
 	if ((rc = wr_prepare(db,
-			     "SELECT id, at, section, text, by_user, bug, date FROM finding"
+			     "SELECT id, at, section, text, by_user, bug, date, team FROM finding"
 			     " WHERE ?1 IS NULL OR section = ?1 ORDER BY id",
 			     &st)))
 		return rc;
@@ -140,6 +150,7 @@ int wr_finding_foreach(struct wr_db *db, const char *section, wr_finding_cb cb, 
 		    .by = wr_col_text(st, 4),
 		    .bug = wr_col_text(st, 5),
 		    .date = wr_col_i64(st, 6),
+		    .team = wr_col_text(st, 7),
 		};
 		if ((rc = cb(&f, ctx))) {
 			sqlite3_finalize(st);
@@ -396,4 +407,22 @@ int wr_action_get(struct wr_db *db, int64_t id, wr_action_cb cb, void *ctx)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
 	return action_rows(db, st, cb, ctx);
+}
+
+int wr_action_history(struct wr_db *db, int64_t id, wr_event_cb cb, void *ctx)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* Few events are an action item's: event_action finds them. */
+	if ((rc = wr_prepare(db,
+			     "SELECT id, at, actor, action, details, hash FROM event"
+			     " WHERE action IN ('action-add', 'action-set')"
+			     " AND (CASE WHEN json_valid(details)"
+			     "  THEN json_extract(details, '$.action') END) = ?"
+			     " ORDER BY id",
+			     &st)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	return wr_event_rows(db, st, cb, ctx, "reading the action item's history");
 }

@@ -193,6 +193,7 @@ extern const char wr_migrate_011[];
 extern const char wr_migrate_012[];
 extern const char wr_migrate_013[];
 extern const char wr_migrate_014[];
+extern const char wr_migrate_015[];
 extern const char wr_default_plan[];
 
 /* The plan's content, for incident.c (plan.c). */

@@ -9,8 +9,12 @@
  * wr_pace_get, wr_metrics_get), so a report never disagrees with the
  * console. Every text a certificate, a customer or a person gave is
  * escaped for Markdown (wr_esc_md) before it is written; a section with
- * nothing to say says N/A, never an empty heading. This file only reads:
- * posting is another file's concern.
+ * nothing to say says N/A, never an empty heading. Every report ends
+ * with the audit chain's head as it was written (count and hash, as
+ * `audit anchor` prints it), so that `audit verify --head` on the
+ * database proves the report came from it and the database was not
+ * rewritten since. This file only reads: posting is another file's
+ * concern.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -26,6 +30,10 @@ struct rep {
 	bool oom;
 	struct wr_status st;
 	int64_t now;
+	struct wr_audit_result audit; /* the chain as the report is written */
+	bool chain_ok;
+	char head[65];
+	char chain_error[256]; /* why it does not hold, when it does not */
 };
 
 static void put(struct rep *r, const char *s, size_t n)
@@ -544,22 +552,53 @@ static int tl_event(const struct wr_event *e, void *arg)
 	return 0;
 }
 
+/* Which findings: every one, or those about one team (NULL: about none,
+ * the incident's as a whole). */
+struct fsel {
+	bool by_team;
+	const char *team;
+};
+
+static bool fsel_match(const struct fsel *sel, const char *team)
+{
+	if (!sel || !sel->by_team)
+		return true;
+	if (!sel->team || !team)
+		return !sel->team && !team;
+	return strcmp(sel->team, team) == 0;
+}
+
 struct findings {
 	struct rep *r;
 	json_t *arr;
 	size_t n;
-	bool table; /* related: Bug | Date | Description */
+	bool table;		/* related: Bug | Date | Description */
+	const struct fsel *sel; /* NULL: every one */
+	const char *prefix;	/* before each item's text ("What went well: ") */
+	const struct wr_team *teams; /* to name a finding's team, or NULL */
+	size_t nteams;
 };
+
+static const char *team_name(const struct wr_team *teams, size_t n, const char *id)
+{
+	for (size_t i = 0; id && i < n; i++)
+		if (strcmp(teams[i].id, id) == 0)
+			return teams[i].name;
+	return id;
+}
 
 static int finding_cb(const struct wr_finding *f, void *arg)
 {
 	struct findings *fs = arg;
 	char t[WR_TIME_BUFSZ];
 
+	if (!fsel_match(fs->sel, f->team))
+		return 0;
 	fs->n++;
 	if (fs->arr) {
 		json_t *o = json_pack("{s:I, s:o, s:o, s:o}", "id", (json_int_t)f->id, "text",
 				      jstr_(f->text), "by", jstr_(f->by), "at", jtime_(f->at));
+		json_object_set_new(o, "team", jstr_(f->team));
 		if (fs->table) {
 			json_object_set_new(o, "bug", jstr_(f->bug));
 			json_object_set_new(o, "date", jtime_(f->date));
@@ -578,21 +617,38 @@ static int finding_cb(const struct wr_finding *f, void *arg)
 		return 0;
 	}
 	puts_(fs->r, "- ");
+	if (fs->prefix)
+		puts_(fs->r, fs->prefix);
 	put_md(fs->r, f->text);
+	if (f->team && fs->teams && !fs->sel) {
+		/* The full report lists every team's: it says whose. */
+		puts_(fs->r, " (");
+		put_md(fs->r, team_name(fs->teams, fs->nteams, f->team));
+		puts_(fs->r, ")");
+	}
 	puts_(fs->r, "\n");
 	return 0;
 }
 
 /* The findings of a section as a list (a table for related incidents),
- * or N/A; in JSON an array under key. */
-static int md_findings(struct rep *r, const char *section, json_t *j, const char *key)
+ * or N/A; in JSON an array under key. sel: whose (NULL: every one, a
+ * team's named after it). */
+static int md_findings(struct rep *r, const char *section, json_t *j, const char *key,
+		       const struct fsel *sel)
 {
-	struct findings fs = {r, NULL, 0, strcmp(section, "related") == 0};
+	struct findings fs = {r, NULL, 0, strcmp(section, "related") == 0, sel, NULL, NULL, 0};
+	struct wr_team *teams = NULL;
 	int rc;
 
+	if (!j && !sel && strncmp(section, "lesson-", 7) == 0 &&
+	    (rc = wr_team_list(r->db, &teams, &fs.nteams)))
+		return rc;
+	fs.teams = teams;
 	if (j)
 		fs.arr = json_array();
-	if ((rc = wr_finding_foreach(r->db, section, finding_cb, &fs))) {
+	rc = wr_finding_foreach(r->db, section, finding_cb, &fs);
+	free(teams);
+	if (rc) {
 		json_decref(fs.arr);
 		return rc;
 	}
@@ -615,20 +671,50 @@ static const struct {
     {"lesson-other", "Other", "other"},
 };
 
-static int lessons_learned(struct rep *r, json_t *j)
+/* title: the section's heading ("Lessons Learned"); sel: whose lessons
+ * (NULL: every one). */
+static int lessons_learned(struct rep *r, json_t *j, const char *title, const struct fsel *sel)
 {
 	json_t *l = j ? json_object() : NULL;
 	int rc = 0;
 
 	if (!j)
-		puts_(r, "### Lessons Learned\n\n");
+		putf(r, "### %s\n\n", title);
 	for (size_t i = 0; i < sizeof lessons / sizeof lessons[0] && !rc; i++) {
 		if (!j)
 			putf(r, "#### %s\n\n", lessons[i].heading);
-		rc = md_findings(r, lessons[i].section, l, lessons[i].key);
+		rc = md_findings(r, lessons[i].section, l, lessons[i].key, sel);
 	}
 	if (j)
 		json_object_set_new(j, "lessons_learned", l);
+	return rc;
+}
+
+/* A team's lessons in the post-mortem, under the team: one list, each
+ * item saying which kind; N/A when none. In JSON, lessons_learned of the
+ * team's object. */
+static int team_lessons(struct rep *r, json_t *tj, const char *team)
+{
+	struct fsel sel = {true, team};
+	size_t n = 0;
+	int rc = 0;
+
+	if (tj) {
+		json_t *l = json_object();
+		for (size_t i = 0; i < sizeof lessons / sizeof lessons[0] && !rc; i++)
+			rc = md_findings(r, lessons[i].section, l, lessons[i].key, &sel);
+		json_object_set_new(tj, "lessons_learned", l);
+		return rc;
+	}
+	puts_(r, "#### Lessons\n\n");
+	for (size_t i = 0; i < sizeof lessons / sizeof lessons[0] && !rc; i++) {
+		char prefix[48];
+		snprintf(prefix, sizeof prefix, "%s: ", lessons[i].heading);
+		struct findings fs = {r, NULL, 0, false, &sel, prefix, NULL, 0};
+		rc = wr_finding_foreach(r->db, lessons[i].section, finding_cb, &fs);
+		n += fs.n;
+	}
+	puts_(r, n ? "\n" : "N/A\n\n");
 	return rc;
 }
 
@@ -702,10 +788,13 @@ static void csv_field(struct rep *r, const char *s, bool last)
 	put(r, last ? "\n" : ",", 1);
 }
 
+#define CSV_EXERCISE_VALUE "not a real incident"
+
 struct appendix {
 	struct rep *r;
 	int incident_crl_reason;
-	bool links; /* crt.sh links instead of CSV rows */
+	bool links;    /* crt.sh links instead of CSV rows */
+	bool exercise; /* the EXERCISE column */
 };
 
 static int appendix_cb(const struct wr_cert *c, void *arg)
@@ -737,17 +826,28 @@ static int appendix_cb(const struct wr_cert *c, void *arg)
 	csv_field(r, revoked, false);
 	csv_field(r, c->revoked_at ? wr_time_format(c->revoked_at, t) : "", false);
 	int reason = c->crl_reason == -2 ? ap->incident_crl_reason : c->crl_reason;
-	csv_field(r, c->revoked_at ? wr_crl_reason_name(reason) : "", true);
+	csv_field(r, c->revoked_at ? wr_crl_reason_name(reason) : "", !ap->exercise);
+	if (ap->exercise)
+		csv_field(r, CSV_EXERCISE_VALUE, true);
 	return 0;
 }
 
-#define CSV_HEADER                                                                                 \
+#define CSV_COLUMNS                                                                                \
 	"Precertificate SHA-256,Certificate SHA-256,Subject,Issuer,notBefore,notAfter,"            \
-	"Serial,dNSNames,Is revoked?,Revocation date,Revocation reason\n"
+	"Serial,dNSNames,Is revoked?,Revocation date,Revocation reason"
+
+/* The header line. An exercise's CSV has a twelfth column, EXERCISE,
+ * each row's "not a real incident": a CSV reader takes it as any other
+ * column (a comment line would be a malformed row to most), a person
+ * reading one row alone sees it, and the first line says EXERCISE. */
+static void csv_header(struct rep *r)
+{
+	puts_(r, wr_exercise_active(r->db) ? CSV_COLUMNS ",EXERCISE\n" : CSV_COLUMNS "\n");
+}
 
 static int appendix_rows(struct rep *r, bool links)
 {
-	struct appendix ap = {r, r->st.crl_reason, links};
+	struct appendix ap = {r, r->st.crl_reason, links, wr_exercise_active(r->db)};
 	struct wr_cert_filter f = {.now = r->now};
 
 	return wr_cert_foreach(r->db, &f, appendix_cb, &ap);
@@ -786,7 +886,7 @@ int wr_report_appendix_csv(struct wr_db *db, char **out, size_t *len)
 
 	*out = NULL;
 	if (!(rc = rep_begin(db, &r))) {
-		puts_(&r, CSV_HEADER);
+		csv_header(&r);
 		rc = appendix_rows(&r, false);
 	}
 	return rep_end(&r, rc, out, len);
@@ -844,9 +944,9 @@ static int render_full(struct rep *r, enum wr_report_format fmt, json_t *j, bool
 		if (!(rc = wr_event_foreach(r->db, 0, false, NULL, tl_event, &tl)))
 			tl_complete(&tl, 0);
 		json_object_set_new(j, "timeline", tl.arr);
-		if (rc || (rc = md_findings(r, "related", j, "related_incidents")) ||
-		    (rc = md_findings(r, "root-cause", j, "root_causes")) ||
-		    (rc = lessons_learned(r, j)))
+		if (rc || (rc = md_findings(r, "related", j, "related_incidents", NULL)) ||
+		    (rc = md_findings(r, "root-cause", j, "root_causes", NULL)) ||
+		    (rc = lessons_learned(r, j, "Lessons Learned", NULL)))
 			goto out;
 		struct actions as = {r, json_array(), 0};
 		rc = wr_action_foreach(r->db, action_cb, &as);
@@ -866,12 +966,12 @@ static int render_full(struct rep *r, enum wr_report_format fmt, json_t *j, bool
 	tl_complete(&tl, 0);
 	puts_(r, tl.lines ? "\n" : "N/A\n\n");
 	puts_(r, "### Related Incidents\n\n");
-	if ((rc = md_findings(r, "related", NULL, NULL)))
+	if ((rc = md_findings(r, "related", NULL, NULL, NULL)))
 		goto out;
 	puts_(r, "### Root Cause Analysis\n\n");
-	if ((rc = md_findings(r, "root-cause", NULL, NULL)))
+	if ((rc = md_findings(r, "root-cause", NULL, NULL, NULL)))
 		goto out;
-	if ((rc = lessons_learned(r, NULL)))
+	if ((rc = lessons_learned(r, NULL, "Lessons Learned", NULL)))
 		goto out;
 	puts_(r, "### Action Items\n\n");
 	struct actions as = {r, NULL, 0};
@@ -883,13 +983,16 @@ static int render_full(struct rep *r, enum wr_report_format fmt, json_t *j, bool
 		puts_(r, "N/A\n");
 	} else if (*big) {
 		char g[32];
+		/* `report post` attaches it (bugzilla.c); by hand, the file
+		 * `report full --appendix` writes. */
 		putf(r,
-		     "%s certificates: each one on crt.sh by its SHA-256 (the CSV of every"
-		     " certificate is attached).\n\n",
-		     grouped(n.c.affected, g));
+		     "%s certificates: each one on crt.sh by its SHA-256. The CSV of every"
+		     " certificate is attached to the bug as `%s`.\n\n",
+		     grouped(n.c.affected, g), WR_REPORT_APPENDIX_FILE);
 		rc = appendix_rows(r, true);
 	} else {
-		puts_(r, "```csv\n" CSV_HEADER);
+		puts_(r, "```csv\n");
+		csv_header(r);
 		if (!(rc = appendix_rows(r, false)))
 			puts_(r, "```\n");
 	}
@@ -941,8 +1044,18 @@ static int pm_task(const struct wr_task *k, void *arg)
 		putf(r, "%s%s", dur(late, t3), k->done_at ? "" : " (open)");
 	else
 		puts_(r, k->due ? "on time" : "N/A");
+	/* Who did it: who ticked it. A task not done was done by nobody:
+	 * its owner is who should have. */
 	puts_(r, " | ");
-	put_md(r, k->done_by ? k->done_by : k->owner);
+	if (k->done_at) {
+		put_md(r, k->done_by);
+	} else if (k->owner && *k->owner) {
+		puts_(r, "not done (owner ");
+		put_md(r, k->owner);
+		puts_(r, ")");
+	} else {
+		puts_(r, "not done");
+	}
 	puts_(r, " |\n");
 	return 0;
 }
@@ -1001,11 +1114,12 @@ static int render_postmortem(struct rep *r, enum wr_report_format fmt, json_t *j
 	for (size_t i = 0; i < nteams && !rc; i++) {
 		struct wr_task_filter f = {.team = teams[i].id, .max_phase = -1};
 		struct pm_tasks pt = {r, NULL, 0, 0, 0};
+		json_t *tj = NULL;
 		if (ta) {
 			pt.arr = json_array();
-			json_array_append_new(ta, json_pack("{s:o, s:o, s:o}", "id",
-							    jstr_(teams[i].id), "name",
-							    jstr_(teams[i].name), "tasks", pt.arr));
+			tj = json_pack("{s:o, s:o, s:o}", "id", jstr_(teams[i].id), "name",
+				       jstr_(teams[i].name), "tasks", pt.arr);
+			json_array_append_new(ta, tj);
 		} else {
 			puts_(r, "### ");
 			put_md(r, teams[i].name);
@@ -1016,6 +1130,7 @@ static int render_postmortem(struct rep *r, enum wr_report_format fmt, json_t *j
 		if (!ta)
 			putf(r, pt.n ? "\n%zu of %zu tasks late, %zu not done.\n\n" : "N/A\n\n",
 			     pt.late, pt.n, pt.open);
+		rc = team_lessons(r, tj, teams[i].id);
 	}
 	free(teams);
 	if (rc)
@@ -1042,9 +1157,74 @@ static int render_postmortem(struct rep *r, enum wr_report_format fmt, json_t *j
 				    m.deadline ? json_integer(m.deadline_margin) : json_null());
 		json_object_set_new(o, "remaining", json_integer(m.remaining));
 		json_object_set_new(j, "overall", o);
-		return lessons_learned(r, j);
 	}
-	return lessons_learned(r, NULL);
+	/* The lessons no team's own: the incident's as a whole. */
+	struct fsel overall = {true, NULL};
+	return lessons_learned(r, j, "Lessons Learned: overall", &overall);
+}
+
+/* ---- the audit chain's head ---------------------------------------------- */
+
+/* The chain as the report is written: the function `audit verify`,
+ * `audit anchor` and the exercise report use. A broken chain is said,
+ * not an error: the report is still wanted, and must not hide it. */
+static int audit_get(struct rep *r)
+{
+	int rc = wr_audit_verify(r->db, NULL, &r->audit);
+
+	if (rc && rc != WR_ECORRUPT)
+		return rc;
+	r->chain_ok = rc == 0;
+	if (rc)
+		snprintf(r->chain_error, sizeof r->chain_error, "%s", wr_db_errmsg(r->db));
+	wr_hex(r->audit.head, 32, r->head);
+	return 0;
+}
+
+/* Where the closing paragraph begins; wr_report_audit_at finds it. */
+#define AUDIT_MARK "\n---\n\nAudit chain: "
+
+static void md_audit(struct rep *r)
+{
+	long long n = (long long)r->audit.count;
+
+	/* After a blank line (a rule right under a line of text would make
+	 * it a heading); the mark's own newline makes one when needed. */
+	bool blank = r->b.len >= 2 && memcmp(r->b.p + r->b.len - 2, "\n\n", 2) == 0;
+	puts_(r, AUDIT_MARK + blank);
+	putf(r, "%lld %s, head `%lld:%s` as this report was written", n,
+	     n == 1 ? "event" : "events", n, r->head);
+	if (!r->chain_ok) {
+		puts_(r, "; THE CHAIN DOES NOT HOLD: ");
+		put_md(r, r->chain_error);
+	}
+	putf(r, ". `warroom audit verify --head %lld:%s` on the incident's database proves it"
+		" still holds them.\n",
+	     n, r->head);
+}
+
+static json_t *audit_json(const struct rep *r)
+{
+	char anchor[96];
+
+	snprintf(anchor, sizeof anchor, "%lld:%s", (long long)r->audit.count, r->head);
+	json_t *o = json_pack("{s:I, s:s, s:s, s:b}", "events", (json_int_t)r->audit.count, "head",
+			      r->head, "anchor", anchor, "chain_ok", r->chain_ok);
+	if (!r->chain_ok)
+		json_object_set_new(o, "chain_error", jstr_(r->chain_error));
+	return o;
+}
+
+size_t wr_report_audit_at(const char *md, size_t len)
+{
+	static const char mark[] = AUDIT_MARK;
+	size_t ml = sizeof mark - 1;
+
+	/* The last one: it closes the report, whatever came before. */
+	for (size_t i = len >= ml ? len - ml + 1 : 0; i-- > 0;)
+		if (memcmp(md + i, mark, ml) == 0)
+			return i;
+	return len;
 }
 
 /* ---- entry --------------------------------------------------------------- */
@@ -1086,7 +1266,7 @@ int wr_report_render(struct wr_db *db, enum wr_report_kind kind, enum wr_report_
 		*len = 0;
 	if ((unsigned)kind > WR_REPORT_POSTMORTEM)
 		return wr_err(db, WR_EINVAL, "no such report kind");
-	if ((rc = rep_begin(db, &r)))
+	if ((rc = rep_begin(db, &r)) || (rc = audit_get(&r)))
 		return rep_end(&r, rc, out, len);
 	if (fmt == WR_REPORT_JSON) {
 		j = json_object();
@@ -1097,6 +1277,7 @@ int wr_report_render(struct wr_db *db, enum wr_report_kind kind, enum wr_report_
 							" incident"));
 		json_object_set_new(j, "kind", json_string(wr_report_kind_name(kind)));
 		json_object_set_new(j, "as_of", jtime_(r.now));
+		json_object_set_new(j, "audit", audit_json(&r));
 		if (kind == WR_REPORT_PRELIMINARY || kind == WR_REPORT_FULL) {
 			char *title = NULL;
 			struct numbers n;
@@ -1117,6 +1298,8 @@ int wr_report_render(struct wr_db *db, enum wr_report_kind kind, enum wr_report_
 	case WR_REPORT_FULL: rc = render_full(&r, fmt, j, &big); break;
 	case WR_REPORT_POSTMORTEM: rc = render_postmortem(&r, fmt, j); break;
 	}
+	if (!rc && !j)
+		md_audit(&r);
 	if (!rc && j) {
 		char *s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 		if (!s)

@@ -40,16 +40,18 @@ int wr_reporting_get(struct wr_db *db, int64_t now, struct wr_reporting *r)
 		r->preliminary_due = basis + WR_REPORT_PRELIMINARY_WITHIN;
 		r->full_due = basis + WR_REPORT_FULL_WITHIN;
 	}
-	/* One pass over the posts: there are a handful. */
+	/* One pass over the posts: there are a handful. A report is posted
+	 * when its comments went, not its appendix's attachment alone. */
 	if ((rc = wr_prepare(db,
 			     "SELECT (SELECT bug FROM bugzilla_post WHERE bug IS NOT NULL"
 			     "         AND state = 'sent' ORDER BY sent_at DESC, id DESC LIMIT 1),"
 			     " (SELECT min(sent_at) FROM bugzilla_post WHERE state = 'sent'"
 			     "         AND kind = 'preliminary'),"
 			     " (SELECT min(sent_at) FROM bugzilla_post WHERE state = 'sent'"
-			     "         AND kind = 'full'),"
+			     "         AND kind = 'full' AND op <> 'attachment'),"
 			     " (SELECT max(sent_at) FROM bugzilla_post WHERE state = 'sent'"
-			     "         AND kind IN ('preliminary', 'update', 'full')),"
+			     "         AND kind IN ('preliminary', 'update', 'full')"
+			     "         AND op <> 'attachment'),"
 			     " (SELECT count(*) FROM bugzilla_post WHERE state IN ('queued',"
 			     "         'sending')),"
 			     " (SELECT count(*) FROM bugzilla_post WHERE state = 'unknown')",

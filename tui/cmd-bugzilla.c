@@ -24,8 +24,9 @@ static int list_row(const struct wr_bugzilla_row *r, void *arg)
 {
 	struct wr_ctx *ctx = arg;
 	char t[WR_TIME_BUFSZ], part[24] = "";
+	bool att = strcmp(r->op, "attachment") == 0;
 
-	if (r->parts > 1)
+	if (r->parts > 1 && !att)
 		snprintf(part, sizeof part, " %d/%d", r->part, r->parts);
 	fprintf(ctx->out, "#%-4lld %-11s %-8s %-7s", (long long)r->post, r->kind,
 		strcmp(r->op, "new") == 0 ? "new bug" : r->op, r->state);
@@ -33,7 +34,8 @@ static int list_row(const struct wr_bugzilla_row *r, void *arg)
 		fprintf(ctx->out, " bug %lld", (long long)r->bug);
 	fputs(part, ctx->out);
 	if (r->comment_id)
-		fprintf(ctx->out, " comment %lld", (long long)r->comment_id);
+		fprintf(ctx->out, " %s %lld", att ? "attachment" : "comment",
+			(long long)r->comment_id);
 	if (r->sent_at)
 		fprintf(ctx->out, " at %s", wr_time_format(r->sent_at, t));
 	else
@@ -70,10 +72,17 @@ static void on_post(int64_t post, int64_t bug, const char *kind, int part, int p
 	struct wr_ctx *ctx = arg;
 	char pn[48] = "";
 
-	if (parts > 1)
+	if (part == 0) /* the appendix, attached */
+		snprintf(pn, sizeof pn, " (its appendix, " WR_REPORT_APPENDIX_FILE ")");
+	else if (parts > 1)
 		snprintf(pn, sizeof pn, " (part %d/%d)", part, parts);
 	if (strcmp(state, "sent") == 0) {
-		if (id == bug)
+		if (part == 0)
+			fprintf(ctx->out,
+				"attached the %s report's appendix (" WR_REPORT_APPENDIX_FILE
+				") to bug %lld: attachment %lld\n",
+				kind, (long long)bug, (long long)id);
+		else if (id == bug)
 			fprintf(ctx->out, "filed bug %lld with the %s report%s\n", (long long)bug,
 				kind, pn);
 		else

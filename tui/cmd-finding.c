@@ -45,12 +45,13 @@ static const struct option finding_add_opts[] = {
     {"section", required_argument, NULL, 's'},
     {"bug", required_argument, NULL, 'b'},
     {"date", required_argument, NULL, 'd'},
+    {"team", required_argument, NULL, 't'},
     {0},
 };
 
 static int finding_add_exec(struct wr_ctx *ctx, int argc, char **argv)
 {
-	const char *section = NULL, *bug = NULL;
+	const char *section = NULL, *bug = NULL, *team = NULL;
 	int64_t date = 0, id = 0;
 	int o, rc;
 
@@ -63,6 +64,7 @@ static int finding_add_exec(struct wr_ctx *ctx, int argc, char **argv)
 			section = optarg;
 			break;
 		case 'b': bug = optarg; break;
+		case 't': team = optarg; break;
 		case 'd':
 			if (wr_time_parse(optarg, &date))
 				return bad_time(ctx, "finding add", "date", optarg);
@@ -76,16 +78,21 @@ static int finding_add_exec(struct wr_ctx *ctx, int argc, char **argv)
 		cmd_usage(ctx, &cmd_finding_add, ctx->err);
 		return EXIT_USAGE;
 	}
-	if ((rc = wr_finding_add(ctx->db, section, argv[optind], bug, date, &id)))
+	if ((rc = wr_finding_add(ctx->db, section, team, argv[optind], bug, date, &id)))
 		return cmd_fail(ctx, rc);
-	fprintf(ctx->out, "finding %lld recorded (%s)\n", (long long)id, section);
+	fprintf(ctx->out, "finding %lld recorded (%s", (long long)id, section);
+	if (team) {
+		fputs(", team ", ctx->out);
+		out_term(ctx->out, team);
+	}
+	fputs(")\n", ctx->out);
 	return EXIT_OK;
 }
 
 const struct wr_cmd cmd_finding_add = {
     "finding add",
     "--section root-cause|lesson-well|lesson-badly|lesson-lucky|lesson-other|related\n"
-    "                       [--bug N --date TIME] TEXT",
+    "                       [--team TEAM] [--bug N --date TIME] TEXT",
     "record a root cause, a lesson learned or a related incident for the reports",
     "",
     finding_add_opts,
@@ -106,17 +113,23 @@ static int finding_row(const struct wr_finding *f, void *arg)
 
 	l->n++;
 	if (l->arr) {
-		json_array_append_new(l->arr, json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-							(json_int_t)f->id, "section", f->section,
-							"text", jstr(f->text), "by", jstr(f->by),
-							"at", jtime(f->at), "bug", jstr(f->bug),
-							"date", jtime(f->date)));
+		json_array_append_new(l->arr, json_pack("{s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+							"id", (json_int_t)f->id, "section",
+							f->section, "team", jstr(f->team), "text",
+							jstr(f->text), "by", jstr(f->by), "at",
+							jtime(f->at), "bug", jstr(f->bug), "date",
+							jtime(f->date)));
 		return 0;
 	}
 	FILE *o = l->ctx->out;
 	fprintf(o, "%3lld  %-12s  %s  ", (long long)f->id, f->section, wr_time_format(f->at, b));
 	out_term_w(o, f->by, 10);
 	fputs("  ", o);
+	if (f->team) {
+		fputc('[', o);
+		out_term(o, f->team);
+		fputs("] ", o);
+	}
 	if (f->bug) {
 		fputs("bug ", o);
 		out_term(o, f->bug);

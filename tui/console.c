@@ -790,11 +790,18 @@ void act_right(struct console *c, int key)
 	move_dir(c, 'l');
 }
 
+int pane_key(struct console *c, struct pane *p, enum pane_act act)
+{
+	int rc = actions_key(c, p, act);
+	if (rc >= 0)
+		return rc;
+	return p->cls->key ? p->cls->key(p, c, act) : 1;
+}
+
 /* The pane acts; past its edge, the focus moves that way. */
 static void pane_act(struct console *c, enum pane_act act, int dir)
 {
-	struct pane *p = focused(c);
-	if ((!p->cls->key || p->cls->key(p, c, act)) && dir)
+	if (pane_key(c, focused(c), act) && dir)
 		move_dir(c, dir);
 }
 
@@ -847,6 +854,8 @@ void act_tick(struct console *c, int key)
 {
 	(void)key;
 	struct pane *p = focused(c);
+	if (actions_key(c, p, ACT_TICK) >= 0) /* an action item selected */
+		return;
 	if (ask_tick(c)) /* another team's task: y/N first */
 		return;
 	if (!p->cls->key || p->cls->key(p, c, ACT_TICK))

@@ -99,6 +99,13 @@ int team_health_text(const struct wr_team_health *h, int level, char *buf, size_
 void pane_numbers_forget(struct pane *p);
 
 struct cmdline; /* cmdline.c */
+/* pane-actions.c: the action item selected in Compliance & Legal's pane,
+ * below its tasks; what its last frame showed, for the keys and clicks. */
+struct action_sel {
+	int64_t id;	     /* the selected item, 0: the tasks have the selection */
+	int idx, top;	     /* its place in the list, the first shown */
+	int shown, y, total; /* rows drawn, the first one's screen row; items */
+};
 struct ask;	/* ask.c */
 
 struct console {
@@ -134,6 +141,8 @@ struct console {
 
 	int64_t detail;	  /* the task of the detail overlay (Enter), 0: closed */
 	int detail_top;	  /* its scroll */
+	bool detail_action; /* detail is an action item's id (pane-actions.c) */
+	struct action_sel asel;
 
 	char filter[256]; /* '/' text, "" when none */
 	char msg[512];	  /* the status line, already safe to draw */
@@ -237,6 +246,25 @@ int pane_customers_draw(struct console *c, const char *team, const struct lrect 
  * pane's list of rows rows at r (half of them at most), open ones first:
  * the rows they took (0: another team, none recorded, too little room). */
 int pane_actions_draw(struct console *c, const char *team, const struct lrect *r, int rows);
+/* Its keys, with the team pane's: j past the last task selects the first
+ * action item, k above the first gives the selection back to the tasks;
+ * space completes the selected item or makes it ongoing again. -1: not
+ * the action items' key (another pane, or the tasks have the selection). */
+int actions_key(struct console *c, struct pane *p, enum pane_act act);
+/* True when team's pane has an action item selected, not a task. */
+bool actions_selected(const struct console *c, const char *team);
+/* A click at screen row y on p: true when it selected an action item. */
+bool actions_click(struct console *c, struct pane *p, int y);
+/* Enter: opens the selected action item in the detail overlay; false
+ * when none is selected. */
+bool actions_open(struct console *c);
+/* s: the ':' line with "action set ID --status " for the selected item. */
+void act_action_status(struct console *c, int key);
+/* The overlay's text of action item id: its fields and its history,
+ * escaped for the terminal. */
+int action_show_text(struct wr_db *db, int64_t id, FILE *f);
+/* A pane's key (enum pane_act), the action items' first (console.c). */
+int pane_key(struct console *c, struct pane *p, enum pane_act act);
 /* pane-injects.c: an exercise's injects fired to team (or to all) lately,
  * over the first of its pane's rows rows at r: the rows they took. */
 int pane_injects_draw(struct console *c, const char *team, const struct lrect *r, int rows);

@@ -27,7 +27,7 @@ static struct pane *focused_pane(struct console *c)
  * false at the edge. */
 static bool step(struct console *c, struct pane *p, enum pane_act act)
 {
-	if (!p->cls->key || p->cls->key(p, c, act))
+	if (pane_key(c, p, act))
 		return false;
 	if (p->cls->draw)
 		p->cls->draw(p, c);
@@ -111,6 +111,8 @@ void console_click(struct console *c, int y, int x)
 	console_focus(c, i);
 	struct pane *p = &c->pane[i];
 	if (!p->cls->key || !p->cls->draw || y <= p->r.y || y >= p->r.y + p->r.h - 1)
+		return;
+	if (actions_click(c, p, y)) /* an action item's row (pane-actions.c) */
 		return;
 	/* Drawn focused, the pane shows its selection where it was: move it
 	 * row by row to the one clicked (within the view, nothing scrolls). */

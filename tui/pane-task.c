@@ -2,6 +2,8 @@
  * pane-task.c: the task detail overlay. Enter on a team pane's selected
  * task opens it: the title in full, team, phase, owner, due, done, the
  * block and its reason, the notes with author and time, and the history.
+ * An action item selected in Compliance & Legal's pane opens the same way
+ * (action_show_text, pane-actions.c).
  * Up/Down, j/k, PgUp/PgDn, Home/End scroll it; Esc, q or Enter close it;
  * any other key closes it and acts as usual (as the command output does).
  *
@@ -51,7 +53,7 @@ static void rows_add(struct rows *r, const char *s, size_t len, int indent, enum
  * two columns in for a note or an event. */
 static int hang(const char *line)
 {
-	if (strncmp(line, "task ", 5) == 0) {
+	if (strncmp(line, "task ", 5) == 0 || strncmp(line, "action ", 7) == 0) {
 		const char *b = strstr(line, "] ");
 		return b ? (int)(b - line) + 2 : 4;
 	}
@@ -95,7 +97,8 @@ static void wrap(struct rows *r, char *line, int w, enum role role)
 
 static enum role line_role(const char *line)
 {
-	if (!strcmp(line, "notes:") || !strcmp(line, "history:"))
+	if (!strcmp(line, "notes:") || !strcmp(line, "history:") || !strcmp(line, "root cause:") ||
+	    !strcmp(line, "evaluation criteria:"))
 		return ROLE_TITLE;
 	if (strncmp(line, "blocked   ", 10) == 0 && strcmp(line + 10, "no") != 0)
 		return ROLE_WARN;
@@ -117,7 +120,9 @@ void detail_draw(struct console *c)
 
 	if (!m)
 		return;
-	rc = task_show_text(c->db, c->detail, m);
+	/* An action item's (pane-actions.c) reads as a task's does. */
+	rc = c->detail_action ? action_show_text(c->db, c->detail, m)
+			      : task_show_text(c->db, c->detail, m);
 	fclose(m);
 	if (rc) {
 		free(text);
@@ -144,7 +149,8 @@ void detail_draw(struct console *c)
 		c->detail_top = 0;
 	for (int y = r.y; y < r.y + r.h; y++)
 		draw_fill(y, r.x, r.w, A_NORMAL);
-	snprintf(title, sizeof title, " Task %lld ", (long long)c->detail);
+	snprintf(title, sizeof title, c->detail_action ? " Action item %lld " : " Task %lld ",
+		 (long long)c->detail);
 	draw_box(c, &r, title, true);
 	for (int i = 0; i < shown && c->detail_top + i < rows.n; i++) {
 		const struct row *o = &rows.v[c->detail_top + i];
@@ -199,6 +205,9 @@ void act_detail(struct console *c, int key)
 	const struct pane *p = &c->pane[c->focus];
 	int64_t id = pane_team_selected(p);
 
+	if (actions_open(c))
+		return;
+	c->detail_action = false;
 	if (p->cls != &pane_team_class) {
 		/* The numbers and the timeline have no detail: Enter zooms. */
 		act_zoom(c, key);

@@ -239,7 +239,9 @@ static void team_draw(struct pane *p, struct console *c)
 
 	struct rows_ctx d = {
 		.c = c, .ts = ts, .x = r->x + 1, .y0 = r->y + 1 + inj, .w = r->w - 2,
-		.focused = p->focused, .phase = c->st_ok ? c->st.phase : 0,
+		/* An action item selected below the tasks has the highlight. */
+		.focused = p->focused && !actions_selected(c, ts->id),
+		.phase = c->st_ok ? c->st.phase : 0,
 	};
 	/* Ids are 1..the number of tasks: as many digits as that, at least 2. */
 	int64_t ntasks = 0;

@@ -206,6 +206,8 @@ static const struct {
      "root-cause, lesson-well, lesson-badly, lesson-lucky, lesson-other or related"},
     {"finding add", "bug", "related: the other incident's bug"},
     {"finding add", "date", "related: the other incident's date"},
+    {"finding add", "team",
+     "the plan's team it is about: the post-mortem lists it under that team"},
     {"action add", "kind", "prevent, mitigate or detect"},
     {"action add", "root-cause", "the root cause the action item answers"},
     {"action add", "criteria", "how its effect is evaluated"},

@@ -9,6 +9,11 @@ It implements, as Bugzilla documents them:
                                description): {"id": BUG}
   POST /rest/bug/N/comment     comment (at most 65,535 characters),
                                is_markdown: {"id": COMMENT}
+  POST /rest/bug/N/attachment  ids, data (base64), file_name, summary,
+                               content_type (Create Attachment):
+                               {"ids": ["ATTACHMENT"]}, the ids as strings
+                               as Bugzilla documents them; the decoded data
+                               is written to DIR/attachment-ATTACHMENT
   PUT  /rest/bug/N             whiteboard: {"bugs": [{"id", "changes"}]}
   GET  /rest/bug/N             {"bugs": [{"id", "summary", "whiteboard", ...}]}
 and checks each request: the method and path, the X-BUGZILLA-API-KEY
@@ -21,9 +26,13 @@ Each request is appended to DIR/requests.jsonl (method, path, key_ok,
 content_type, the JSON body, the status answered); the bugs are in
 DIR/state.json after each change. DIR/control, read at each request,
 makes it fail: "500" (an internal error, nothing stored), "400" (an
-error JSON, nothing stored), "hang" (store, then answer nothing for
+error JSON, nothing stored), "503" (Bugzilla's error JSON with status
+503, nothing stored), "502" (store, then a proxy's HTML 502: the gateway
+gave up while Bugzilla acted), "hang" (store, then answer nothing for
 120 s), "drop" (store, then close without answering), "ok" or absent:
 normal."""
+import base64
+import binascii
 import json
 import os
 import signal
@@ -40,6 +49,7 @@ lock = threading.Lock()
 bugs = {}
 next_bug = [1000]
 next_comment = [5000]
+next_attachment = [1]
 MAX_COMMENT = 65535
 
 
@@ -107,8 +117,8 @@ class Handler(BaseHTTPRequestHandler):
             return None, None
         if len(p) == 4:
             return "bug", int(p[3])
-        if len(p) == 5 and p[4] == "comment":
-            return "comment", int(p[3])
+        if len(p) == 5 and p[4] in ("comment", "attachment"):
+            return p[4], int(p[3])
         return None, None
 
     def misbehave(self, body, store):
@@ -120,6 +130,20 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if c == "400":
             self.error(400, 32000, "A database error occurred: try again later", body)
+            return True
+        if c == "503":
+            self.error(503, 32000, "Bugzilla is down for maintenance", body)
+            return True
+        if c == "502":
+            with lock:
+                store()
+            self.record(502, body)
+            data = b"<html><body><h1>502 Bad Gateway</h1></body></html>\n"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
             return True
         if c in ("hang", "drop"):
             with lock:
@@ -166,10 +190,12 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         kind, bug = self.route()
         body = self.read_json()
-        if kind not in ("new", "comment"):
+        if kind not in ("new", "comment", "attachment"):
             return self.error(404, 32614, "No such resource", body)
         if not self.checks(body, True):
             return
+        if kind == "attachment":
+            return self.attachment(bug, body)
         if kind == "new":
             for k in ("product", "component", "summary", "version"):
                 if not isinstance(body.get(k), str) or not body.get(k):
@@ -220,6 +246,59 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             store()
         self.answer(201, {"id": new["id"]}, body)
+
+    def attachment(self, bug, body):
+        """Create Attachment, as Bugzilla 5 documents it: ids (the bug in
+        the path wins), data in base64, file_name, summary, content_type."""
+        with lock:
+            known = bug in bugs
+        if not known:
+            return self.error(404, 101, "Bug #%d does not exist." % bug, body)
+        ids = body.get("ids")
+        if (not isinstance(ids, list) or not ids
+                or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
+            return self.error(400, 52, "ids must be an array of bug ids", body)
+        if ids != [bug]:
+            return self.error(400, 52, "ids %r is not the bug of the path (%d)" % (ids, bug),
+                              body)
+        data = body.get("data")
+        if not isinstance(data, str) or not data:
+            return self.error(400, 606, "You must attach some data.", body)
+        try:
+            raw = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            return self.error(400, 52, "data is not base64", body)
+        fn = body.get("file_name")
+        if not isinstance(fn, str) or not fn.strip():
+            return self.error(400, 603, "You must specify a file name.", body)
+        summary = body.get("summary")
+        if not isinstance(summary, str) or not summary.strip():
+            return self.error(400, 604, "You must enter a description for the attachment.",
+                              body)
+        ct = body.get("content_type")
+        if not isinstance(ct, str) or "/" not in ct or " " in ct:
+            return self.error(400, 601, "Invalid MIME type %r" % (ct,), body)
+        for k in ("is_patch", "is_private", "is_markdown"):
+            if k in body and not isinstance(body[k], bool):
+                return self.error(400, 52, "%s must be a boolean" % k, body)
+        new = {}
+
+        def store():
+            new["id"] = next_attachment[0]
+            next_attachment[0] += 1
+            with open(os.path.join(outdir, "attachment-%d" % new["id"]), "wb") as f:
+                f.write(raw)
+            bugs[bug].setdefault("attachments", []).append(
+                {"id": new["id"], "file_name": fn, "summary": summary, "content_type": ct,
+                 "size": len(raw)})
+            save_state()
+        # The record keeps the request, not its megabytes of data.
+        shown = dict(body, data="(%d bytes of base64)" % len(data))
+        if self.misbehave(shown, store):
+            return
+        with lock:
+            store()
+        self.answer(201, {"ids": [str(new["id"])]}, shown)
 
     def do_PUT(self):
         kind, bug = self.route()

@@ -22,6 +22,14 @@
 #  - status --json "reporting" under WARROOM_NOW; report posted by hand;
 #    the console's header colour (amber past 3 days, red a day before 7)
 #    and External Communications' duties, through tmux.
+#  - A gateway's 502 after the request went is 'unknown' (Bugzilla may
+#    have it); Bugzilla's own 503 error JSON is a refusal, queued.
+#  - A full report of 10,000 certificates (wr-filldb) attaches the appendix
+#    CSV (POST /rest/bug/N/attachment, base64, text/csv) before the
+#    comments that say so, exactly once; an attachment refused holds the
+#    comments back until a retry.
+#  - An exercise never posts to [bugzilla] url nor with its API key: only
+#    to [exercise] bugzilla, a sink.
 . "$(dirname "$0")/lib.sh"
 
 needs sqlite3 /usr/bin/python3 tmux
@@ -373,5 +381,175 @@ file_like "$WORK/fine.plain" 'Mozilla reports: bug 1000' "External Communication
 file_like "$WORK/fine.plain" '\[x\] Preliminary report +11-25' "... the preliminary report, done"
 file_like "$WORK/fine.plain" '\[ \] Next update +12-01' "... the next update, due"
 file_like "$WORK/fine.plain" '\[x\] Full incident report +11-25' "... the full report, done"
+
+# ---- 12. a gateway's answer after the request went: unknown ------------------------------------
+WARROOM_NOW=2026-11-29T01:00:00Z
+N0=$(ncomments)
+ctl 502
+as dave report post --bug 1000 update
+is "$RC" 1 "a post a gateway answers 502 fails"
+like "$ERR" "update report to bug 1000 unknown: http://127\\.0\\.0\\.1:$PORT answered 502 after the request went: Bugzilla may have it" \
+	"... its outcome unknown, not queued"
+is "$(rows state | tail -1)" unknown "... the row says unknown"
+is "$(ncomments)" $((N0 + 1)) "(Bugzilla has it)"
+ctl ok
+as dave report post --retry
+is "$RC" 1 "a retry leaves it alone..."
+like "$OUT" '1 post\(s\) of unknown outcome' "... saying it is of unknown outcome"
+is "$(ncomments)" $((N0 + 1)) "... and posts nothing twice"
+as dave report post --settle "$(sqlite3 "$DB" "SELECT max(post) FROM bugzilla_post")" --as sent
+is "$RC" 0 "a person who finds it on the bug settles it"
+WARROOM_NOW=2026-11-29T01:10:00Z
+ctl 503
+as dave report post --bug 1000 update
+is "$RC" 1 "Bugzilla's own 503, its error JSON: the post fails"
+like "$ERR" 'update report to bug 1000 queued: Bugzilla answered 503: Bugzilla is down for maintenance \(code 32000\)' \
+	"... queued: Bugzilla said it took nothing"
+ctl ok
+as dave report post --retry
+is "$RC" 0 "the retry posts it"
+is "$(ncomments)" $((N0 + 2)) "... once"
+
+# ---- 13. 10,000 certificates: the appendix attached, once --------------------------------------
+WARROOM_NOW=2026-11-29T02:00:00Z
+BIG=$WORK/big.db
+WARROOM_NOW=$WARROOM_NOW "$WR_TOOLS/wr-filldb" --db "$BIG" --certs 10000 --expired 0 --declare >/dev/null ||
+	bail_out "wr-filldb failed"
+big() { # USER ARGS...: as, on the incident of 10,000
+	_u=$1
+	shift
+	run env WARROOM_USER="$_u" "$WARROOM" --config "$CONF" --db "$BIG" "$@"
+	printf '%s\n%s\n' "$OUT" "$ERR" >>"$TRANSCRIPT"
+}
+big alice policy pin
+big dave report full --out "$WORK/big.md" --appendix "$WORK/big.csv"
+is "$RC" 0 "report full --appendix of 10,000 certificates"
+file_like "$WORK/big.md" 'The CSV of every certificate is attached to the bug as `affected-certificates\.csv`' \
+	"... the report says the CSV is attached"
+NREQ0=$(nreq)
+C0=$(ncomments)
+big dave report post --bug 1000 full
+is "$RC" 0 "report post full of 10,000 certificates exits 0"
+like "$OUT" "^attached the full report's appendix \\(affected-certificates\\.csv\\) to bug 1000: attachment 1\$" \
+	"... attaching the appendix"
+like "$OUT" '^posted the full report to bug 1000 \(part 1/[0-9]+\): comment' "... and posting the report"
+A=$((NREQ0 + 1))
+is "$(req $A method) $(req $A path) $(req $A status)" "POST /rest/bug/1000/attachment 201" \
+	"the attachment goes first: POST /rest/bug/1000/attachment"
+is "$(req $A key_ok) $(req $A content_type)" "true application/json" "... with the key, in JSON"
+is "$(req $A json.ids)" "[1000]" "... ids: the bug"
+is "$(req $A json.file_name)|$(req $A json.content_type)" "affected-certificates.csv|text/csv" \
+	"... file_name and content_type text/csv"
+like "$(req $A json.summary)" '^Appendix' "... a summary"
+ok "the attached CSV is the --appendix CSV, byte for byte" cmp -s "$BZ/attachment-1" "$WORK/big.csv"
+is "$(wc -l <"$BZ/attachment-1")" 10001 "... a header and 10,000 rows"
+NPARTS=$(sqlite3 "$BIG" "SELECT parts FROM bugzilla_post WHERE op = 'comment' LIMIT 1")
+ok "the report went as $NPARTS comments" test "$NPARTS" -gt 1
+is "$(ncomments)" $((C0 + NPARTS)) "... all of them on the bug"
+is "$(nreq)" $((NREQ0 + 1 + NPARTS)) "one attachment and the comments: nothing else"
+is "$(json_get "$BZ/state.json" 1000.comments | perl -MJSON::PP -e '
+	my @c = @{decode_json(<STDIN>)}[$ARGV[0] .. $ARGV[0] + $ARGV[1] - 1];
+	print scalar(grep { $_->{text} =~ /attached to the bug as `affected-certificates\.csv`/ } @c), "\n"' "$C0" "$NPARTS")" 1 \
+	"one of its comments says the CSV is attached"
+is "$(sqlite3 "$BIG" "SELECT op || ' ' || state || ' ' || comment_id FROM bugzilla_post WHERE op = 'attachment'")" \
+	"attachment sent 1" "the attachment's id is recorded"
+big dave log
+like "$OUT" "dave attached the full report's appendix affected-certificates\\.csv \\([0-9,]+ bytes\\) to Bugzilla bug 1000 as attachment 1" \
+	"the timeline says so"
+big dave report post --retry
+like "$OUT" '^nothing queued$' "a retry has nothing to send"
+big dave report post --list
+like "$OUT" '^#[0-9]+ +full +attachment sent +bug 1000 attachment 1 at 2026-11-29T02:00:00Z$' \
+	"report post --list shows the attachment and its id"
+is "$(json_get "$BZ/state.json" 1000.attachments | grep -o '"id"' | wc -l)" 1 "one attachment on the bug: nothing twice"
+# Refused: the comments that say it is attached wait for it.
+WARROOM_NOW=2026-11-29T03:00:00Z
+C1=$(ncomments)
+ctl 400
+big dave report post --bug 1000 full
+is "$RC" 1 "an attachment refused fails the post"
+like "$ERR" "full report to bug 1000 \\(its appendix, affected-certificates\\.csv\\) queued: Bugzilla answered 400" \
+	"... naming the appendix"
+is "$(ncomments)" "$C1" "... and no comment goes before it"
+is "$(sqlite3 "$BIG" "SELECT count(*) FROM bugzilla_post WHERE state = 'queued'")" $((NPARTS + 1)) \
+	"... all of it queued"
+ctl ok
+big dave report post --retry
+is "$RC" 0 "the retry sends it"
+like "$OUT" "^attached the full report's appendix .* attachment 2\$" "... the appendix first"
+is "$(ncomments)" $((C1 + NPARTS)) "... then the comments"
+is "$(json_get "$BZ/state.json" 1000.attachments | grep -o '"id"' | wc -l)" 2 "... one attachment for each post"
+# A new bug with the full report: the bug first, then its attachment.
+WARROOM_NOW=$WARROOM_NOW "$WR_TOOLS/wr-filldb" --db "$WORK/big2.db" --certs 10000 --expired 0 \
+	--declare >/dev/null || bail_out "wr-filldb failed"
+BIG=$WORK/big2.db
+big alice policy pin
+NREQ0=$(nreq)
+big dave report post --new full
+is "$RC" 0 "report post --new full of 10,000 certificates exits 0"
+NEWBUG=$(printf '%s\n' "$OUT" | sed -n 's/^filed bug \([0-9]*\) with the full report (part 1\/[0-9]*)$/\1/p')
+like "$NEWBUG" '^[0-9]+$' "... filing a bug"
+is "$(req $((NREQ0 + 1)) path) $(req $((NREQ0 + 2)) path) $(req $((NREQ0 + 3)) path)" \
+	"/rest/bug /rest/bug/$NEWBUG/attachment /rest/bug/$NEWBUG/comment" \
+	"the bug first, then the attachment to it, then the comments"
+like "$OUT" "^attached the full report's appendix \\(affected-certificates\\.csv\\) to bug $NEWBUG: attachment 3\$" \
+	"... the output says so"
+
+# ---- 14. an exercise posts only to its sink ------------------------------------------------------
+cat >"$WORK/tiny.ini" <<'SCN'
+[scenario]
+id = tiny
+title = Tiny report test
+based_on = nothing real
+reason = validation-unreliable
+discovered = -2h
+declare = no
+speed = 1
+
+[population]
+count = 20
+real = 5
+customers = 2
+critical = 0%
+expired = 0%
+validity = 90d:100%
+endpoints = 1..1
+SCN
+EXCONF=$WORK/ex.conf
+excf() { # the exercise's config; $1: an [exercise] section, or nothing
+	printf '[users]\nalice = facilitator\ndave = external-comms\n[bugzilla]\nurl = http://127.0.0.1:%s/\napi_key_file = key\nca_owner = Example CA\n%s\n' \
+		"$PORT" "$1" >"$EXCONF"
+	chmod 600 "$EXCONF"
+}
+excf ""
+ex() { # USER ARGS...
+	_u=$1
+	shift
+	run env WARROOM_USER="$_u" "$WARROOM" --config "$EXCONF" --db "$WORK/ex.db" "$@"
+	printf '%s\n%s\n' "$OUT" "$ERR" >>"$TRANSCRIPT"
+}
+ex alice exercise start "$WORK/tiny.ini"
+[ "$RC" = 0 ] || bail_out "exercise start failed: $ERR"
+NREQ0=$(nreq)
+ex dave report post --new preliminary
+is "$RC" 1 "an exercise without [exercise] bugzilla posts nothing"
+like "$ERR" '\[exercise\] bugzilla' "... saying how to name a sink"
+is "$(nreq)" "$NREQ0" "... and the CA's Bugzilla got nothing"
+printf 'exercise\n' >"$WORK/exkey"
+SINK=$WORK/sink
+mkdir -p "$SINK"
+/usr/bin/python3 "$WR_E2E_DIR/bugzilla-server.py" "$WORK/port2" "$SINK" "$WORK/exkey" &
+PIDS="$PIDS $!"
+until_ok 100 test -s "$WORK/port2" || bail_out "the sink did not start"
+excf "[exercise]
+bugzilla = http://127.0.0.1:$(cat "$WORK/port2")/"
+ex dave report post --new preliminary
+is "$RC" 0 "with [exercise] bugzilla, the exercise files its bug there"
+sed -n 1p "$SINK/requests.jsonl" >"$WORK/sreq.json"
+is "$(json_get "$WORK/sreq.json" path) $(json_get "$WORK/sreq.json" key_ok)" "/rest/bug true" \
+	"... with the key 'exercise', never the CA's"
+like "$(json_get "$WORK/sreq.json" json.description)" '^\*\*EXERCISE\*\*' "... the report saying EXERCISE first"
+is "$(nreq)" "$NREQ0" "the CA's Bugzilla got nothing"
+nok "the CA's key is not in the sink's requests" grep -q -- "$KEY" "$SINK/requests.jsonl"
 
 done_testing

@@ -110,6 +110,8 @@ wait_for c '^║ 1>\[x\] Assess scope' 2
 key c u '^║ 1>\[ \] Assess scope' "u undoes the last tick" u
 like "$(status_line c)" 'undone: your tick of task 1 ' "and says which"
 is "$(task_done 1)" false "task 1 is open after the undo"
+# s sets an action item's status (console-actions.t): on a task, it says how.
+key c s "s sets an action item's status: select one" "s on a task says how to select an action item" s
 
 # ---- a change from the CLI and from another console ---------------------------------------
 t0=$(ms)

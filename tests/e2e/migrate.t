@@ -97,6 +97,21 @@ run "$WARROOM" --db "$DB" status --json
 is "$(json_get "$OUT_FILE" counts.acknowledged)" "$trey" "status: its $trey certificates acknowledged"
 run "$WARROOM" --db "$DB" audit verify
 is "$RC" 0 "... and the chain goes on"
+# Version 15: a finding may name the team it is about; the Bugzilla queue
+# takes the appendix's attachment.
+is "$(sqlite3 "$DB" "SELECT type || ' ' || \"notnull\" FROM pragma_table_info('finding') WHERE name = 'team'")" \
+	"TEXT 0" "version 15: findings have a nullable team column"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM finding WHERE team IS NOT NULL")" 0 "... none set by the upgrade"
+run "$WARROOM" --db "$DB" finding add --section lesson-badly --team management "after the upgrade"
+is "$RC" 0 "finding add --team on the upgraded database"
+is "$(sqlite3 "$DB" "SELECT team || '|' || text FROM finding")" "management|after the upgrade" \
+	"... records its team"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name = 'bugzilla_post' AND sql LIKE '%''attachment''%'")" 1 \
+	"version 15: the Bugzilla queue takes attachments"
+is "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'bugzilla_post' AND type = 'index'")" 2 \
+	"... with its two indexes"
+run "$WARROOM" --db "$DB" audit verify
+is "$RC" 0 "... and the chain still holds"
 
 # ---- a migration that fails leaves the file as it was ----------------------------------------
 cp "$V1" "$WORK/bad.db"

@@ -13,7 +13,13 @@
 #     WR_UPDATE_REPORTS=1 rewrites them (look at the diff);
 #   - the full report rendered by cmark-gfm (GFM tables) has its tables
 #     with the right columns, and no raw HTML from a customer's name;
-#   - --out, --appendix, bad kinds and formats, permissions.
+#   - every report names the audit chain's head, which `audit verify
+#     --head` proves (and which a rewritten database fails);
+#   - the post-mortem lists each team's lessons under it, the rest overall,
+#     and "Who" is who ticked a task, never the owner of one not done;
+#   - --out, --appendix, bad kinds and formats, permissions;
+#   - at 9,999 certificates the appendix is the CSV, at 10,000 crt.sh links
+#     and `--appendix FILE` writes the CSV of all 10,000 (wr-filldb).
 . "$(dirname "$0")/lib.sh"
 no_plan
 
@@ -60,6 +66,8 @@ at() { # TIME warroom ARGS...
 			--date 2025-06-01T00:00:00Z "Earlier weak keys" &&
 		at 2026-11-25T11:00:00Z finding add --section lesson-well "The customer list was current" &&
 		at 2026-11-25T11:00:00Z finding add --section lesson-lucky "The HSM vendor answered at night" &&
+		at 2026-11-25T11:00:00Z finding add --section lesson-badly --team customer-relations \
+			"The notice template | was out of date" &&
 		at 2026-11-25T11:00:00Z action add "Replace the HSM firmware" --kind prevent \
 			--root-cause "Weak RNG" --criteria "No weak key in 90 days" --due 2026-12-31T00:00:00Z &&
 		at 2026-11-25T11:05:00Z action add "Alert on duplicate moduli" --kind detect \
@@ -165,6 +173,41 @@ is "$(tables pm.html | sort -u)" "Task|Phase|Due (UTC)|Done (UTC)|Late by|Who" \
 	"postmortem: each team's table has the six columns, every row too"
 like "$(cat out/postmortem.md)" '^- \*\*Deadline\*\*: 2026-11-26 06:00:00 UTC: not decided yet' \
 	"postmortem: the deadline not decided yet while time is left"
+# Each team's lessons under the team; the rest overall.
+perl -0777 -ne 'print $1 if /### Customer Relations\n(.*?)\n### /s' out/postmortem.md >pm-cr.md
+file_like pm-cr.md "^- What didn't go well: The notice template \\\\\| was out of date\$" \
+	"postmortem: Customer Relations' lesson under Customer Relations"
+perl -0777 -ne 'print $1 if /### Lessons Learned: overall\n(.*?)\n---\n/s' out/postmortem.md >pm-all.md
+file_like pm-all.md '^- The customer list was current$' "... the incident's own lessons overall"
+file_unlike pm-all.md 'notice template' "... and not the team's"
+file_like out/postmortem.md '\| 02:30:00 \| alice \|$' "Who: who ticked a task done"
+file_like out/postmortem.md '\| not done \(owner bob\) \|$' "Who: the owner of a task not done, said as such"
+run at $NOW finding add --section lesson-well --team nosuch "x"
+is "$RC" 1 "finding add --team of no team fails"
+like "$ERR" "no team 'nosuch'" "... saying so"
+run at $NOW finding list --json
+printf '%s\n' "$OUT" >fl.json
+is "$(json_get fl.json 4.team)" customer-relations "finding list --json: the team recorded"
+
+# ---- the audit chain's head, in every report ---------------------------------------
+for k in preliminary update full postmortem; do
+	at $NOW report $k >raw-$k.md 2>&1
+	at $NOW report $k --format json >raw-$k.json 2>&1
+	h=$(perl -ne 'print "$1\n" if /^Audit chain: \d+ events, head `(\d+:[0-9a-f]{64})`/' raw-$k.md)
+	like "$h" '^[0-9]+:[0-9a-f]{64}$' "report $k names the audit head"
+	is "$(json_get raw-$k.json audit.anchor)" "$h" "report $k --format json: the same head"
+done
+HEAD=$(perl -ne 'print "$1" if /head `(\d+:[0-9a-f]{64})`/' raw-update.md)
+run at $NOW audit verify --head "$HEAD"
+is "$RC" 0 "audit verify --head proves the report's head"
+like "$OUT" "anchored head found: event ${HEAD%%:*} of ${HEAD%%:*}" "... the newest event when it was written"
+cp wr.db tampered.db
+at $NOW finding add --section lesson-other "after the report" >/dev/null 2>&1
+run at $NOW audit verify --head "$HEAD"
+is "$RC" 0 "... and still after more events"
+sqlite3 tampered.db "UPDATE event SET details = replace(details, 'Weak RNG', 'Solar flare') WHERE action = 'finding-add'"
+run env WARROOM_NOW=$NOW "$WARROOM" --db tampered.db --config warroom.conf audit verify --head "$HEAD"
+is "$RC" 1 "a database rewritten since fails the report's head"
 
 # The Compliance & Legal pane lists the action items, open ones first.
 printf 'save-display %s/screen.txt\nquit\n' "$WORK" >screen.script
@@ -260,5 +303,27 @@ like "$OUT" 'alice updated the action item #1 "Replace the HSM firmware": status
 	"the change is a sentence in the timeline"
 run at $NOW audit verify
 is "$RC" 0 "the audit chain holds"
+
+# ---- 9,999 and 10,000 certificates: the CSV, then crt.sh links -------------------------
+[ -x "$WR_TOOLS/wr-filldb" ] || bail_out "no $WR_TOOLS/wr-filldb (make all builds it)"
+for n in 9999 10000; do
+	WARROOM_NOW=$NOW "$WR_TOOLS/wr-filldb" --db big$n.db --certs $n --expired 0 >/dev/null ||
+		bail_out "wr-filldb failed"
+	run env WARROOM_NOW=$NOW "$WARROOM" --db big$n.db report full --out big$n.md --appendix big$n.csv
+	is "$RC" 0 "report full --appendix at $n certificates exits 0"
+	is "$(($(wc -l <big$n.csv) - 1))" $n "... the appendix CSV has a row for each of the $n"
+	is "$(head -1 big$n.csv)" \
+		"Precertificate SHA-256,Certificate SHA-256,Subject,Issuer,notBefore,notAfter,Serial,dNSNames,Is revoked?,Revocation date,Revocation reason" \
+		"... under its header"
+done
+file_like big9999.md '^```csv$' "9,999 certificates: the appendix is the CSV itself"
+is "$(grep -c '^,[0-9a-f]\{64\},CN=host' big9999.md)" 9999 "... a row for each"
+file_unlike big9999.md 'crt\.sh|attached' "... no crt.sh link, nothing said attached"
+file_like big10000.md '^10,000 certificates: each one on crt\.sh by its SHA-256\. The CSV of every certificate is attached to the bug as `affected-certificates\.csv`\.$' \
+	"10,000 certificates: crt.sh links, the CSV said attached"
+is "$(grep -c '^- <https://crt\.sh/?sha256=[0-9a-f]\{64\}>$' big10000.md)" 10000 "... a link for each"
+file_unlike big10000.md '^```csv' "... and no CSV in the report"
+is "$(sed -n 's/^- <https:\/\/crt\.sh\/?sha256=\([0-9a-f]*\)>$/\1/p' big10000.md | sort | md5sum)" \
+	"$(cut -d, -f2 big10000.csv | sed 1d | sort | md5sum)" "... the links and the CSV name the same certificates"
 
 done_testing

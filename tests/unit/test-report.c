@@ -261,15 +261,16 @@ static void test_full_sections(void **state)
 			      .due = f->t0 + 30 * 86400};
 	int64_t id = 0;
 	bool changed = false;
-	assert_int_equal(wr_finding_add(f->db, "root-cause", "Weak RNG in the HSM", NULL, 0, NULL),
-			 0);
-	assert_int_equal(wr_finding_add(f->db, "related", "Earlier weak keys", "1234567",
+	assert_int_equal(
+	    wr_finding_add(f->db, "root-cause", NULL, "Weak RNG in the HSM", NULL, 0, NULL), 0);
+	assert_int_equal(wr_finding_add(f->db, "related", NULL, "Earlier weak keys", "1234567",
 					f->t0 - 86400 * 365, NULL),
 			 0);
 	assert_int_equal(
-	    wr_finding_add(f->db, "lesson-well", "Notices went out on time", NULL, 0, NULL), 0);
-	assert_int_equal(wr_finding_add(f->db, "lesson-well", "x", "1", 0, NULL), WR_EINVAL);
-	assert_int_equal(wr_finding_add(f->db, "bogus", "x", NULL, 0, NULL), WR_EINVAL);
+	    wr_finding_add(f->db, "lesson-well", NULL, "Notices went out on time", NULL, 0, NULL),
+	    0);
+	assert_int_equal(wr_finding_add(f->db, "lesson-well", NULL, "x", "1", 0, NULL), WR_EINVAL);
+	assert_int_equal(wr_finding_add(f->db, "bogus", NULL, "x", NULL, 0, NULL), WR_EINVAL);
 	assert_int_equal(wr_action_add(f->db, &a, &id), 0);
 	struct wr_action ch = {.status = "delayed"};
 	assert_int_equal(wr_action_set(f->db, id, &ch, &changed), 0);
@@ -335,9 +336,9 @@ static void test_permissions(void **state)
 	bool pinned;
 	assert_int_equal(wr_policy_pin(f->db, &pinned), 0);
 	wr_db_set_actor(f->db, "bob");
-	assert_int_equal(wr_finding_add(f->db, "lesson-lucky", "x", NULL, 0, NULL), WR_EPERM);
+	assert_int_equal(wr_finding_add(f->db, "lesson-lucky", NULL, "x", NULL, 0, NULL), WR_EPERM);
 	wr_db_set_actor(f->db, "carol");
-	assert_int_equal(wr_finding_add(f->db, "lesson-lucky", "x", NULL, 0, NULL), 0);
+	assert_int_equal(wr_finding_add(f->db, "lesson-lucky", NULL, "x", NULL, 0, NULL), 0);
 	wr_db_set_actor(f->db, "alice");
 	struct wr_action a = {
 	    .title = "t", .kind = "detect", .root_cause = "r", .criteria = "c", .due = f->t0};
@@ -380,9 +381,23 @@ static void test_postmortem_and_metrics(void **state)
 	assert_int_equal(m.revoked_by_deadline, 1);
 	assert_int_equal(m.revoked_after_deadline, 1);
 
-	/* A task ticked late, by whom. */
+	/* A task ticked late, by whom; one not done, its owner named as such. */
 	sql(f->db, "UPDATE task SET done_by = 'bob', done_at = due + 5400 WHERE id = 2");
+	sql(f->db, "UPDATE task SET owner = 'carol' WHERE id = 3");
+	/* Lessons: one Management's, one Customer Relations', one overall. */
+	assert_int_equal(wr_finding_add(f->db, "lesson-badly", "management", "Paged too late", NULL,
+					0, NULL),
+			 0);
+	assert_int_equal(wr_finding_add(f->db, "lesson-lucky", "customer-relations",
+					"Contacts | current", NULL, 0, NULL),
+			 0);
+	assert_int_equal(wr_finding_add(f->db, "lesson-well", NULL, "The plan held", NULL, 0, NULL),
+			 0);
+	assert_int_equal(wr_finding_add(f->db, "lesson-well", "nosuch", "x", NULL, 0, NULL),
+			 WR_ENOENT);
 	char *md = render(f->db, WR_REPORT_POSTMORTEM, WR_REPORT_MD);
+	if (getenv("WR_REPORT_DUMP"))
+		fputs(md, stderr);
 	assert_memory_equal(md, "## Post-Mortem\n", 15);
 	assert_non_null(strstr(md, "- **Time to declare**: 02:00:00"));
 	assert_non_null(strstr(md, "- **Time to first customer notice**: 03:00:00"));
@@ -391,13 +406,47 @@ static void test_postmortem_and_metrics(void **state)
 	assert_non_null(strstr(md, "### Management\n\n| Task | Phase | Due (UTC) | Done (UTC) |"
 				   " Late by | Who |"));
 	assert_non_null(strstr(md, " | 01:30:00 | bob |\n"));
+	/* Not done: nobody did it; who should have is said as such. */
+	assert_non_null(strstr(md, " | not done (owner carol) |\n"));
+	assert_non_null(strstr(md, " | not done | 1d 06:00:00 (open) | not done |\n"));
+	assert_null(strstr(md, "(open) | carol |"));
+	/* Each team's lessons under it, the rest overall. */
+	const char *mg = strstr(md, "### Management\n"),
+		   *cr = strstr(md, "### Customer Relations\n");
+	const char *ov = strstr(md, "### Lessons Learned: overall\n");
+	assert_non_null(mg);
+	assert_non_null(cr);
+	assert_non_null(ov);
+	const char *l1 = strstr(md, "#### Lessons\n\n- What didn't go well: Paged too late\n");
+	const char *l2 = strstr(md, "#### Lessons\n\n- Where we got lucky: Contacts \\| current\n");
+	assert_true(l1 && l1 > mg && l1 < cr);
+	assert_true(l2 && l2 > cr && l2 < ov);
+	assert_non_null(strstr(ov, "#### What went well\n\n- The plan held\n"));
+	assert_null(strstr(ov, "Paged too late"));
+	assert_null(strstr(ov, "Contacts"));
 	assert_no_empty_heading(md);
+	free(md);
+	/* The full report lists every lesson, naming the team's. */
+	md = render(f->db, WR_REPORT_FULL, WR_REPORT_MD);
+	assert_non_null(strstr(md, "- Paged too late (Management)\n"));
+	assert_non_null(strstr(md, "- The plan held\n"));
 	free(md);
 	char *js = render(f->db, WR_REPORT_POSTMORTEM, WR_REPORT_JSON);
 	json_t *j = json_loads(js, 0, NULL);
 	assert_non_null(j);
 	json_t *o = json_object_get(j, "overall");
 	assert_true(json_is_false(json_object_get(o, "deadline_met")));
+	json_t *t0 = json_array_get(json_object_get(j, "teams"), 0);
+	assert_string_equal(json_string_value(json_object_get(t0, "id")), "management");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_array_get(
+		    json_object_get(json_object_get(t0, "lessons_learned"), "went_badly"), 0),
+		"text")),
+	    "Paged too late");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "lessons_learned"),
+							 "went_badly")),
+			 0);
 	assert_int_equal(json_integer_value(json_object_get(o, "deadline_margin_seconds")),
 			 -6 * 3600);
 	json_decref(j);
@@ -423,6 +472,24 @@ static void test_deadline_met(void **state)
 	char *md = render(f->db, WR_REPORT_POSTMORTEM, WR_REPORT_MD);
 	assert_non_null(strstr(md, ": met, 14:00:00 ahead\n"));
 	free(md);
+	/* The full report: the completion in the Summary and the Timeline. */
+	md = render(f->db, WR_REPORT_FULL, WR_REPORT_MD);
+	assert_non_null(strstr(md, "  - Revocation completed: 2026-11-25 16:00:00 UTC\n"));
+	assert_non_null(strstr(md, "\n- 2026-11-25 16:00:00 UTC: revocation of the affected"
+				   " certificates completed (the last revocation)\n"));
+	free(md);
+	char *fj = render(f->db, WR_REPORT_FULL, WR_REPORT_JSON);
+	json_t *jf = json_loads(fj, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(jf, "summary"),
+							       "revocation_completed")),
+			    "2026-11-25T16:00:00Z");
+	json_t *tl = json_object_get(jf, "timeline");
+	json_t *last = json_array_get(tl, json_array_size(tl) - 1);
+	assert_string_equal(json_string_value(json_object_get(last, "action")),
+			    "revocation-complete");
+	assert_string_equal(json_string_value(json_object_get(last, "at")), "2026-11-25T16:00:00Z");
+	json_decref(jf);
+	free(fj);
 	/* Done: the update says when it completed. */
 	char *js = render(f->db, WR_REPORT_UPDATE, WR_REPORT_JSON);
 	json_t *j = json_loads(js, 0, NULL);
@@ -431,6 +498,12 @@ static void test_deadline_met(void **state)
 			    "2026-11-25T16:00:00Z");
 	json_decref(j);
 	free(js);
+	/* Not complete: said so, and no such timeline line. */
+	sql(f->db, "UPDATE cert SET state = 'pending', revoked_at = NULL");
+	char *md2 = render(f->db, WR_REPORT_FULL, WR_REPORT_MD);
+	assert_non_null(strstr(md2, "  - Revocation completed: not yet\n"));
+	assert_null(strstr(md2, "certificates completed"));
+	free(md2);
 }
 
 static void test_esc_md(void **state)
@@ -471,6 +544,7 @@ static void test_exercise_line(void **state)
 			   " real_start, sim_base, real_base_ms) VALUES (1, 's', 't', 'x', 0, 0, 0,"
 			   " 0)") != 0)
 		fail_msg("%s", wr_db_errmsg(f->db));
+	unit_add_cert(f->db, "01", "A", f->t0);
 	for (int k = WR_REPORT_PRELIMINARY; k <= WR_REPORT_POSTMORTEM; k++) {
 		char *md = render(f->db, (enum wr_report_kind)k, WR_REPORT_MD);
 		assert_memory_equal(md, "**EXERCISE**", 12);
@@ -482,6 +556,78 @@ static void test_exercise_line(void **state)
 		assert_non_null(strstr(js, "EXERCISE"));
 		free(js);
 	}
+	/* The appendix CSV: a twelfth column, EXERCISE, on its first line
+	 * and on every row; still a rectangle a CSV reader takes. */
+	char *csv = NULL;
+	size_t len = 0;
+	assert_int_equal(wr_report_appendix_csv(f->db, &csv, &len), 0);
+	const char *nl = strchr(csv, '\n');
+	assert_non_null(nl);
+	assert_memory_equal(nl - 26, "Revocation reason,EXERCISE\n", 27);
+	assert_non_null(strstr(nl, ",x.example,Planned,,,not a real incident\n"));
+	free(csv);
+	char *md = render(f->db, WR_REPORT_FULL, WR_REPORT_MD);
+	assert_non_null(strstr(md, "```csv\nPrecertificate SHA-256,"));
+	assert_non_null(strstr(md, "Revocation reason,EXERCISE\n"));
+	free(md);
+}
+
+/* Every kind names the audit chain's head as it was written, in
+ * Markdown and JSON; audit verify --head proves it; after more events
+ * the head moves on but the old one still verifies. */
+static void test_audit_head(void **state)
+{
+	struct fx *f = *state;
+	struct wr_audit_result ar;
+	unsigned char head[32];
+	char hex[65];
+
+	population(f);
+	assert_int_equal(wr_audit_verify(f->db, NULL, &ar), 0);
+	wr_hex(ar.head, 32, hex);
+	char want[160];
+	snprintf(want, sizeof want, "\n---\n\nAudit chain: %lld events, head `%lld:%s` as this",
+		 (long long)ar.count, (long long)ar.count, hex);
+	for (int k = WR_REPORT_PRELIMINARY; k <= WR_REPORT_POSTMORTEM; k++) {
+		char *md = render(f->db, (enum wr_report_kind)k, WR_REPORT_MD);
+		const char *a = strstr(md, want);
+		assert_non_null(a);
+		/* The closing paragraph: nothing after it but its line. */
+		assert_int_equal(wr_report_audit_at(md, strlen(md)), (size_t)(a - md));
+		const char *end = strchr(a + 6, '\n');
+		assert_non_null(end);
+		assert_int_equal(end[1], '\0');
+		free(md);
+		char *js = render(f->db, (enum wr_report_kind)k, WR_REPORT_JSON);
+		json_t *j = json_loads(js, 0, NULL);
+		json_t *au = json_object_get(j, "audit");
+		assert_int_equal(json_integer_value(json_object_get(au, "events")), ar.count);
+		assert_string_equal(json_string_value(json_object_get(au, "head")), hex);
+		assert_true(json_is_true(json_object_get(au, "chain_ok")));
+		json_decref(j);
+		free(js);
+	}
+	/* A text without the paragraph: its whole length. */
+	assert_int_equal(wr_report_audit_at("## Update\n", 10), 10);
+	/* More events: the head moves on; the report's still verifies. */
+	assert_int_equal(wr_finding_add(f->db, "lesson-well", NULL, "x", NULL, 0, NULL), 0);
+	for (int i = 0; i < 32; i++)
+		sscanf(hex + 2 * i, "%2hhx", &head[i]);
+	assert_int_equal(wr_audit_verify(f->db, head, &ar), 0);
+	assert_int_equal(ar.head_id, ar.count - 1);
+	char *md = render(f->db, WR_REPORT_UPDATE, WR_REPORT_MD);
+	assert_null(strstr(md, want));
+	free(md);
+	/* A rewritten event: the report is still written, and says so. */
+	sql(f->db, "UPDATE event SET details = '{}' WHERE id = 2");
+	md = render(f->db, WR_REPORT_UPDATE, WR_REPORT_MD);
+	assert_non_null(strstr(md, "; THE CHAIN DOES NOT HOLD: audit chain broken at event 2"));
+	free(md);
+	char *js = render(f->db, WR_REPORT_UPDATE, WR_REPORT_JSON);
+	json_t *j = json_loads(js, 0, NULL);
+	assert_true(json_is_false(json_object_get(json_object_get(j, "audit"), "chain_ok")));
+	json_decref(j);
+	free(js);
 }
 
 /* From WR_REPORT_CRTSH_AT certificates the appendix is crt.sh links by
@@ -492,13 +638,24 @@ static void test_appendix_links(void **state)
 	char serial[16];
 
 	sql(f->db, "BEGIN");
-	for (int i = 0; i < WR_REPORT_CRTSH_AT; i++) {
+	for (int i = 0; i < WR_REPORT_CRTSH_AT - 1; i++) {
 		snprintf(serial, sizeof serial, "%06X", i + 1);
 		unit_add_cert(f->db, serial, "A", f->t0);
 	}
 	sql(f->db, "COMMIT");
+	/* One short of it: the CSV itself, no link, nothing said attached. */
 	char *md = render(f->db, WR_REPORT_FULL, WR_REPORT_MD);
-	const char *app = strstr(md, "### Appendix\n\n");
+	const char *app = strstr(md, "### Appendix\n\n```csv\nPrecertificate SHA-256,");
+	assert_non_null(app);
+	assert_null(strstr(md, "crt.sh"));
+	assert_null(strstr(md, "attached"));
+	free(md);
+	snprintf(serial, sizeof serial, "%06X", WR_REPORT_CRTSH_AT);
+	unit_add_cert(f->db, serial, "A", f->t0);
+	md = render(f->db, WR_REPORT_FULL, WR_REPORT_MD);
+	app = strstr(md, "### Appendix\n\n10,000 certificates: each one on crt.sh by its SHA-256."
+			 " The CSV of every certificate is attached to the bug as `"
+			 WR_REPORT_APPENDIX_FILE "`.\n\n");
 	assert_non_null(app);
 	assert_null(strstr(app, "```csv"));
 	int links = 0;
@@ -535,6 +692,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_postmortem_and_metrics, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exercise_line, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_appendix_links, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_head, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_deadline_met, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
