@@ -1,11 +1,12 @@
 /*
  * exreport.c: the evidence an assessor reads after a tabletop exercise
  * (`warroom exercise report`): the plan tested, the scenario, who took
- * part, the timeline's measures, each task against its due time, the
- * injects with their scores, findings, how the plan changed since the
- * previous exercise, a map to what BR 5.7.1.2 asks a plan and its tests
- * to cover, and the audit chain's head so that an edited database or
- * report shows.
+ * part, the timeline (every event in words at its simulated time, the
+ * injects marked; core/event-text.c's sentences), its measures, each task
+ * against its due time, the injects with their scores, findings, how the
+ * plan changed since the previous exercise, a map to what BR 5.7.1.2 asks
+ * a plan and its tests to cover, and the audit chain's head so that an
+ * edited database or report shows.
  *
  * One pass writes Markdown or HTML from the same calls; the HTML is one
  * self-contained file (no script, no external resource) with inline SVG
@@ -106,6 +107,16 @@ static void row(struct xr *x)
 {
 	x->cell = 0;
 	put(x, x->html ? "<tr>" : "|");
+}
+
+/* A row set apart (an inject's): a class the HTML styles; Markdown has none. */
+static void row_class(struct xr *x, const char *cls)
+{
+	x->cell = 0;
+	if (x->html && cls)
+		putf(x, "<tr class=\"%s\">", cls);
+	else
+		put(x, x->html ? "<tr>" : "|");
 }
 
 static void cell_begin(struct xr *x)
@@ -623,6 +634,119 @@ static int participants(struct xr *x)
 	return rc == SQLITE_DONE ? 0 : wr_err_sq(x->db, "reading the participants");
 }
 
+/* ---- timeline -------------------------------------------------------------- */
+/* What the timeline marks besides the participants' own actions: the
+ * injects above all (tl_inject_mark), the facilitator's hand on the clock
+ * and the scores, the observers' notes, what the scenario set up. */
+static const struct {
+	const char *action, *mark;
+} tl_marks[] = {
+	{"inject-fire", "Inject"},	     {"expect-score", "Score"},
+	{"observe", "Observation"},	     {"exercise-start", "Clock"},
+	{"exercise-pause", "Clock"},	     {"exercise-resume", "Clock"},
+	{"exercise-speed", "Clock"},	     {"exercise-end", "Clock"},
+	{"scenario-discovered", "Scenario"}, {"population", "Scenario"},
+};
+
+struct tl_walk {
+	struct xr *x;
+	const struct ex *e;
+	int n;
+};
+
+/* An inject's firing against its schedule: "Inject, due +1h 00m, fired
+ * on schedule", "... fired 5m 00s after (when a process noticed)",
+ * "... fired early by hand", "Inject, by hand". An inject fires when a
+ * warroom process first notices it is due, so a quiet exercise shows. */
+static void tl_inject_mark(struct tl_walk *w, const struct wr_event *ev, char *buf, size_t n)
+{
+	json_t *d = ev->details ? json_loads(ev->details, 0, NULL) : NULL;
+	const char *due_s = json_string_value(json_object_get(d, "due"));
+	int64_t due = 0;
+	char off[48], lag[48];
+
+	if (!due_s || wr_time_parse(due_s, &due)) {
+		snprintf(buf, n, "Inject, by hand");
+	} else {
+		fmt_span(due - w->e->sim_start, off, sizeof off);
+		if (ev->at < due)
+			snprintf(buf, n, "Inject, due +%s, fired early by hand", off);
+		else if (ev->at - due < 60)
+			snprintf(buf, n, "Inject, due +%s, fired on schedule", off);
+		else
+			snprintf(buf, n, "Inject, due +%s, fired %s after%s", off,
+				 fmt_span(ev->at - due, lag, sizeof lag),
+				 ev->actor && strcmp(ev->actor, "exercise") == 0
+				     ? " (when a process noticed)"
+				     : ", by hand");
+	}
+	json_decref(d);
+}
+
+static int tl_cb(const struct wr_event *ev, void *arg)
+{
+	struct tl_walk *w = arg;
+	struct xr *x = w->x;
+	const char *mark = "";
+	bool inject = strcmp(ev->action, "inject-fire") == 0;
+	char t[WR_TIME_BUFSZ], sp[48], im[160];
+
+	/* A revocation run's batches are summed up by its revoke event. */
+	if (strcmp(ev->action, "revoke-batch") == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof tl_marks / sizeof tl_marks[0]; i++)
+		if (strcmp(ev->action, tl_marks[i].action) == 0)
+			mark = tl_marks[i].mark;
+	if (inject) {
+		tl_inject_mark(w, ev, im, sizeof im);
+		mark = im;
+	}
+	char *s = wr_event_sentence_dup(x->db, ev, 0);
+	if (!s)
+		return wr_err(x->db, WR_ENOMEM, "out of memory");
+	if (!w->n++) {
+		static const char *const head[] = {"Simulated time (UTC)", "Since the start",
+						   "Mark", "What happened"};
+		table(x, 4, head);
+	}
+	row_class(x, inject ? "inject" : NULL);
+	cell(x, fmt_time(ev->at, t));
+	cellf(x, "%s%s", ev->at >= w->e->sim_start ? "+" : "",
+	      fmt_span(ev->at - w->e->sim_start, sp, sizeof sp));
+	/* Our own words: the marks, and an inject's set in bold. */
+	cell_begin(x);
+	if (inject)
+		putf(x, x->html ? "<strong>%s</strong>" : "**%s**", mark);
+	else
+		put(x, mark);
+	cell_end(x);
+	cell_u(x, s);
+	free(s);
+	return 0;
+}
+
+/* Every event, in the order recorded, as a sentence at its simulated time:
+ * the criteria met when the event was declared, each inject as it fired,
+ * what each team did after it. */
+static int timeline(struct xr *x, const struct ex *e)
+{
+	struct tl_walk w = {x, e, 0};
+	int rc;
+
+	heading(x, 2, "Timeline");
+	para(x, "Every event the exercise database recorded, in order, at the exercise's"
+		" simulated time (UTC), counted from its simulated start. Injects are marked"
+		" with when they were due and how they fired; a revocation run's batches are"
+		" summed up by its revoke event.");
+	if ((rc = wr_event_foreach(x->db, 0, false, NULL, tl_cb, &w)))
+		return rc;
+	if (w.n)
+		table_end(x);
+	else
+		para(x, "N/A: no event was recorded.");
+	return 0;
+}
+
 /* ---- injects and expectations --------------------------------------------- */
 static int injects(struct xr *x, const struct ex *e)
 {
@@ -961,7 +1085,7 @@ static void br_map(struct xr *x, const struct wr_status *s, int nteams)
 	int64_t scored = q_int(x->db, "SELECT count(*) FROM expectation WHERE score IS NOT NULL");
 
 	snprintf(buf[0], sizeof buf[0],
-		 "Declared %s; the criteria met are in the timeline (declare event); reason %s",
+		 "Declared %s; the criteria met are in the Timeline (its declare event); reason %s",
 		 s->declared ? "yes" : "no", s->reason[0] ? s->reason : "none");
 	snprintf(buf[1], sizeof buf[1],
 		 "%lld customers, %lld without a contact (Measures; `contacts check`)",
@@ -1017,6 +1141,7 @@ static const char css[] =
 	"polyline{fill:none;stroke-width:2}.s1{stroke:#1f5fbf}.s2{stroke:#c77c00}"
 	".s3{stroke:#2a8a2a}.k1{color:#1f5fbf}.k2{color:#c77c00}.k3{color:#2a8a2a}"
 	".deadline{stroke:#c00;stroke-dasharray:4 3}"
+	"tr.inject td{background:#fff3d6}"
 	".ok{fill:#2a8a2a}.late{fill:#c77c00}.miss{fill:#c00}.open{fill:#bbb}"
 	".kok{color:#2a8a2a}.klate{color:#c77c00}.kmiss{color:#c00}.kopen{color:#bbb}"
 	"@media print{body{max-width:none;margin:0}h2{break-after:avoid}"
@@ -1083,7 +1208,7 @@ int wr_exercise_report(struct wr_db *db, enum wr_exreport_format fmt, const char
 		      (long long)s.counts.expired);
 	table_end(&x);
 
-	if ((rc = participants(&x)))
+	if ((rc = participants(&x)) || (rc = timeline(&x, &e)))
 		goto out;
 	if ((rc = measures(&x, &s, now)))
 		goto out;

@@ -3,13 +3,15 @@
 # (`exercise report`). An exercise database (the exercise row written as
 # `exercise start` writes it, its clock paused and moved by hand so every
 # time is fixed), hostile certificate, customer, inject and observation
-# text, tasks done on time and late; then the Markdown report read by
-# Debian's cmark-gfm (tables with the right columns), the HTML report read
-# by python3's html.parser (self-contained: no script, no external
-# resource; the SVG charts present; hostile text never raw), the audit
-# head it states reproduced by `audit verify --head` and refused once the
-# database is edited, and --previous naming the tasks a new plan added,
-# removed and moved.
+# text, tasks done on time and late, an inject fired late by the schedule;
+# then the timeline (each event in order, in words, at its simulated
+# time, the inject marked with its due time and firing), the Markdown
+# report read by Debian's cmark-gfm (tables with the right columns), the
+# HTML report read by python3's html.parser (self-contained: no script,
+# no external resource; the SVG charts present; hostile text never raw),
+# the audit head it states reproduced by `audit verify --head` and
+# refused once the database is edited, and --previous naming the tasks a
+# new plan added, removed and moved.
 . "$(dirname "$0")/lib.sh"
 no_plan
 
@@ -47,10 +49,13 @@ is "$RC" 0 "task 1 done at 08:20"
 at 10800
 run W task done 3
 is "$RC" 0 "task 3 done at 11:00, 1h 30m late"
+# i1 fired at 09:00 (by hand: no event); i2 (due +2h) is inserted unfired
+# at 11:00: the next command fires it, an hour after its time, and the
+# timeline says so.
 sqlite3 "$DB" "INSERT INTO inject(id, at_offset, team, message, effect, fired_at, fired_by)
 	VALUES ('i1', 3600, 'customer-relations', 'A customer asks <img src=x> for a delay',
 	'delay-request', $T0 + 3600, 'facil'), ('i2', 7200, 'external-comms',
-	'A journalist calls', 'question', NULL, NULL);
+	'A journalist calls | <i>now</i>', 'question', NULL, NULL);
 	INSERT INTO expectation(inject_id, kind, within, description, score, late_by, scored_by)
 	VALUES ('i1', 'delay-decision', 7200, 'Decide the delay | in 2h', 'late', 1800, 'facil');
 	INSERT INTO observation(at, by_user, text) VALUES ($T0 + 5400, 'obs',
@@ -78,6 +83,23 @@ like "$OUT" 'Evidence for BR 5\.7\.1\.2' "it maps the evidence to BR 5.7.1.2"
 like "$OUT" '\| lesson-badly \| Approval took \\<b\\>90\\</b\\> minutes \\\| too long \| facil \|' "the lesson, escaped"
 like "$OUT" '\| Pre-approve the notice template \| mitigate \| 2027-01-15T00:00:00Z \| ongoing \|' "the action item"
 
+# The timeline: every event in order as a sentence at its simulated time.
+sed -n '/^## Timeline$/,/^## Measures$/p' "$OUT_FILE" >timeline.md
+grep '^| 2026' timeline.md | cut -d'|' -f2 | tr -d ' ' >tl-times
+ok "the timeline's simulated times never go back" sort -c tl-times
+is "$(head -n 1 tl-times) $(tail -n 1 tl-times)" "2026-11-20T08:00:00Z 2026-11-20T11:00:00Z" \
+	"... from the incident's start at 08:00 to the last action at 11:00"
+is "$(grep '^| 2026' timeline.md | cut -d'|' -f5 | awk '{ print $2 }' | tr '\n' ' ')" \
+	"created imported imported declared ticked ticked fired recorded added " \
+	"the events in the order they happened"
+file_like timeline.md '^\| 2026-11-20T08:20:00Z \| \+20m 00s \|  \| facil ticked "Assess scope and severity against the MRE criteria" \(Management\) \|$' \
+	"a task ticked at 08:20, 20 minutes after the start, in words"
+file_like timeline.md '^\| 2026-11-20T08:00:00Z \| \+0m 00s \|  \| facil declared a mass revocation event: .*; 1 of 7 MRE criteria met \|$' \
+	"the declaration, with the criteria met"
+file_like timeline.md '^\| 2026-11-20T11:00:00Z \| \+3h 00m \| \*\*Inject, due \+2h 00m, fired 1h 00m after \(when a process noticed\)\*\* \| exercise fired inject "i2" to External Communications: "A journalist calls \\\| \\<i\\>now\\</i\\>" \(a question\) \|$' \
+	"the inject marked, with its due time and its firing, its message escaped"
+file_like timeline.md 'Approval took \\<b\\>90\\</b\\> minutes \\\| too long' "a lesson's text escaped in the timeline"
+
 cmark-gfm -e table "$OUT_FILE" >md.html 2>/dev/null
 # Each table's header and body cells, as cmark-gfm reads them.
 python3 - md.html >tables.txt <<'PY'
@@ -103,13 +125,14 @@ class P(HTMLParser):
         s.t.append(d)
 p = P(); p.feed(open(sys.argv[1]).read()); print('\n'.join(p.out))
 PY
+file_like tables.txt '^Timeline	4	9$' "cmark-gfm reads the timeline with 4 columns in each of its 9 rows"
 file_like tables.txt '^Tasks against their due times	7	[0-9]+$' "cmark-gfm reads the tasks table with 7 columns in every row"
 file_like tables.txt '^Injects and expectations	6	2$' "... the injects table: 6 columns, 2 injects"
 file_like tables.txt '^Injects and expectations	7	1$' "... the expectations table: 7 columns, 1 row"
 file_like tables.txt '^Evidence for BR 5\.7\.1\.2	2	9$' "... the BR 5.7.1.2 map: 9 elements"
 file_like tables.txt '^Participants and roles	5	' "... the participants: 5 columns"
 file_like tables.txt '^Findings and remediation	4	1$' "... the findings: 4 columns, 1 row"
-file_unlike md.html '<script|<img|<b>' "no hostile tag survives into cmark-gfm's HTML"
+file_unlike md.html '<script|<img|<b>|<i>' "no hostile tag survives into cmark-gfm's HTML"
 
 # ---- the audit head -----------------------------------------------------------------------
 HEAD=$(sed -n 's/.*head `\([0-9a-f]\{64\}\)`.*/\1/p' "$OUT_FILE")
@@ -154,6 +177,10 @@ file_like html.txt '^external no$' "no URL to fetch anything from"
 file_like report.html 'class="exercise">EXERCISE<' "the first line says EXERCISE"
 file_like report.html '&lt;script&gt;alert' "the hostile title is shown as text"
 file_like report.html '@media print' "it has print styles"
+file_like report.html '^<tr class="inject"><td>2026-11-20T11:00:00Z</td><td>\+3h 00m</td><td><strong>Inject, due \+2h 00m, fired 1h 00m after \(when a process noticed\)</strong></td><td>exercise fired inject &quot;i2&quot; to External Communications: &quot;A journalist calls \| &lt;i&gt;now&lt;/i&gt;&quot; \(a question\)</td></tr>$' \
+	"the HTML timeline sets the inject's row apart, its message escaped"
+is "$(sed -n '/^<h2>Timeline</,/^<h2>Measures</p' report.html | grep -c '^<tr><td>2026-11-20T')" 8 \
+	"... and has the 8 other events"
 
 # ---- an edited database no longer matches the head ---------------------------------------
 cp "$DB" edited.db

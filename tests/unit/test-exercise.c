@@ -6,7 +6,10 @@
  * event stamped with the simulated time, the chain still verifying;
  * another connection and handle-less callers following a change; the
  * facilitator role; the refusal of a backend other than local; the
- * local backend's config pointing at the exercise's own CA. */
+ * local backend's config pointing at the exercise's own CA; a population
+ * big enough for the bulk insert (core/population.c sets the cert table's
+ * indexes and counter triggers aside) leaving the counters, the tally and
+ * the schema as a row-by-row insert would. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "population.h"
 #include "unit.h"
 
 #define REAL0 "2026-11-25T08:00:00Z"
@@ -270,6 +274,77 @@ static void test_not_exercise(void **state)
 	assert_int_equal(wr_exercise_get(f->db, &x), WR_ENOENT);
 }
 
+/* The cert table's indexes and triggers, as sqlite_master has them. */
+static char *cert_schema(struct wr_db *db)
+{
+	sqlite3_stmt *st;
+	char *s;
+
+	assert_int_equal(wr_prepare(db,
+				    "SELECT group_concat(type || ' ' || name || ' ' || sql, char(10))"
+				    " FROM (SELECT * FROM sqlite_master WHERE tbl_name = 'cert' AND"
+				    " type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type,"
+				    " name)",
+				    &st),
+			 0);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_non_null(s = strdup(wr_col_text(st, 0)));
+	sqlite3_finalize(st);
+	return s;
+}
+
+static int64_t q(struct wr_db *db, const char *sql)
+{
+	int64_t n = -1;
+	assert_int_equal(wr_query_int(db, sql, &n), 0);
+	return n;
+}
+
+static void test_population_bulk(void **state)
+{
+	struct fx *f = *state;
+	/* 60,000 rows: past the bulk threshold (50,000). A named customer who
+	 * acknowledged already counts in 'acknowledged' for each of its 100. */
+	static const struct wr_pop_customer named[] = {{"Acked Co", NULL, false, 100}};
+	struct wr_population p = {.count = 60000, .customers = 40, .critical = 0.1,
+				  .expired = 0.05, .validity = {{90 * 86400, 0.5}, {3 * 86400, 0.5}},
+				  .nvalidity = 2, .endpoints_min = 1, .endpoints_max = 1, .seed = 9,
+				  .named = named, .nnamed = 1};
+	const char *ca = unit_path(f->dir, "ca");
+	int64_t now = f->real0;
+	bool agree = false;
+
+	assert_int_equal(wr_exec(f->db, "INSERT INTO customer(name, acknowledged_at, created,"
+				       " updated) VALUES ('Acked Co', 1, 0, 0)"),
+			 0);
+	char *before = cert_schema(f->db);
+	assert_int_equal(wr_population_ca(f->db, ca, now), 0);
+	assert_int_equal(wr_population_fill(f->db, &p, ca, now), 0);
+	char *after = cert_schema(f->db);
+	assert_string_equal(after, before); /* every index and trigger back, as it was */
+	free(before);
+	free(after);
+	/* The counters as the triggers would have left them, row by row. */
+	assert_int_equal(q(f->db, "SELECT n FROM counter WHERE name = 'affected'"), 60000);
+	assert_int_equal(q(f->db, "SELECT count(*) FROM cert"), 60000);
+	int64_t ll = q(f->db, "SELECT n FROM counter WHERE name = 'long_lived'");
+	assert_int_equal(ll, q(f->db, "SELECT count(*) FROM cert WHERE NOT"
+				      " wr_short_lived(not_before, not_after)"));
+	assert_true(ll > 20000 && ll < 40000); /* half of them live 3 days: short-lived */
+	assert_int_equal(q(f->db, "SELECT n FROM counter WHERE name = 'acknowledged'"), 100);
+	assert_int_equal(q(f->db, "SELECT n FROM counter WHERE name = 'unchecked'"), 0);
+	assert_int_equal(q(f->db, "SELECT n FROM counter WHERE name = 'revoked'"), 0);
+	assert_int_equal(wr_tally_check(f->db, &agree), 0);
+	assert_true(agree);
+	/* The indexes serve again, and the triggers count the next row. */
+	assert_int_equal(q(f->db, "SELECT count(*) FROM cert INDEXED BY cert_customer WHERE"
+				  " customer = 'Acked Co'"),
+			 100);
+	unit_add_cert(f->db, "0ABC", "Acked Co", now);
+	assert_int_equal(q(f->db, "SELECT n FROM counter WHERE name = 'affected'"), 60001);
+	assert_int_equal(q(f->db, "SELECT n FROM counter WHERE name = 'acknowledged'"), 101);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +354,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_facilitator, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backend, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_exercise, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_population_bulk, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

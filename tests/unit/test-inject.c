@@ -1,7 +1,8 @@
 /* Unit tests for core/inject.c: injects fire when due and once only, on
  * one handle or two; their effects (more certificates, a fault for a
  * while, a reclassified reason moving the deadline and the tasks due from
- * it, a delay request as Management's task, bad parameters not stopping
+ * it, a delay request as Management's task, a key participant
+ * unavailable (announced, nothing else changed), bad parameters not stopping
  * the schedule); expectations scored met, late and missed from the
  * database and by hand, an automatic score never overriding a hand one;
  * who may see and do what; observations. The exercise's clock runs at x1
@@ -43,6 +44,8 @@ static int64_t count(struct wr_db *db, const char *sql)
 	assert_int_equal(wr_query_int(db, sql, &n), 0);
 	return n;
 }
+
+static int collect_cb(const struct wr_inject *in, void *arg);
 
 static int setup_cfg(void **state, const char *conf)
 {
@@ -248,6 +251,68 @@ static void test_faults(void **state)
 			 900);
 }
 
+/* unavailable: a key participant cannot be reached. The core announces it
+ * (the event names who and for how long, in the addressed team's banner)
+ * and changes nothing else: no fault, no task, no reason or deadline. */
+static void test_unavailable(void **state)
+{
+	struct fx *f = *state;
+	struct wr_status before, after;
+	char sentence[512];
+
+	assert_int_equal(wr_status_get(f->db, &before), 0);
+	int64_t tasks = count(f->db, "SELECT count(*) FROM task");
+	int64_t certs = count(f->db, "SELECT count(*) FROM cert");
+	add_inject(f->db, "u", 600, "management", "unavailable",
+		   "{\"who\": \"the CISO\", \"for\": \"4h\"}");
+	add_inject(f->db, "nobody", 300, NULL, "unavailable", NULL);
+	int n = -1;
+	at(300);
+	assert_int_equal(wr_inject_fire_due(f->db, &n), 0);
+	assert_int_equal(n, 1);
+	at(600);
+	assert_int_equal(wr_inject_fire_due(f->db, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM event WHERE action = 'inject-fire'"
+				      " AND json_extract(details, '$.inject') = 'u'"
+				      " AND json_extract(details, '$.effect') = 'unavailable'"
+				      " AND json_extract(details, '$.who') = 'the CISO'"
+				      " AND json_extract(details, '$.team') = 'management'"
+				      " AND json_extract(details, '$.summary') ="
+				      " 'the CISO is unavailable for 04:00:00'"),
+			 1);
+	/* Without a name or a time (a hand-made row), still said plainly. */
+	assert_int_equal(count(f->db, "SELECT count(*) FROM event WHERE action = 'inject-fire'"
+				      " AND json_extract(details, '$.inject') = 'nobody'"
+				      " AND json_extract(details, '$.summary') ="
+				      " 'a key participant is unavailable'"),
+			 1);
+	/* Nothing else moves. */
+	assert_int_equal(count(f->db, "SELECT count(*) FROM fault"), 0);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM task"), tasks);
+	assert_int_equal(count(f->db, "SELECT count(*) FROM cert"), certs);
+	assert_int_equal(wr_status_get(f->db, &after), 0);
+	assert_string_equal(after.reason, before.reason);
+	assert_int_equal(after.deadline, before.deadline);
+	/* The timeline's words, and the team's banner. */
+	struct wr_event e = {.actor = "exercise", .action = "inject-fire"};
+	sqlite3_stmt *st;
+	assert_int_equal(wr_prepare(f->db,
+				    "SELECT details FROM event WHERE action = 'inject-fire' AND"
+				    " json_extract(details, '$.inject') = 'u'",
+				    &st),
+			 0);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	e.details = wr_col_text(st, 0);
+	assert_true(wr_event_sentence(f->db, &e, sentence, sizeof sentence) > 0);
+	sqlite3_finalize(st);
+	assert_string_equal(sentence, "exercise fired inject \"u\" to Management: \"message of u\""
+				      " (the CISO is unavailable for 04:00:00)");
+	char got[64] = "";
+	assert_int_equal(wr_inject_for_team(f->db, "management", 0, 5, collect_cb, got), 0);
+	assert_string_equal(got, "u+ nobody+ "); /* newest first */
+}
+
 static void test_reclassify_and_delay_request(void **state)
 {
 	struct fx *f = *state;
@@ -424,6 +489,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_not_an_exercise, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_more_certs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unavailable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_reclassify_and_delay_request, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expectations_auto, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_critical_notified, setup, teardown),
