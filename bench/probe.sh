@@ -8,7 +8,7 @@
 # WR_BENCH_PROBE_SERVERS, WR_BENCH_PROBE_CERTS and WR_BENCH_PROBE_ROUNDS
 # override 64, 32 and 3.
 set -eu
-build=$1
+build=$(cd "$1" && pwd) # absolute: the runs below cd to a work directory
 . "$(dirname "$0")/lib.sh"
 servers=${WR_BENCH_PROBE_SERVERS:-64}
 certs=${WR_BENCH_PROBE_CERTS:-32}

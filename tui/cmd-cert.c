@@ -461,6 +461,15 @@ static int cert_row(const struct wr_cert *c, void *arg)
 	out_kept(f, subject ? subject : "?", 0, false);
 	free(subject);
 	fputc('\n', f);
+	/* The replacement issued (import --replacements) on a line of its own
+	 * under the row, as runs puts a run's last error: a second serial
+	 * column, never cut either, would push the subject past a console's
+	 * width; after the subject, a subject could forge it. */
+	if (c->repl_serial) {
+		fputs("  replaced by ", f);
+		out_kept(f, c->repl_serial, 0, false);
+		fprintf(f, " (linked %s)\n", wr_time_format(c->repl_linked_at, t1));
+	}
 	return 0;
 }
 

@@ -11,7 +11,8 @@
 #   first, then the rest; nothing the second time; what a replacement
 #   linked later makes worth probing again), --again opens a round that
 #   a run killed midway leaves to the next; the timeout bounds a silent
-#   server; each run is in the run table and the audit log.
+#   server; each run is in the run table and the audit log. A TLS 1.2-only
+#   server and one sending its chain are judged by the leaf they serve.
 . "$(dirname "$0")/lib.sh"
 no_plan
 
@@ -93,6 +94,7 @@ other = (x509.CertificateBuilder().subject_name(name("Other CA")).issuer_name(na
          .not_valid_after(NOW + 900 * D).sign(other_k, hashes.SHA256()))
 c, k = leaf(0x9001, ["elsewhere.test"], new, other, other_k)
 serve("O", c, k)
+put("srv/ca.crt", ca.public_bytes(serialization.Encoding.PEM))
 EOF
 "$PY" mk.py || bail_out "making the certificates failed"
 sha() { openssl x509 -in "srv/$1.crt" -outform DER | openssl dgst -sha256 -r | cut -c1-64 | tr a-f A-F; }
@@ -289,6 +291,27 @@ like "$OUT" "probed 8 endpoints: 2 still serving the affected certificate, 2 its
 	"log tells the last run in a sentence"
 run W audit verify
 is "$RC" 0 "the audit chain holds"
+
+# ---- TLS 1.2, and a chain: the leaf is what counts --------------------------------------------
+# The probe takes the certificate where OpenSSL would verify it and stops
+# there; under TLS 1.2 it comes before the key exchange, and a server that
+# sends its chain is judged by its leaf, not by the CA after it.
+tls_server P_T12 RC -tls1_2
+tls_server P_CHAIN A -cert_chain srv/ca.crt
+DB2=$WORK/chain.db
+W2() { "$WARROOM" --db "$DB2" "$@"; }
+W2 init --name "Probe 2" >/dev/null 2>&1 || bail_out "init 2 failed"
+W2 import affected/A.der affected/C.der >/dev/null 2>&1 || bail_out "import 2 failed"
+printf 'serial,customer,contact,endpoints\n1001,Alpha,a@a.test,127.0.0.1:%s\n1003,Gamma,c@c.test,127.0.0.1:%s\n' \
+	"$P_CHAIN" "$P_T12" >customers2.csv
+W2 import --customers customers2.csv >/dev/null 2>&1 || bail_out "import of the customers 2 failed"
+W2 import --replacements repl/RC.pem >/dev/null 2>&1 || bail_out "import of RC failed"
+run W2 probe --timeout 5 --json
+is "$RC:$(json_get "$OUT_FILE" unreachable)" 0:0 "TLS 1.2 and chain: probe exits 0, nothing unreachable"
+p2() { sqlite3 "$DB2" "SELECT p.outcome || ' ' || hex(p.sha256) FROM probe p JOIN cert c ON c.id = p.cert_id
+	WHERE c.serial = '$1'"; }
+is "$(p2 1003)" "replacement $(sha RC)" "a TLS 1.2-only server: C's replacement, by its sha256"
+is "$(p2 1001)" "affected $(sha A)" "a server sending A and its CA: A, by its sha256"
 
 # ---- usage -----------------------------------------------------------------------------------
 run W probe --concurrency 0

@@ -6,7 +6,8 @@
 #   wildcard covering one label), reports each certificate read that
 #   replaces nothing with why (names, family, older, expired, forged, an
 #   affected one), notes an ambiguity between customers and a chain's CA
-#   certificate; certs --json shows the link, status --json counts it
+#   certificate; certs --json and certs (a line under the row) show the
+#   link, status --json counts it
 #   (replacement_issued), a second run finds it linked already and a newer
 #   replacement relinks; under a key-compromise incident a reissue on the
 #   same key replaces nothing.
@@ -224,6 +225,19 @@ is "$(sql "SELECT n FROM counter WHERE name = 'replacement_issued'")" 5 "replace
 run W import --replacements repl/r1.pem
 like "$OUT" '0 affected certificates linked .*, 1 already linked' "r1 again: a1 has a newer one already"
 is "$(repl_of 1001 serial)" 3001 "... and keeps it"
+
+# certs (text) shows each link on a line under its certificate's row.
+run W certs
+under() { grep -A1 "^$1 " "$OUT_FILE" | sed -n 2p; } # SERIAL: the line under its row
+like "$OUT" '^1001 +pending ' "certs: a1's row as before"
+is "$(under 1001)" "  replaced by 3001 (linked $NOW)" "certs: under a1's row, its replacement 3001"
+is "$(under 8A0B0C0D0E)" "  replaced by 2002 (linked $NOW)" "... under a2's, 2002"
+is "$(under 1004):$(under 1005)" "  replaced by 2004 (linked $NOW):  replaced by 2004 (linked $NOW)" \
+	"... under a4's and a5's, 2004"
+unlike "$(under 1006)" 'replaced' "... a6 has none: no line under its row"
+is "$(grep -c '^  replaced by ' "$OUT_FILE")" 5 "certs: 5 replacement lines, one a linked certificate"
+run W certs --customer Alpha
+is "$(sed -n 3p "$OUT_FILE")" "  replaced by 3001 (linked $NOW)" "certs --customer Alpha: the link under its one row"
 
 run W import --replacements --customers customers.csv repl
 is "$RC" 2 "--replacements with --customers is a usage error"
