@@ -64,9 +64,12 @@ static const struct {
 	{"smtp", "user", C_STRING},
 	{"smtp", "password", C_STRING},
 	{"smtp", "password_file", C_SECRET_PATH},
+	{"smtp", "ca_file", C_PATH},
 	{"smtp", "per_second", C_INT},
 	/* An exercise's mail sink (notify.c): nothing else leaves the machine. */
 	{"exercise", "smtp", C_STRING},
+	/* ... and its Bugzilla sink (bugzilla.c): never the CA's Bugzilla. */
+	{"exercise", "bugzilla", C_STRING},
 	/* Not a policy section either: the API key never reaches the incident. */
 	{"bugzilla", "url", C_STRING},
 	{"bugzilla", "api_key", C_STRING},

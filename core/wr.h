@@ -156,7 +156,8 @@ void wr_priv_user_end(void);
  * nobody else; with WR_CHECK_SECRET (a password, an API key) the file is
  * readable by its owner alone (and the warroom group, installed); with
  * WR_CHECK_KEY (a CA or account key, which a team shares through its
- * group) by nobody outside its group. err says what and how to fix. */
+ * group) by nobody outside its group, and installed by no group but
+ * warroom's. err says what and how to fix. */
 enum { WR_CHECK_SECRET = 1 << 0, WR_CHECK_ROOT = 1 << 1, WR_CHECK_KEY = 1 << 2 };
 int wr_priv_check_file(const char *path, unsigned how, char *err, size_t errsz);
 
@@ -233,6 +234,12 @@ struct wr_policy_info {
 	bool matches;		/* writes are allowed */
 };
 int wr_policy_get(struct wr_db *db, struct wr_policy_info *pi);
+/* Read-only, outside any transaction: 0 when a write under the caller's
+ * config would be allowed (its policy is the pinned one, or nothing is
+ * pinned yet), else WR_EPERM with the message the write would get. A
+ * command that acts outside the database (files, the network, a backend)
+ * calls it before acting: the transactions' own check comes too late. */
+int wr_policy_check(struct wr_db *db);
 
 /* ---- plan (core/plan.c) -------------------------------------------------- */
 struct wr_plan;
@@ -1222,14 +1229,23 @@ enum wr_report_format { WR_REPORT_MD, WR_REPORT_JSON };
 /* "preliminary", "update", "full", "postmortem"; WR_EINVAL otherwise. */
 int wr_report_kind_parse(const char *s, enum wr_report_kind *out);
 const char *wr_report_kind_name(enum wr_report_kind kind);
-/* Renders a report from the database; *out is malloc'd, NUL-terminated. */
+/* Renders a report from the database; *out is malloc'd, NUL-terminated.
+ * Every report names the audit chain's head as it was written (Markdown:
+ * a closing paragraph "Audit chain: N events, head `N:HASH`"; JSON:
+ * "audit"), which `audit verify --head N:HASH` proves. */
 int wr_report_render(struct wr_db *db, enum wr_report_kind kind, enum wr_report_format fmt,
 		     char **out, size_t *len);
+/* Where a Markdown report's closing audit-head paragraph begins in
+ * md[0..len) (len: none). The rest is the same report rendered again
+ * while only the head moved on (bugzilla.c's "posted once" key). */
+size_t wr_report_audit_at(const char *md, size_t len);
 /* The title of a new bug: "CA Owner name: brief title". */
 int wr_report_title(struct wr_db *db, char **out);
 /* From this many affected certificates the full report's appendix lists
- * crt.sh links by SHA-256 instead of the CSV (domain.md 6). */
+ * crt.sh links by SHA-256 instead of the CSV (domain.md 6), and the CSV
+ * goes to the bug as an attachment of this name (report post). */
 #define WR_REPORT_CRTSH_AT 10000
+#define WR_REPORT_APPENDIX_FILE "affected-certificates.csv"
 /* The appendix CSV of domain.md 6, header and one row per certificate
  * (*out malloc'd): what `report full --appendix FILE` writes. */
 int wr_report_appendix_csv(struct wr_db *db, char **out, size_t *len);
@@ -1246,11 +1262,14 @@ struct wr_finding {
 	const char *section, *text, *by; /* borrowed for the callback */
 	const char *bug;		 /* related: the other incident's bug, or NULL */
 	int64_t date;			 /* related: its date, 0: none */
+	const char *team;		 /* the team it is about, NULL: overall */
 };
 typedef int (*wr_finding_cb)(const struct wr_finding *f, void *ctx);
-/* bug and date (related incidents only): NULL and 0 when not known. */
-int wr_finding_add(struct wr_db *db, const char *section, const char *text, const char *bug,
-		   int64_t date, int64_t *id_out);
+/* team: the plan's team the finding is about (the post-mortem lists it
+ * under that team), NULL for the incident as a whole. bug and date
+ * (related incidents only): NULL and 0 when not known. */
+int wr_finding_add(struct wr_db *db, const char *section, const char *team, const char *text,
+		   const char *bug, int64_t date, int64_t *id_out);
 /* Oldest first; section NULL: every section. */
 int wr_finding_foreach(struct wr_db *db, const char *section, wr_finding_cb cb, void *ctx);
 
@@ -1275,6 +1294,8 @@ int wr_action_set(struct wr_db *db, int64_t id, const struct wr_action *ch, bool
 /* By due date, then id. */
 int wr_action_foreach(struct wr_db *db, wr_action_cb cb, void *ctx);
 int wr_action_get(struct wr_db *db, int64_t id, wr_action_cb cb, void *ctx);
+/* Its events (action-add, action-set), oldest first. */
+int wr_action_history(struct wr_db *db, int64_t id, wr_event_cb cb, void *ctx);
 
 /* ---- the incident's overall figures (core/metrics.c) -------------------- */
 /* Times are 0 when the event has not happened; durations are from the
@@ -1353,18 +1374,21 @@ struct wr_bugzilla_stats {
 	int64_t waiting;     /* left queued after the run (failed, or behind) */
 	int64_t unknown_found; /* of unknown outcome from earlier runs, left */
 	int64_t comment_id;  /* the last comment posted */
+	int64_t attachment_id; /* the appendix's attachment, when it went */
 	bool delays;	     /* certificates are delayed */
 	bool whiteboard_set; /* the tag was added (false: there already) */
 };
 /* Each request's outcome: its post's id, its bug (0: not filed), kind,
- * part of parts, state "sent", "queued" (failed, kept) or "unknown",
- * Bugzilla's id (a comment's, or the new bug's) and the error. */
+ * part of parts (part 0: the appendix's attachment, WR_REPORT_APPENDIX_FILE),
+ * state "sent", "queued" (failed, kept) or "unknown", Bugzilla's id (a
+ * comment's, the attachment's, or the new bug's) and the error. */
 typedef void (*wr_bugzilla_cb)(int64_t post, int64_t bug, const char *kind, int part,
 			       int parts, const char *state, int64_t id, const char *detail,
 			       void *ctx);
 int wr_bugzilla_post(struct wr_db *db, const struct wr_bugzilla_opts *o, wr_bugzilla_cb cb,
 		     void *ctx, struct wr_bugzilla_stats *st);
-/* The queue, oldest first: each comment (part) of each post. */
+/* The queue, oldest first: each comment (part) of each post, and its
+ * attachment (op "attachment", part 0; comment_id: the attachment's). */
 struct wr_bugzilla_row {
 	int64_t id, post, bug; /* bug 0: a new bug not filed yet */
 	int part, parts, attempts;
