@@ -1191,7 +1191,7 @@ static void md_audit(struct rep *r)
 	/* After a blank line (a rule right under a line of text would make
 	 * it a heading); the mark's own newline makes one when needed. */
 	bool blank = r->b.len >= 2 && memcmp(r->b.p + r->b.len - 2, "\n\n", 2) == 0;
-	puts_(r, AUDIT_MARK + blank);
+	puts_(r, &AUDIT_MARK[blank ? 1 : 0]);
 	putf(r, "%lld %s, head `%lld:%s` as this report was written", n,
 	     n == 1 ? "event" : "events", n, r->head);
 	if (!r->chain_ok) {
