@@ -102,6 +102,8 @@ struct wr_tuning {
 void wr_tune_begin(struct wr_db *db, struct wr_tuning *t, int64_t cache_kib, int64_t autockpt);
 void wr_tune_end(struct wr_db *db, const struct wr_tuning *t);
 
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Column helpers that map NULL to 0 / NULL. */
 static inline int64_t wr_col_i64(sqlite3_stmt *st, int i)
 {

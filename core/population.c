@@ -42,7 +42,6 @@
 
 #define DAY 86400
 #define KEY_POOL 8
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- deterministic choices ------------------------------------------------- */
 

@@ -76,7 +76,6 @@ static const struct kspec expects[] = {
 	{"task-done", {{"task", P_TEXT, true}, {"team", P_TEAM, false}}},
 	{"manual", {{NULL, 0, false}}},
 };
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- the parsed scenario ----------------------------------------------- */
 
