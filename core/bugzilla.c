@@ -14,7 +14,9 @@
  * crt.sh links and says the CSV of every one is attached: it is, as an
  * attachment of the same post (POST /rest/bug/N/attachment, the CSV in
  * base64, data/migrate-015.sql), sent before the comments that say so,
- * exactly once as they are.
+ * exactly once as they are; larger than [bugzilla] attachment_max
+ * (Bugzilla's maxattachmentsize, default 1000 KB) in parts of whole rows,
+ * each headed, affected-certificates-I-of-N.csv, the report saying so.
  *
  * An exercise posts only to its sink, [exercise] bugzilla, and never with
  * the CA's API key: a real Bugzilla named there refuses the post.
@@ -52,7 +54,7 @@
 
 #define KEY_MAX 256
 #define ANSWER_MAX (1 << 20)
-#define DETAIL_MAX 400
+#define DETAIL_MAX 800
 
 /* ---- splitting -------------------------------------------------------------------- */
 
@@ -207,6 +209,81 @@ int wr_bugzilla_split(const char *text, size_t max, char ***out, size_t *nout)
 	return 0;
 }
 
+/* The end of the CSV row at s[off..len): past its line end, a quoted
+ * field's line ends being inside the row (RFC 4180). */
+static size_t csv_row_end(const char *s, size_t off, size_t len)
+{
+	bool quoted = false;
+
+	for (; off < len; off++) {
+		if (s[off] == '"')
+			quoted = !quoted;
+		else if (s[off] == '\n' && !quoted)
+			return off + 1;
+	}
+	return len;
+}
+
+size_t wr_bugzilla_attachment_max(const struct wr_config *cfg)
+{
+	int64_t v = wr_config_int(cfg, "bugzilla", "attachment_max", WR_BUGZILLA_ATTACHMENT_MAX);
+	return v > 0 && (uint64_t)v <= SIZE_MAX ? (size_t)v : WR_BUGZILLA_ATTACHMENT_MAX;
+}
+
+void wr_bugzilla_appendix_name(int part, int parts, char *buf, size_t bufsz)
+{
+	if (part <= 0 || parts <= 1)
+		snprintf(buf, bufsz, "%s", WR_REPORT_APPENDIX_FILE);
+	else
+		snprintf(buf, bufsz, WR_REPORT_APPENDIX_PART, part, parts);
+}
+
+int wr_bugzilla_csv_split(const char *csv, size_t max, char ***out, size_t *nout)
+{
+	size_t len = strlen(csv), hl = csv_row_end(csv, 0, len), n = 0, cap = 0;
+	char **v = NULL;
+
+	*out = NULL;
+	*nout = 0;
+	/* Bugzilla's limit is on the file, not its base64: bytes. */
+	for (size_t off = hl; off < len || n == 0;) {
+		size_t end = off;
+		if (len <= max) { /* all of it fits: the whole, as it is */
+			end = len;
+		} else {
+			while (end < len) {
+				size_t re = csv_row_end(csv, end, len);
+				if (end > off && hl + (re - off) > max)
+					break; /* a row too long goes alone in its part */
+				end = re;
+			}
+		}
+		if (n == cap) {
+			size_t c2 = cap ? cap * 2 : 4;
+			char **nv = realloc(v, c2 * sizeof *nv);
+			if (!nv)
+				goto oom;
+			v = nv;
+			cap = c2;
+		}
+		size_t from = len <= max ? 0 : off, head = len <= max ? 0 : hl;
+		char *p = malloc(head + (end - from) + 1);
+		if (!p)
+			goto oom;
+		memcpy(p, csv, head);
+		memcpy(p + head, csv + from, end - from);
+		p[head + end - from] = '\0';
+		v[n++] = p;
+		off = end;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+oom:
+	wr_bugzilla_split_free(v, n);
+	return WR_ENOMEM;
+}
+
 /* ---- the client ------------------------------------------------------------------- */
 
 struct client {
@@ -215,6 +292,7 @@ struct client {
 	char key[KEY_MAX];
 	char product[128], component[128];
 	long timeout;
+	size_t attachment_max; /* [bugzilla] attachment_max: bytes of one attachment */
 	char curl_err[CURL_ERROR_SIZE];
 };
 
@@ -323,6 +401,7 @@ static int client_open(struct wr_db *db, struct client *c)
 	c->timeout = (long)wr_config_int(cfg, "bugzilla", "timeout", 60);
 	if (c->timeout <= 0)
 		c->timeout = 60;
+	c->attachment_max = wr_bugzilla_attachment_max(cfg);
 	if (exercise)
 		snprintf(c->key, sizeof c->key, "exercise");
 	else if ((rc = read_key(db, cfg, c->key, sizeof c->key)))
@@ -475,10 +554,13 @@ static void sha256_hex(const char *s, char out[65])
 
 #define ATTACHMENT_SUMMARY "Appendix: every affected certificate (CSV)"
 
-/* Queues the report's parts as one post, and csv (not NULL) as its
- * attachment, part 0, sent before the comments; *post its id. */
+/* Queues the report's parts as one post, and the ncsv parts of its
+ * appendix CSV as its attachments, sent before the comments: a whole one
+ * part 0 (of the comments' parts, as before parts), else part i of ncsv;
+ * *post its id. */
 static int enqueue(struct wr_db *db, const struct wr_bugzilla_opts *o, const char *kind,
-		   const char *summary, char **parts, size_t n, const char *csv, int64_t *post)
+		   const char *summary, char **parts, size_t n, char **csv, size_t ncsv,
+		   int64_t *post)
 {
 	sqlite3_stmt *st = NULL;
 	char hex[65];
@@ -488,11 +570,13 @@ static int enqueue(struct wr_db *db, const struct wr_bugzilla_opts *o, const cha
 	if ((rc = wr_tx_begin(db)))
 		return rc;
 	/* The same text to the same bug, queued or posted already: once is
-	 * enough (a second run of the same command under the same clock). */
+	 * enough (a second run of the same command under the same clock).
+	 * One a person dropped may go again (an attachment too large for
+	 * Bugzilla, dropped, posted again in smaller parts). */
 	if ((rc = wr_prepare(db,
 			     "SELECT state, bug, comment_id FROM bugzilla_post WHERE part = 1"
 			     " AND kind = ?1 AND body_sha256 = ?2 AND op = ?3"
-			     " AND (?4 = 0 OR bug = ?4)"
+			     " AND (?4 = 0 OR bug = ?4) AND state <> 'dropped'"
 			     " ORDER BY id DESC LIMIT 1",
 			     &st)))
 		goto fail;
@@ -552,19 +636,24 @@ static int enqueue(struct wr_db *db, const struct wr_bugzilla_opts *o, const cha
 		if (!*post)
 			*post = sqlite3_last_insert_rowid(db->sq);
 	}
-	if (csv) {
+	for (size_t i = 0; i < ncsv; i++) {
+		char sum[128];
+		if (ncsv > 1)
+			snprintf(sum, sizeof sum, ATTACHMENT_SUMMARY ", part %zu of %zu", i + 1, ncsv);
+		else
+			snprintf(sum, sizeof sum, ATTACHMENT_SUMMARY);
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
-		sha256_hex(csv, hex);
+		sha256_hex(csv[i], hex);
 		sqlite3_bind_int64(st, 1, *post);
 		sqlite3_bind_text(st, 2, "attachment", -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 		if (!o->new_bug)
 			sqlite3_bind_int64(st, 4, o->bug);
-		sqlite3_bind_int64(st, 5, 0);
-		sqlite3_bind_int64(st, 6, (int64_t)n);
-		sqlite3_bind_text(st, 7, ATTACHMENT_SUMMARY, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, csv, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, ncsv > 1 ? (int64_t)i + 1 : 0);
+		sqlite3_bind_int64(st, 6, ncsv > 1 ? (int64_t)ncsv : (int64_t)n);
+		sqlite3_bind_text(st, 7, sum, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 8, csv[i], -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 9, hex, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 10, now);
 		sqlite3_bind_text(st, 11, wr_db_actor(db), -1, SQLITE_STATIC);
@@ -596,8 +685,8 @@ static void rows_free(struct row *v, size_t n)
 }
 
 /* The rows to send: post's (0: every post's), queued, and unknown ones
- * when asked, in order: a new bug first, then the attachment (part 0),
- * then the comments. */
+ * when asked, in order: a new bug first, then the attachments (part 0,
+ * or parts 1 to n), then the comments. */
 static int load_rows(struct wr_db *db, int64_t post, struct row **out, size_t *nout)
 {
 	sqlite3_stmt *q;
@@ -611,7 +700,7 @@ static int load_rows(struct wr_db *db, int64_t post, struct row **out, size_t *n
 			     "SELECT id, post, coalesce(bug, 0), part, parts, op, kind, state,"
 			     " summary, body FROM bugzilla_post WHERE state IN ('queued', 'unknown')"
 			     " AND op <> 'manual' AND (?1 = 0 OR post = ?1)"
-			     " ORDER BY post, op <> 'new', part",
+			     " ORDER BY post, op <> 'new', op <> 'attachment', part",
 			     &q)))
 		return rc;
 	sqlite3_bind_int64(q, 1, post);
@@ -735,7 +824,9 @@ static int record(struct wr_db *db, const struct row *r, int64_t bug, const char
 		json_object_set_new(d, "parts", json_integer(r->parts));
 	}
 	if (attachment) {
-		json_object_set_new(d, "file_name", json_string(WR_REPORT_APPENDIX_FILE));
+		char fn[64];
+		wr_bugzilla_appendix_name(r->part, r->parts, fn, sizeof fn);
+		json_object_set_new(d, "file_name", json_string(fn));
 		json_object_set_new(d, "bytes", json_integer((json_int_t)strlen(r->body)));
 	}
 	if (id && !filed)
@@ -777,11 +868,12 @@ static char *row_json(const struct client *c, const struct row *r)
 	if (strcmp(r->op, "attachment") == 0) {
 		/* Bugzilla's Create Attachment: ids, data, file_name, summary,
 		 * content_type. */
-		char *data = base64(r->body);
+		char *data = base64(r->body), fn[64];
 		if (!data)
 			return NULL;
+		wr_bugzilla_appendix_name(r->part, r->parts, fn, sizeof fn);
 		j = json_pack("{s:[I], s:s, s:s, s:s, s:s}", "ids", (json_int_t)r->bug, "data",
-			      data, "file_name", WR_REPORT_APPENDIX_FILE, "summary",
+			      data, "file_name", fn, "summary",
 			      r->summary ? r->summary : ATTACHMENT_SUMMARY, "content_type",
 			      "text/csv");
 		free(data);
@@ -898,6 +990,29 @@ static int send_rows(struct wr_db *db, struct client *c, int64_t post, bool rese
 			}
 		}
 		json_decref(ans);
+		if (attachment && out == OUT_FAILED && strstr(detail, "(code 600)")) {
+			/* Attachment Too Large: its maxattachmentsize is below the
+			 * setting this part was cut to. */
+			size_t dl = strlen(detail);
+			snprintf(detail + dl, sizeof detail - dl,
+				 "; this part is %zu bytes, over Bugzilla's maxattachmentsize:"
+				 " set [bugzilla] attachment_max (now %zu bytes) to it or lower,"
+				 " drop this post (report post --settle %lld --as dropped) and"
+				 " post the report again",
+				 strlen(r->body), c->attachment_max, (long long)r->post);
+		}
+		if (attachment && r->part > 0 && out != OUT_OK) {
+			/* Which of the parts it was. */
+			char fn[64];
+			wr_bugzilla_appendix_name(r->part, r->parts, fn, sizeof fn - 2);
+			strcat(fn, ": ");
+			size_t fl = strlen(fn), dl = strlen(detail);
+			if (fl + dl >= sizeof detail)
+				dl = sizeof detail - fl - 1;
+			memmove(detail + fl, detail, dl);
+			memcpy(detail, fn, fl);
+			detail[fl + dl] = '\0';
+		}
 		const char *state = out == OUT_OK        ? "sent"
 				    : out == OUT_UNKNOWN ? "unknown"
 							 : "queued";
@@ -926,9 +1041,14 @@ static int send_rows(struct wr_db *db, struct client *c, int64_t post, bool rese
 			}
 			held = r->post;
 		}
-		if (cb)
+		if (cb) {
+			/* A sent attachment's detail: its file name. */
+			char file[64] = "";
+			if (attachment && out == OUT_OK)
+				wr_bugzilla_appendix_name(r->part, r->parts, file, sizeof file);
 			cb(r->post, bug, r->kind, attachment ? 0 : r->part, r->parts, state, id,
-			   out == OUT_OK ? "" : detail, ctx);
+			   out == OUT_OK ? file : detail, ctx);
+		}
 	}
 out:
 	rows_free(v, n);
@@ -998,7 +1118,7 @@ int wr_bugzilla_foreach(struct wr_db *db, wr_bugzilla_row_cb cb, void *ctx)
 	if ((rc = wr_prepare(db,
 			     "SELECT id, post, coalesce(bug, 0), part, parts, attempts, op, kind, state,"
 			     " error, coalesce(comment_id, 0), created, coalesce(sent_at, 0)"
-			     " FROM bugzilla_post ORDER BY post, part, id",
+			     " FROM bugzilla_post ORDER BY post, op <> 'attachment', part, id",
 			     &q)))
 		return rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1120,8 +1240,8 @@ int wr_bugzilla_post(struct wr_db *db, const struct wr_bugzilla_opts *o, wr_bugz
 {
 	const char *kind = wr_report_kind_name(o->kind);
 	struct client c = {0};
-	char *md = NULL, *title = NULL, **parts = NULL, *csv = NULL;
-	size_t len = 0, nparts = 0;
+	char *md = NULL, *title = NULL, **parts = NULL, *csv = NULL, **csvs = NULL;
+	size_t len = 0, nparts = 0, ncsv = 0;
 	int64_t post = 0;
 	int rc;
 
@@ -1168,8 +1288,13 @@ int wr_bugzilla_post(struct wr_db *db, const struct wr_bugzilla_opts *o, wr_bugz
 			if (cn.affected >= WR_REPORT_CRTSH_AT &&
 			    (rc = wr_report_appendix_csv(db, &csv, NULL)))
 				goto out;
+			/* In parts Bugzilla takes, as the report says (report.c). */
+			if (csv && wr_bugzilla_csv_split(csv, c.attachment_max, &csvs, &ncsv)) {
+				rc = wr_err(db, WR_ENOMEM, "out of memory");
+				goto out;
+			}
 		}
-		if ((rc = enqueue(db, o, kind, title, parts, nparts, csv, &post)))
+		if ((rc = enqueue(db, o, kind, title, parts, nparts, csvs, ncsv, &post)))
 			goto out;
 	}
 	if ((rc = send_rows(db, &c, post, o->retry && o->resend_unknown, cb, ctx, st)))
@@ -1186,6 +1311,7 @@ int wr_bugzilla_post(struct wr_db *db, const struct wr_bugzilla_opts *o, wr_bugz
 out:
 	client_close(&c);
 	wr_bugzilla_split_free(parts, nparts);
+	wr_bugzilla_split_free(csvs, ncsv);
 	free(md);
 	free(title);
 	free(csv);

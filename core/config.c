@@ -78,6 +78,7 @@ static const struct {
 	{"bugzilla", "product", C_STRING},
 	{"bugzilla", "component", C_STRING},
 	{"bugzilla", "timeout", C_INT},
+	{"bugzilla", "attachment_max", C_INT}, /* bytes (bugzilla.c) */
 };
 
 /* The sections that decide who may act and what runs: the policy pinned

@@ -982,13 +982,26 @@ static int render_full(struct rep *r, enum wr_report_format fmt, json_t *j, bool
 	if (!n.c.affected) {
 		puts_(r, "N/A\n");
 	} else if (*big) {
-		char g[32];
-		/* `report post` attaches it (bugzilla.c); by hand, the file
-		 * `report full --appendix` writes. */
-		putf(r,
-		     "%s certificates: each one on crt.sh by its SHA-256. The CSV of every"
-		     " certificate is attached to the bug as `%s`.\n\n",
-		     grouped(n.c.affected, g), WR_REPORT_APPENDIX_FILE);
+		char g[32], f1[64], fn[64], *csv = NULL, **cp = NULL;
+		size_t ncp = 0;
+		/* `report post` attaches it (bugzilla.c), in the parts of
+		 * [bugzilla] attachment_max; by hand, the file `report full
+		 * --appendix` writes. */
+		if ((rc = wr_report_appendix_csv(r->db, &csv, NULL)))
+			goto out;
+		if (wr_bugzilla_csv_split(csv, wr_bugzilla_attachment_max(wr_db_config(r->db)), &cp,
+					  &ncp))
+			r->oom = true;
+		wr_bugzilla_split_free(cp, ncp);
+		free(csv);
+		wr_bugzilla_appendix_name(1, (int)ncp, f1, sizeof f1);
+		wr_bugzilla_appendix_name((int)ncp, (int)ncp, fn, sizeof fn);
+		putf(r, "%s certificates: each one on crt.sh by its SHA-256. The CSV of every"
+			" certificate is attached to the bug ", grouped(n.c.affected, g));
+		if (ncp > 1)
+			putf(r, "in %zu parts, `%s` to `%s`.\n\n", ncp, f1, fn);
+		else
+			putf(r, "as `%s`.\n\n", f1);
 		rc = appendix_rows(r, true);
 	} else {
 		puts_(r, "```csv\n");

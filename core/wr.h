@@ -1246,6 +1246,9 @@ int wr_report_title(struct wr_db *db, char **out);
  * goes to the bug as an attachment of this name (report post). */
 #define WR_REPORT_CRTSH_AT 10000
 #define WR_REPORT_APPENDIX_FILE "affected-certificates.csv"
+/* ... or, larger than [bugzilla] attachment_max, in parts of this name
+ * (part, parts): wr_bugzilla_appendix_name. */
+#define WR_REPORT_APPENDIX_PART "affected-certificates-%d-of-%d.csv"
 /* The appendix CSV of domain.md 6, header and one row per certificate
  * (*out malloc'd): what `report full --appendix FILE` writes. */
 int wr_report_appendix_csv(struct wr_db *db, char **out, size_t *len);
@@ -1379,16 +1382,19 @@ struct wr_bugzilla_stats {
 	bool whiteboard_set; /* the tag was added (false: there already) */
 };
 /* Each request's outcome: its post's id, its bug (0: not filed), kind,
- * part of parts (part 0: the appendix's attachment, WR_REPORT_APPENDIX_FILE),
+ * part of parts (part 0: an attachment of the appendix, whole or a part;
+ * its file name is in the detail of a part that failed),
  * state "sent", "queued" (failed, kept) or "unknown", Bugzilla's id (a
- * comment's, the attachment's, or the new bug's) and the error. */
+ * comment's, the attachment's, or the new bug's) and the error (a sent
+ * attachment's: its file name). */
 typedef void (*wr_bugzilla_cb)(int64_t post, int64_t bug, const char *kind, int part,
 			       int parts, const char *state, int64_t id, const char *detail,
 			       void *ctx);
 int wr_bugzilla_post(struct wr_db *db, const struct wr_bugzilla_opts *o, wr_bugzilla_cb cb,
 		     void *ctx, struct wr_bugzilla_stats *st);
 /* The queue, oldest first: each comment (part) of each post, and its
- * attachment (op "attachment", part 0; comment_id: the attachment's). */
+ * attachments (op "attachment": part 0 the whole CSV, else part of parts
+ * of it, wr_bugzilla_appendix_name; comment_id: the attachment's). */
 struct wr_bugzilla_row {
 	int64_t id, post, bug; /* bug 0: a new bug not filed yet */
 	int part, parts, attempts;
@@ -1408,5 +1414,17 @@ int wr_bugzilla_settle(struct wr_db *db, int64_t post, const char *as, int64_t b
  * *parts malloc'd (free with wr_bugzilla_split_free). */
 int wr_bugzilla_split(const char *text, size_t max, char ***parts, size_t *n);
 void wr_bugzilla_split_free(char **parts, size_t n);
+/* Bugzilla's maxattachmentsize default, 1000 KB: [bugzilla] attachment_max
+ * when unset or 0 (wr_bugzilla_attachment_max: the setting, in bytes). */
+#define WR_BUGZILLA_ATTACHMENT_MAX (1000 * 1024)
+size_t wr_bugzilla_attachment_max(const struct wr_config *cfg);
+/* Splits a CSV into parts of at most max bytes, each of whole rows (a
+ * quoted field's line ends are inside its row) and each starting with the
+ * header row; a row too long for any part goes alone in one. One part
+ * when it all fits. Free with wr_bugzilla_split_free. */
+int wr_bugzilla_csv_split(const char *csv, size_t max, char ***parts, size_t *n);
+/* The file name of the appendix's part of parts (parts 1 or part 0: the
+ * whole, WR_REPORT_APPENDIX_FILE). */
+void wr_bugzilla_appendix_name(int part, int parts, char *buf, size_t bufsz);
 
 #endif

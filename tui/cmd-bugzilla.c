@@ -26,7 +26,7 @@ static int list_row(const struct wr_bugzilla_row *r, void *arg)
 	char t[WR_TIME_BUFSZ], part[24] = "";
 	bool att = strcmp(r->op, "attachment") == 0;
 
-	if (r->parts > 1 && !att)
+	if (r->parts > 1 && (!att || r->part > 0))
 		snprintf(part, sizeof part, " %d/%d", r->part, r->parts);
 	fprintf(ctx->out, "#%-4lld %-11s %-8s %-7s", (long long)r->post, r->kind,
 		strcmp(r->op, "new") == 0 ? "new bug" : r->op, r->state);
@@ -77,11 +77,12 @@ static void on_post(int64_t post, int64_t bug, const char *kind, int part, int p
 	else if (parts > 1)
 		snprintf(pn, sizeof pn, " (part %d/%d)", part, parts);
 	if (strcmp(state, "sent") == 0) {
-		if (part == 0)
-			fprintf(ctx->out,
-				"attached the %s report's appendix (" WR_REPORT_APPENDIX_FILE
-				") to bug %lld: attachment %lld\n",
-				kind, (long long)bug, (long long)id);
+		if (part == 0) {
+			fprintf(ctx->out, "attached the %s report's appendix (", kind);
+			out_term(ctx->out, detail && *detail ? detail : WR_REPORT_APPENDIX_FILE);
+			fprintf(ctx->out, ") to bug %lld: attachment %lld\n", (long long)bug,
+				(long long)id);
+		}
 		else if (id == bug)
 			fprintf(ctx->out, "filed bug %lld with the %s report%s\n", (long long)bug,
 				kind, pn);

@@ -13,7 +13,10 @@ It implements, as Bugzilla documents them:
                                content_type (Create Attachment):
                                {"ids": ["ATTACHMENT"]}, the ids as strings
                                as Bugzilla documents them; the decoded data
-                               is written to DIR/attachment-ATTACHMENT
+                               is written to DIR/attachment-ATTACHMENT;
+                               over DIR/attach_max KB (Bugzilla's
+                               maxattachmentsize, unset: no limit) it is
+                               refused, code 600 "Attachment Too Large"
   PUT  /rest/bug/N             whiteboard: {"bugs": [{"id", "changes"}]}
   GET  /rest/bug/N             {"bugs": [{"id", "summary", "whiteboard", ...}]}
 and checks each request: the method and path, the X-BUGZILLA-API-KEY
@@ -281,6 +284,20 @@ class Handler(BaseHTTPRequestHandler):
         for k in ("is_patch", "is_private", "is_markdown"):
             if k in body and not isinstance(body[k], bool):
                 return self.error(400, 52, "%s must be a boolean" % k, body)
+        # Bugzilla's maxattachmentsize (KB), as the test sets it in
+        # DIR/attach_max: a file over it refused with code 600, its words.
+        try:
+            with open(os.path.join(outdir, "attach_max")) as f:
+                max_kb = int(f.read().strip())
+        except (OSError, ValueError):
+            max_kb = 0
+        if max_kb and len(raw) > max_kb * 1024:
+            return self.error(
+                400, 600,
+                "The file you are trying to attach is %d kilobytes (KB) in size. Attachments"
+                " cannot be more than %d KB. We recommend that you store your attachment"
+                " elsewhere and provide a URL to it instead." % (len(raw) // 1024, max_kb),
+                dict(body, data="(%d bytes of base64)" % len(data)))
         new = {}
 
         def store():

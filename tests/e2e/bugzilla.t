@@ -27,7 +27,10 @@
 #  - A full report of 10,000 certificates (wr-filldb) attaches the appendix
 #    CSV (POST /rest/bug/N/attachment, base64, text/csv) before the
 #    comments that say so, exactly once; an attachment refused holds the
-#    comments back until a retry.
+#    comments back until a retry. Over [bugzilla] attachment_max (unset:
+#    1000 KB, Bugzilla's default maxattachmentsize) it goes in parts of
+#    whole rows, each headed, affected-certificates-I-of-N.csv; Bugzilla's
+#    code 600 "Attachment Too Large" leaves the post queued, naming it.
 #  - An exercise never posts to [bugzilla] url nor with its API key: only
 #    to [exercise] bugzilla, a sink.
 . "$(dirname "$0")/lib.sh"
@@ -415,10 +418,16 @@ WARROOM_NOW=2026-11-29T02:00:00Z
 BIG=$WORK/big.db
 WARROOM_NOW=$WARROOM_NOW "$WR_TOOLS/wr-filldb" --db "$BIG" --certs 10000 --expired 0 --declare >/dev/null ||
 	bail_out "wr-filldb failed"
+# Its CSV is some 2.9 MB: over Bugzilla's default maxattachmentsize
+# (1000 KB), it goes in parts (13b.); here [bugzilla] attachment_max is
+# over it, and the CSV goes whole as one attachment.
+BIGCONF=$WORK/big.conf
+{ cat "$CONF"; echo "attachment_max = 8000000"; } >"$BIGCONF"
+chmod 600 "$BIGCONF"
 big() { # USER ARGS...: as, on the incident of 10,000
 	_u=$1
 	shift
-	run env WARROOM_USER="$_u" "$WARROOM" --config "$CONF" --db "$BIG" "$@"
+	run env WARROOM_USER="$_u" "$WARROOM" --config "${BIGCF:-$BIGCONF}" --db "$BIG" "$@"
 	printf '%s\n%s\n' "$OUT" "$ERR" >>"$TRANSCRIPT"
 }
 big alice policy pin
@@ -494,6 +503,87 @@ is "$(req $((NREQ0 + 1)) path) $(req $((NREQ0 + 2)) path) $(req $((NREQ0 + 3)) p
 	"the bug first, then the attachment to it, then the comments"
 like "$OUT" "^attached the full report's appendix \\(affected-certificates\\.csv\\) to bug $NEWBUG: attachment 3\$" \
 	"... the output says so"
+
+# ---- 13b. the appendix in parts of [bugzilla] attachment_max ----------------------------------
+# Unset, it is Bugzilla's default maxattachmentsize, 1000 KB: the CSV of
+# 10,000 certificates goes in parts, each of whole rows under its header.
+BIG=$WORK/big.db
+BIGCF=$CONF
+WARROOM_NOW=2026-11-29T05:00:00Z
+big dave report full --out "$WORK/parts.md" --appendix "$WORK/parts.csv"
+is "$RC" 0 "report full --appendix under the default attachment_max"
+NP=$(sed -n 's/.*attached to the bug in \([0-9]*\) parts.*/\1/p' "$WORK/parts.md")
+CSVB=$(wc -c <"$WORK/parts.csv")
+is "$NP" $(((CSVB + 1023999) / 1024000)) "the report says the CSV of $CSVB bytes is attached in as many parts"
+file_like "$WORK/parts.md" "in $NP parts, \`affected-certificates-1-of-$NP\.csv\` to \`affected-certificates-$NP-of-$NP\.csv\`" \
+	"... naming the files"
+is "$(wc -l <"$WORK/parts.csv")" 10001 "--appendix still writes one whole CSV"
+NREQ0=$(nreq)
+C0=$(ncomments)
+big dave report post --bug 1000 full
+is "$RC" 0 "report post full in parts exits 0"
+IDS=$(printf '%s\n' "$OUT" | sed -n 's/^attached the full report.s appendix .* to bug 1000: attachment \([0-9]*\)$/\1/p')
+is "$(printf '%s\n' "$IDS" | wc -l)" "$NP" "... $NP attachments"
+like "$OUT" "^attached the full report's appendix \\(affected-certificates-$NP-of-$NP\\.csv\\) to bug 1000" \
+	"... each named by its own file"
+big dave report post --list
+like "$OUT" "attachment +sent +bug 1000 $NP/$NP attachment" "report post --list shows which part"
+i=0
+: >"$WORK/rows.csv"
+for id in $IDS; do
+	i=$((i + 1))
+	A=$((NREQ0 + i))
+	is "$(req $A path)|$(req $A json.file_name)" \
+		"/rest/bug/1000/attachment|affected-certificates-$i-of-$NP.csv" "part $i: its file name"
+	like "$(req $A json.summary)" "part $i of $NP\$" "... its summary says which part"
+	ok "... at most 1,024,000 bytes" test "$(wc -c <"$BZ/attachment-$id")" -le 1024000
+	is "$(head -n 1 "$BZ/attachment-$id")" "$(head -n 1 "$WORK/parts.csv")" "... the header row first"
+	tail -n +2 "$BZ/attachment-$id" >>"$WORK/rows.csv"
+done
+{ head -n 1 "$WORK/parts.csv"; cat "$WORK/rows.csv"; } >"$WORK/joined.csv"
+ok "the parts' rows are the --appendix CSV's, in order, each once" cmp -s "$WORK/joined.csv" "$WORK/parts.csv"
+is "$(req $((NREQ0 + NP + 1)) path)" /rest/bug/1000/comment "every part before the first comment"
+NPARTS=$(sqlite3 "$BIG" "SELECT parts FROM bugzilla_post WHERE op = 'comment' ORDER BY id DESC LIMIT 1")
+is "$(nreq)" $((NREQ0 + NP + NPARTS)) "the parts and the comments: nothing else"
+is "$(ncomments)" $((C0 + NPARTS)) "... the comments on the bug"
+is "$(sqlite3 "$BIG" "SELECT group_concat(part || '/' || parts || ' ' || state, ',') FROM (SELECT * FROM bugzilla_post
+	WHERE op = 'attachment' AND post = (SELECT max(post) FROM bugzilla_post) ORDER BY part)")" \
+	"$(seq -s, -f "%g/$NP sent" 1 "$NP")" "each part queued once and sent"
+big dave report post --retry
+like "$OUT" '^nothing queued$' "a retry has nothing to send: no part twice"
+# Bugzilla's own maxattachmentsize below attachment_max: refused with its
+# code 600; the post waits, naming the setting.
+{ cat "$CONF"; echo "attachment_max = 1500000"; } >"$WORK/p2.conf"
+chmod 600 "$WORK/p2.conf"
+BIGCF=$WORK/p2.conf
+echo 1000 >"$BZ/attach_max"
+WARROOM_NOW=2026-11-29T06:00:00Z
+C1=$(ncomments)
+N1=$(json_get "$BZ/state.json" 1000.attachments | grep -o '"id"' | wc -l)
+big dave report post --bug 1000 full
+is "$RC" 1 "parts over Bugzilla's maxattachmentsize: the post fails"
+P2=$(sqlite3 "$BIG" "SELECT max(post) FROM bugzilla_post")
+like "$ERR" "affected-certificates-1-of-2\\.csv: Bugzilla answered 400: The file you are trying to attach is [0-9]+ kilobytes \\(KB\\) in size\\. Attachments cannot be more than 1000 KB" \
+	"... Bugzilla's words, naming the part"
+like "$ERR" "\\(code 600\\); this part is [0-9]+ bytes, over Bugzilla's maxattachmentsize: set \\[bugzilla\\] attachment_max \\(now 1500000 bytes\\) to it or lower, drop this post \\(report post --settle $P2 --as dropped\\)" \
+	"... and the setting"
+is "$(ncomments)" "$C1" "... no comment goes before it"
+is "$(json_get "$BZ/state.json" 1000.attachments | grep -o '"id"' | wc -l)" "$N1" "... nor any part"
+is "$(sqlite3 "$BIG" "SELECT count(*) FROM bugzilla_post WHERE post = $P2 AND state = 'queued'")" \
+	$((NPARTS + 2)) "... all of it queued: its 2 parts and its comments"
+like "$(sqlite3 "$BIG" "SELECT error FROM bugzilla_post WHERE post = $P2 AND op = 'attachment' AND part = 1")" \
+	'attachment_max' "... the error kept with it"
+# As the error says: dropped, and posted again in parts Bugzilla takes.
+big dave report post --settle "$P2" --as dropped
+is "$RC" 0 "the post refused is dropped"
+{ cat "$CONF"; echo "attachment_max = 800000"; } >"$WORK/p2.conf"
+big dave report post --bug 1000 full
+is "$RC" 0 "attachment_max lowered, the report posted again goes"
+is "$(json_get "$BZ/state.json" 1000.attachments | grep -o '"id"' | wc -l)" $((N1 + 4)) \
+	"... in 4 parts Bugzilla takes"
+is "$(ncomments)" $((C1 + NPARTS)) "... then its comments"
+rm -f "$BZ/attach_max"
+BIGCF=
 
 # ---- 14. an exercise posts only to its sink ------------------------------------------------------
 cat >"$WORK/tiny.ini" <<'SCN'

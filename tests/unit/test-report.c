@@ -653,9 +653,26 @@ static void test_appendix_links(void **state)
 	snprintf(serial, sizeof serial, "%06X", WR_REPORT_CRTSH_AT);
 	unit_add_cert(f->db, serial, "A", f->t0);
 	md = render(f->db, WR_REPORT_FULL, WR_REPORT_MD);
-	app = strstr(md, "### Appendix\n\n10,000 certificates: each one on crt.sh by its SHA-256."
+	/* Over [bugzilla] attachment_max (Bugzilla's 1000 KB), in parts. */
+	char *whole = NULL, **cp = NULL, want[512];
+	size_t ncp = 0;
+	assert_int_equal(wr_report_appendix_csv(f->db, &whole, NULL), 0);
+	assert_int_equal(wr_bugzilla_csv_split(whole, WR_BUGZILLA_ATTACHMENT_MAX, &cp, &ncp), 0);
+	wr_bugzilla_split_free(cp, ncp);
+	assert_true(ncp >= 1);
+	free(whole);
+	if (ncp > 1)
+		snprintf(want, sizeof want,
+			 "### Appendix\n\n10,000 certificates: each one on crt.sh by its SHA-256."
+			 " The CSV of every certificate is attached to the bug in %zu parts,"
+			 " `affected-certificates-1-of-%zu.csv` to `affected-certificates-%zu-of-%zu.csv`.\n\n",
+			 ncp, ncp, ncp, ncp);
+	else
+		snprintf(want, sizeof want,
+			 "### Appendix\n\n10,000 certificates: each one on crt.sh by its SHA-256."
 			 " The CSV of every certificate is attached to the bug as `"
 			 WR_REPORT_APPENDIX_FILE "`.\n\n");
+	app = strstr(md, want);
 	assert_non_null(app);
 	assert_null(strstr(app, "```csv"));
 	int links = 0;
