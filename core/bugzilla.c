@@ -554,6 +554,47 @@ static void sha256_hex(const char *s, char out[65])
 
 #define ATTACHMENT_SUMMARY "Appendix: every affected certificate (CSV)"
 
+/* One row of a post's queue, through the INSERT of enqueue: the rows
+ * of one post share its number, the first row's id (*post 0: this one). */
+struct queued {
+	struct wr_db *db;
+	sqlite3_stmt *st;
+	const struct wr_bugzilla_opts *o;
+	const char *kind;
+	int64_t now;
+	int64_t *post;
+};
+
+static int queue_row(struct queued *q, const char *op, int64_t part, int64_t parts,
+		     const char *summary, const char *body, const char *what)
+{
+	char hex[65];
+	sqlite3_stmt *st = q->st;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sha256_hex(body, hex);
+	if (*q->post)
+		sqlite3_bind_int64(st, 1, *q->post);
+	sqlite3_bind_text(st, 2, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, q->kind, -1, SQLITE_STATIC);
+	if (!q->o->new_bug)
+		sqlite3_bind_int64(st, 4, q->o->bug);
+	sqlite3_bind_int64(st, 5, part);
+	sqlite3_bind_int64(st, 6, parts);
+	if (summary)
+		sqlite3_bind_text(st, 7, summary, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 8, body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 10, q->now);
+	sqlite3_bind_text(st, 11, wr_db_actor(q->db), -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return wr_err_sq(q->db, what);
+	if (!*q->post)
+		*q->post = sqlite3_last_insert_rowid(q->db->sq);
+	return 0;
+}
+
 /* Queues the report's parts as one post, and the ncsv parts of its
  * appendix CSV as its attachments, sent before the comments: a whole one
  * part 0 (of the comments' parts, as before parts), else part i of ncsv;
@@ -609,59 +650,23 @@ static int enqueue(struct wr_db *db, const struct wr_bugzilla_opts *o, const cha
 			     " ?6, ?7, ?8, ?9, 'queued', ?10, ?11)",
 			     &st)))
 		goto fail;
-	int64_t now = wr_clock_now(db);
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		sha256_hex(parts[i], hex);
-		if (*post)
-			sqlite3_bind_int64(st, 1, *post);
-		sqlite3_bind_text(st, 2, o->new_bug && i == 0 ? "new" : "comment", -1,
-				  SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-		if (!o->new_bug)
-			sqlite3_bind_int64(st, 4, o->bug);
-		sqlite3_bind_int64(st, 5, (int64_t)i + 1);
-		sqlite3_bind_int64(st, 6, (int64_t)n);
-		if (o->new_bug && i == 0)
-			sqlite3_bind_text(st, 7, summary, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 8, parts[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 9, hex, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 10, now);
-		sqlite3_bind_text(st, 11, wr_db_actor(db), -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = wr_err_sq(db, "queueing the report");
-			goto fail;
-		}
-		if (!*post)
-			*post = sqlite3_last_insert_rowid(db->sq);
-	}
-	for (size_t i = 0; i < ncsv; i++) {
+	struct queued q = {db, st, o, kind, wr_clock_now(db), post};
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = queue_row(&q, o->new_bug && i == 0 ? "new" : "comment", (int64_t)i + 1,
+			       (int64_t)n, o->new_bug && i == 0 ? summary : NULL, parts[i],
+			       "queueing the report");
+	for (size_t i = 0; i < ncsv && !rc; i++) {
 		char sum[128];
 		if (ncsv > 1)
 			snprintf(sum, sizeof sum, ATTACHMENT_SUMMARY ", part %zu of %zu", i + 1, ncsv);
 		else
 			snprintf(sum, sizeof sum, ATTACHMENT_SUMMARY);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		sha256_hex(csv[i], hex);
-		sqlite3_bind_int64(st, 1, *post);
-		sqlite3_bind_text(st, 2, "attachment", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-		if (!o->new_bug)
-			sqlite3_bind_int64(st, 4, o->bug);
-		sqlite3_bind_int64(st, 5, ncsv > 1 ? (int64_t)i + 1 : 0);
-		sqlite3_bind_int64(st, 6, ncsv > 1 ? (int64_t)ncsv : (int64_t)n);
-		sqlite3_bind_text(st, 7, sum, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 8, csv[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 9, hex, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 10, now);
-		sqlite3_bind_text(st, 11, wr_db_actor(db), -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			rc = wr_err_sq(db, "queueing the appendix");
-			goto fail;
-		}
+		rc = queue_row(&q, "attachment", ncsv > 1 ? (int64_t)i + 1 : 0,
+			       ncsv > 1 ? (int64_t)ncsv : (int64_t)n, sum, csv[i],
+			       "queueing the appendix");
 	}
+	if (rc)
+		goto fail;
 	sqlite3_finalize(st);
 	return wr_tx_commit(db);
 fail:
