@@ -24,7 +24,11 @@
  *   - the CRL shards, the ARL and crls.txt, built by core/crl.c.
  * A publication holds out_dir/.publish.lock, reads the CA's record in one
  * snapshot, and writes index.txt on one thread while the others build
- * CRL shards (a million revocations: about a second on two cores).
+ * CRL shards (a million revocations: about a second on two cores). Past
+ * [local] spill_above revocations it spills: the revocations and the
+ * certificates for index.txt go to temporary files by shard, and the
+ * thread that builds a shard writes that shard's index lines, so memory
+ * no longer grows with the count (struct ispill).
  * This file reads the incident only to learn the certificates the CA
  * issued; it never writes the incident and never prints.
  *
@@ -66,6 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +88,9 @@
 #define LOCK_TIMEOUT_DEFAULT 60 /* seconds: [local] lock_timeout */
 #define LOCK_TIMEOUT_MAX 86400
 #define LOCK_POLL_US 50000
+/* [local] spill_above: a publication of more revocations reads them
+ * through temporary files, a shard at a time (wr_crl_list_spill). */
+#define SPILL_ABOVE_DEFAULT 500000
 /* Shared by the team: see the file's comment. */
 #define DIR_MODE 02775
 #define RECORD_MODE 0664
@@ -156,6 +164,7 @@ struct wr_backend {
 	int shards;	      /* the record's count; 0: never published */
 	bool reshard;	      /* WR_CRL_RESHARD */
 	int64_t shard_entries;
+	int64_t spill_above; /* [local] spill_above: more revocations go through files */
 	int crl_days;
 	int lock_timeout; /* seconds to wait for out_dir/.publish.lock */
 	/* Named by the user (crl --out), not the config: written with the
@@ -622,6 +631,13 @@ static int local_open_dir(struct wr_db *db, const struct wr_config *cfg, const c
 	if (b->shard_entries < 1 || b->shard_entries > 100000000) {
 		snprintf(err, errsz, "[local] shard_entries must be 1 to 100000000, not %lld",
 			 (long long)b->shard_entries);
+		rc = WR_EINVAL;
+		goto fail;
+	}
+	b->spill_above = wr_config_int(cfg, "local", "spill_above", SPILL_ABOVE_DEFAULT);
+	if (b->spill_above < 0) {
+		snprintf(err, errsz, "[local] spill_above must be 0 or more, not %lld",
+			 (long long)b->spill_above);
 		rc = WR_EINVAL;
 		goto fail;
 	}
@@ -1150,30 +1166,58 @@ struct obuf {
 	size_t n, cap;
 	int fd;
 	int err; /* errno of a failed write */
+	/* Threads writing one file (a spilled publication's index.txt): each
+	 * flush takes the next *pos bytes of it, under mu. The buffer grows
+	 * rather than flush in the middle of a line: the writer flushes
+	 * between lines (OB_SHARED_FLUSH). */
+	pthread_mutex_t *mu;
+	off_t *pos;
 };
 
 static void ob_flush(struct obuf *o)
 {
 	const char *q = o->p;
 	size_t n = o->n;
+	off_t at = 0;
 
+	if (o->mu && n) {
+		pthread_mutex_lock(o->mu);
+		at = *o->pos;
+		*o->pos += (off_t)n;
+		pthread_mutex_unlock(o->mu);
+	}
 	while (n > 0 && !o->err) {
-		ssize_t w = write(o->fd, q, n);
+		ssize_t w = o->mu ? pwrite(o->fd, q, n, at) : write(o->fd, q, n);
 		if (w < 0 && errno != EINTR)
 			o->err = errno;
 		if (w > 0)
-			q += w, n -= (size_t)w;
+			q += w, n -= (size_t)w, at += w;
 	}
 	o->n = 0;
 }
 
+#define OB_SHARED_FLUSH (1 << 20)
+
 static void ob_put(struct obuf *o, const char *s, size_t n)
 {
+	if (o->mu && o->n + n > o->cap) {
+		size_t cap = o->cap * 2 > o->n + n ? o->cap * 2 : o->n + n;
+		char *p = o->err ? NULL : realloc(o->p, cap);
+		if (!p) {
+			o->err = o->err ? o->err : ENOMEM;
+			return;
+		}
+		o->p = p;
+		o->cap = cap;
+	}
 	if (o->n + n > o->cap)
 		ob_flush(o);
 	if (n > o->cap) {
 		/* Longer than the buffer (a huge subject): straight through. */
-		struct obuf direct = {(char *)s, n, n, o->fd, 0};
+		struct obuf direct = *o;
+		direct.p = (char *)s;
+		direct.n = direct.cap = n;
+		direct.err = 0;
 		ob_flush(&direct);
 		o->err = o->err ? o->err : direct.err;
 		return;
@@ -1270,6 +1314,36 @@ static void index_subject(struct obuf *o, const char *s, const char *serial)
 	}
 }
 
+/* One line of index.txt. */
+static void index_line(struct obuf *o, const char *serial, int64_t not_after, const char *subject,
+		       bool revoked, int64_t at, int reason)
+{
+	char t[16];
+	size_t tl = index_time(not_after, t);
+
+	ob_put(o, revoked ? "R\t" : "V\t", 2);
+	ob_put(o, t, tl);
+	ob_put(o, "\t", 1);
+	if (revoked) {
+		tl = index_time(at, t);
+		ob_put(o, t, tl);
+		ob_str(o, index_reason(reason));
+	}
+	ob_put(o, "\t", 1);
+	ob_str(o, serial);
+	ob_put(o, "\tunknown\t", 9);
+	index_subject(o, subject, serial);
+	ob_put(o, "\n", 1);
+}
+
+/* What the index holds of a serial: OpenSSL's index has no negative one,
+ * and rows[].serial has room for 131 digits. */
+#define INDEX_SERIAL_MAX 132
+static bool index_serial_ok(const char *serial)
+{
+	return serial && *serial && serial[0] != '-' && strlen(serial) < INDEX_SERIAL_MAX;
+}
+
 static int write_attr(const char dir[DIR_MAX], char *err, size_t errsz)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
@@ -1314,7 +1388,7 @@ static int write_index(struct wr_backend *b, sqlite3 *rec, const struct wr_crl_l
 	struct obuf o = {.cap = 1 << 20, .fd = -1};
 	sqlite3_stmt *st = NULL;
 	struct {
-		char serial[132];
+		char serial[INDEX_SERIAL_MAX];
 		int64_t not_after;
 		size_t subject; /* offset in subj */
 	} rows[INDEX_BATCH];
@@ -1347,9 +1421,7 @@ static int write_index(struct wr_backend *b, sqlite3 *rec, const struct wr_crl_l
 		subj.len = 0;
 		while (m < INDEX_BATCH && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *serial = wr_col_text(st, 0), *subject = wr_col_text(st, 2);
-			/* OpenSSL's index holds no negative serial. */
-			if (!serial || !*serial || serial[0] == '-' ||
-			    strlen(serial) >= sizeof rows[0].serial)
+			if (!index_serial_ok(serial))
 				continue;
 			strcpy(rows[m].serial, serial);
 			rows[m].not_after = sqlite3_column_int64(st, 1);
@@ -1364,24 +1436,10 @@ static int write_index(struct wr_backend *b, sqlite3 *rec, const struct wr_crl_l
 			m++;
 		}
 		wr_crl_list_find_batch(l, serials, m, found, at, reason);
-		for (size_t i = 0; i < m; i++) {
-			char t[16];
-			size_t tl = index_time(rows[i].not_after, t);
-			ob_put(&o, found[i] ? "R\t" : "V\t", 2);
-			ob_put(&o, t, tl);
-			ob_put(&o, "\t", 1);
-			if (found[i]) {
-				tl = index_time(at[i], t);
-				ob_put(&o, t, tl);
-				ob_str(&o, index_reason(reason[i]));
-			}
-			ob_put(&o, "\t", 1);
-			ob_str(&o, rows[i].serial);
-			ob_put(&o, "\tunknown\t", 9);
-			index_subject(&o, subj.p + rows[i].subject, rows[i].serial);
-			ob_put(&o, "\n", 1);
-			(*lines)++;
-		}
+		for (size_t i = 0; i < m; i++)
+			index_line(&o, rows[i].serial, rows[i].not_after, subj.p + rows[i].subject,
+				   found[i], at[i], reason[i]);
+		*lines += (int64_t)m;
 	} while (rc == SQLITE_ROW);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errsz, "localca.db: %s", sqlite3_errmsg(rec));
@@ -1471,8 +1529,13 @@ static void *load_range(void *arg)
 				      ? wr_crl_list_add(ld->l, serial, at, reason)
 				      : wr_crl_list_add_to(ld->l, serial, at, reason,
 							   sqlite3_column_int(st, 3)))) {
-			snprintf(ld->err, sizeof ld->err, "localca.db: %s %.64s",
-				 ld->rc == WR_ENOMEM ? "out of memory at" : "bad entry", serial);
+			if (ld->rc == WR_EIO)
+				snprintf(ld->err, sizeof ld->err, "a temporary file: %s",
+					 strerror(errno));
+			else
+				snprintf(ld->err, sizeof ld->err, "localca.db: %s %.64s",
+					 ld->rc == WR_ENOMEM ? "out of memory at" : "bad entry",
+					 serial);
 			break;
 		}
 	}
@@ -1526,7 +1589,8 @@ static int load_revocations(struct wr_backend *b, struct wr_crl_list *l, int nsh
 			    NULL) ==
 		    SQLITE_OK &&
 	    sqlite3_exec(db2, "BEGIN; SELECT count(*) FROM meta", NULL, NULL, NULL) == SQLITE_OK &&
-	    (l2 = wr_crl_list_new(nshards))) {
+	    (l2 = wr_crl_list_new(nshards)) &&
+	    (!wr_crl_list_spilled(l) || wr_crl_list_spill(l2, b->record_dir) == 0)) {
 		hi.db = db2;
 		hi.l = l2;
 		threaded = pthread_create(&tid, NULL, load_range, &hi) == 0;
@@ -1542,7 +1606,8 @@ static int load_revocations(struct wr_backend *b, struct wr_crl_list *l, int nsh
 		goto out;
 	}
 	if (threaded && (rc = wr_crl_list_merge(l, l2))) {
-		snprintf(err, errsz, "out of memory");
+		snprintf(err, errsz, "%s",
+			 rc == WR_EIO ? "writing a temporary file" : "out of memory");
 		goto out;
 	}
 	if (sqlite3_exec(b->lca, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -1588,6 +1653,284 @@ static int index_job_run(void *ctx, char *err, size_t errsz)
 	ij->rec = NULL;
 	ij->seconds = mono() - t0;
 	return rc;
+}
+
+/*
+ * index.txt of a spilled publication (wr_crl_list_spill). The record's
+ * certificates are sorted first into one temporary file per shard (serial
+ * mod the count; a serial that is not hex goes with shard 0), on a thread
+ * of its own while the revocations are read. Then the thread that builds
+ * shard K writes the lines of file K while K's entries are in memory
+ * (wr_crl_params.shard_job). So index.txt comes grouped by shard rather
+ * than in serial order, which OpenSSL does not need: it reads the whole
+ * file into a table by serial. A file's record: the serial's length (one
+ * byte), the serial and a NUL, notAfter (8 bytes), the subject's length
+ * (4 bytes), the subject and a NUL.
+ */
+struct ispill {
+	struct wr_backend *b;
+	sqlite3 *rec; /* read only, in its snapshot */
+	int mod;
+	struct obuf *bk; /* one a shard */
+	int rc;
+	char err[PATH_MAX + 64];
+	double seconds; /* the sorting pass */
+	/* index.txt, written by the shard jobs at offsets taken under mu */
+	int out;
+	char tmp[PATH_MAX];
+	off_t pos;
+	pthread_mutex_t mu;
+	int64_t lines;
+};
+#define ISPILL_CHUNK (1 << 20)
+
+static void *ispill_run(void *arg)
+{
+	struct ispill *is = arg;
+	double t0 = mono();
+	BIGNUM *bn = BN_new();
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE;
+
+	if (!bn || sqlite3_prepare_v2(is->rec, "SELECT serial, not_after, subject FROM issued", -1,
+				      &st, NULL) != SQLITE_OK) {
+		snprintf(is->err, sizeof is->err, "localca.db: %s",
+			 bn ? sqlite3_errmsg(is->rec) : "out of memory");
+		is->rc = bn ? WR_EDB : WR_ENOMEM;
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *serial = wr_col_text(st, 0), *subject = wr_col_text(st, 2);
+		if (!index_serial_ok(serial))
+			continue;
+		int k = wr_crl_shard_of_bn(bn, serial, is->mod);
+		struct obuf *o = &is->bk[k < 0 ? 0 : k];
+		unsigned char sl = (unsigned char)strlen(serial);
+		int64_t na = sqlite3_column_int64(st, 1);
+		const char *sj = subject ? subject : "";
+		uint32_t jl = (uint32_t)strlen(sj);
+		ob_put(o, (const char *)&sl, 1);
+		ob_put(o, serial, (size_t)sl + 1);
+		ob_put(o, (const char *)&na, sizeof na);
+		ob_put(o, (const char *)&jl, sizeof jl);
+		ob_put(o, sj, (size_t)jl + 1);
+	}
+	if (rc != SQLITE_DONE) {
+		snprintf(is->err, sizeof is->err, "localca.db: %s", sqlite3_errmsg(is->rec));
+		is->rc = WR_EDB;
+	}
+	for (int k = 0; k < is->mod; k++) {
+		ob_flush(&is->bk[k]);
+		if (is->bk[k].err && !is->rc) {
+			snprintf(is->err, sizeof is->err, "a temporary file in %s: %s",
+				 is->b->record_dir, strerror(is->bk[k].err));
+			is->rc = WR_EIO;
+		}
+	}
+out:
+	sqlite3_finalize(st);
+	BN_free(bn);
+	/* Done with the record: the snapshot ends here. */
+	sqlite3_close(is->rec);
+	is->rec = NULL;
+	is->seconds = mono() - t0;
+	return NULL;
+}
+
+/* Shard k's lines of index.txt: its file of certificates, looked up in
+ * the shard's entries. */
+static int ispill_shard_job(void *ctx, int k, const struct wr_crl_list *l, char *err,
+			    size_t errsz)
+{
+	struct ispill *is = ctx;
+	int fd = is->bk[k].fd;
+	struct obuf o = {.cap = OB_SHARED_FLUSH + 4096, .fd = is->out, .mu = &is->mu, .pos = &is->pos};
+	unsigned char *buf = NULL;
+	size_t have = 0, cap = ISPILL_CHUNK;
+	off_t off = 0;
+	const char *serials[INDEX_BATCH], *subjects[INDEX_BATCH];
+	int64_t na[INDEX_BATCH], at[INDEX_BATCH], lines = 0;
+	bool found[INDEX_BATCH];
+	int reason[INDEX_BATCH], rc = 0;
+
+	if (!(o.p = malloc(o.cap)) || !(buf = malloc(cap))) {
+		free(o.p);
+		snprintf(err, errsz, "out of memory");
+		return WR_ENOMEM;
+	}
+	for (bool end = false; !end && !rc;) {
+		ssize_t r = pread(fd, buf + have, cap - have, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errsz, "a temporary file in %s: %s", is->b->record_dir,
+				 strerror(errno));
+			rc = WR_EIO;
+			break;
+		}
+		end = r == 0;
+		off += r;
+		have += (size_t)r;
+		/* Every whole record in the buffer, INDEX_BATCH at a time. */
+		size_t pos = 0, m = 0;
+		for (;;) {
+			size_t left = have - pos, sl = left ? buf[pos] : 0, need = 0;
+			bool whole = false;
+			if (left) {
+				size_t head = 1 + sl + 1 + 8 + 4;
+				need = head;
+				if (left >= head) {
+					uint32_t jl;
+					memcpy(&jl, buf + pos + head - 4, 4);
+					need = head + jl + 1;
+					whole = left >= need;
+				}
+			}
+			if (whole) {
+				serials[m] = (const char *)buf + pos + 1;
+				memcpy(&na[m], buf + pos + 1 + sl + 1, 8);
+				subjects[m] = (const char *)buf + pos + 1 + sl + 1 + 8 + 4;
+				m++;
+				pos += need;
+			}
+			if (m == INDEX_BATCH || (!whole && m)) {
+				wr_crl_list_find_shard(l, k, serials, m, found, at, reason);
+				for (size_t i = 0; i < m; i++) {
+					index_line(&o, serials[i], na[i], subjects[i], found[i], at[i],
+						   reason[i]);
+					if (o.n >= OB_SHARED_FLUSH) /* whole lines only */
+						ob_flush(&o);
+				}
+				lines += (int64_t)m;
+				m = 0;
+			}
+			if (!whole) {
+				/* A record larger than the buffer: room for it. */
+				if (pos == 0 && have == cap && need > cap) {
+					unsigned char *nb = realloc(buf, need);
+					if (!nb) {
+						snprintf(err, errsz, "out of memory");
+						rc = WR_ENOMEM;
+					} else {
+						buf = nb;
+						cap = need;
+					}
+				}
+				break;
+			}
+		}
+		memmove(buf, buf + pos, have - pos);
+		have -= pos;
+		if (end && have && !rc) {
+			snprintf(err, errsz, "a temporary file in %s: cut short", is->b->record_dir);
+			rc = WR_EIO;
+		}
+	}
+	ob_flush(&o);
+	if (o.err && !rc) {
+		snprintf(err, errsz, "%s: %s", is->tmp, strerror(o.err));
+		rc = WR_EIO;
+	}
+	free(o.p);
+	free(buf);
+	pthread_mutex_lock(&is->mu);
+	is->lines += lines;
+	pthread_mutex_unlock(&is->mu);
+	return rc;
+}
+
+/* The shard files' buffers, and a descriptor each: as many as the
+ * lists' spill files and these need, else no spilling. */
+static bool ispill_fds(int nshards)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)nshards * 3 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return false;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+			return false;
+		rl.rlim_cur = need;
+		return setrlimit(RLIMIT_NOFILE, &rl) == 0;
+	}
+	return true;
+}
+
+static int ispill_begin(struct ispill *is, int mod, char *err, size_t errsz)
+{
+	size_t per = (8u << 20) / (size_t)mod;
+
+	is->mod = mod;
+	is->out = -1;
+	pthread_mutex_init(&is->mu, NULL);
+	if (!(is->bk = calloc((size_t)mod, sizeof *is->bk))) {
+		snprintf(err, errsz, "out of memory");
+		return WR_ENOMEM;
+	}
+	for (int k = 0; k < mod; k++)
+		is->bk[k].fd = -1;
+	for (int k = 0; k < mod; k++) {
+		struct obuf *o = &is->bk[k];
+		o->cap = per > (64u << 10) ? 64u << 10 : per < (4u << 10) ? 4u << 10 : per;
+		if (!(o->p = malloc(o->cap)) || (o->fd = wr_crl_spill_open(is->b->record_dir)) < 0) {
+			snprintf(err, errsz, "a temporary file in %s: %s", is->b->record_dir,
+				 o->p ? strerror(errno) : "out of memory");
+			return o->p ? WR_EIO : WR_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void ispill_end(struct ispill *is)
+{
+	for (int k = 0; is->bk && k < is->mod; k++) {
+		free(is->bk[k].p);
+		if (is->bk[k].fd >= 0)
+			close(is->bk[k].fd);
+	}
+	free(is->bk);
+	is->bk = NULL;
+	sqlite3_close(is->rec);
+	is->rec = NULL;
+	if (is->out >= 0) {
+		close(is->out);
+		unlink(is->tmp);
+	}
+	is->out = -1;
+	if (is->mod)
+		pthread_mutex_destroy(&is->mu);
+	is->mod = 0;
+}
+
+/* index.txt's temporary file, for the shard jobs to fill. */
+static int ispill_open_out(struct ispill *is, char *err, size_t errsz)
+{
+	int rc;
+
+	if ((rc = write_attr(is->b->out_dir, err, errsz)))
+		return rc;
+	snprintf(is->tmp, sizeof is->tmp, "%s/.index.txt.XXXXXX", is->b->out_dir);
+	if ((is->out = mkostemp(is->tmp, O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		snprintf(err, errsz, "%s: %s", is->tmp, strerror(errno));
+		return WR_EIO;
+	}
+	return 0;
+}
+
+static int ispill_commit(struct ispill *is, char *err, size_t errsz)
+{
+	char path[PATH_MAX];
+	int fd = is->out;
+
+	is->out = -1;
+	snprintf(path, sizeof path, "%s/index.txt", is->b->out_dir);
+	if (fchmod(fd, PUBLIC_MODE) != 0 || close(fd) != 0 || rename(is->tmp, path) != 0) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		unlink(is->tmp);
+		return WR_EIO;
+	}
+	return 0;
 }
 
 /* A read-only connection to the record, its snapshot begun now (with the
@@ -2118,7 +2461,9 @@ static int publish(struct wr_backend *b, int64_t now, int64_t issued, struct wr_
 {
 	struct wr_crl_list *l = NULL;
 	struct index_job ij = {.b = b};
-	bool with_index = issued <= 0;
+	struct ispill is = {.b = b, .out = -1};
+	pthread_t is_tid;
+	bool with_index = issued <= 0, is_started = false;
 	double t0 = mono();
 	sqlite3 *inc = NULL;
 	int fd = -1, nshards = 0, rc;
@@ -2157,16 +2502,46 @@ static int publish(struct wr_backend *b, int64_t now, int64_t issued, struct wr_
 	 * snapshot, and index.txt's snapshot begun. */
 	if (!(rc = rights_begin(b->user_record, b->record_dir, err, errsz))) {
 		if (!(rc = record_prepare(b, inc, issued, &nshards, st, err, errsz))) {
+			int64_t nrev = 0;
 			if (!(l = ij.l = wr_crl_list_new(nshards))) {
 				rc = WR_ENOMEM;
 				snprintf(err, errsz, "out of memory");
-			} else if (!(rc = load_revocations(b, l, nshards, &p.crl_number, err,
-							   errsz)) &&
-				   with_index) {
-				rc = record_reader(b, &ij.rec, err, errsz);
+			} else if (nshards > 1 &&
+				   one_int(b->lca, "SELECT coalesce(max(id), 0) FROM revoked", NULL,
+					   &nrev) == SQLITE_ROW &&
+				   nrev > b->spill_above && ispill_fds(nshards) &&
+				   (rc = wr_crl_list_spill(l, b->record_dir))) {
+				snprintf(err, errsz, "out of memory");
 			}
+			/* Spilled, index.txt's certificates are sorted by shard
+			 * meanwhile, from a snapshot begun before the revocations'. */
+			if (!rc && with_index && wr_crl_list_spilled(l) &&
+			    !(rc = record_reader(b, &is.rec, err, errsz)) &&
+			    !(rc = ispill_begin(&is, nshards, err, errsz))) {
+				if (pthread_create(&is_tid, NULL, ispill_run, &is) == 0)
+					is_started = true;
+				else
+					ispill_run(&is);
+			}
+			if (!rc)
+				rc = load_revocations(b, l, nshards, &p.crl_number, err, errsz);
+			if (is_started) {
+				pthread_join(is_tid, NULL);
+				is_started = false;
+			}
+			if (!rc && is.rc) {
+				rc = is.rc;
+				snprintf(err, errsz, "%s", is.err);
+			}
+			if (!rc && with_index && !wr_crl_list_spilled(l))
+				rc = record_reader(b, &ij.rec, err, errsz);
 		}
 		rights_end(b->user_record);
+	}
+	if (wr_crl_list_spilled(l)) {
+		p.side_job = NULL;
+		p.shard_job = with_index ? ispill_shard_job : NULL;
+		p.side_ctx = &is;
 	}
 	sqlite3_close(inc);
 	inc = NULL;
@@ -2174,12 +2549,17 @@ static int publish(struct wr_backend *b, int64_t now, int64_t issued, struct wr_
 	/* Everything is read and the key loaded: the files go out with the
 	 * rights of the directory's origin. */
 	if (!rc && !(rc = rights_begin(b->user_out, b->out_dir, err, errsz))) {
-		rc = wr_crl_write(&p, l, st, err, errsz);
+		if (!p.shard_job || !(rc = ispill_open_out(&is, err, errsz)))
+			rc = wr_crl_write(&p, l, st, err, errsz);
+		if (!rc && p.shard_job)
+			rc = ispill_commit(&is, err, errsz);
 		rights_end(b->user_out);
 	}
-	st->index_lines = ij.lines;
-	st->index_seconds = ij.seconds;
+	st->spilled = wr_crl_list_spilled(l);
+	st->index_lines = p.shard_job ? is.lines : ij.lines;
+	st->index_seconds = p.shard_job ? is.seconds : ij.seconds;
 out:
+	ispill_end(&is);
 	wr_crl_list_free(l);
 	sqlite3_close(inc);
 	sqlite3_close(ij.rec); /* NULL when the index job closed it */

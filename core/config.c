@@ -37,6 +37,7 @@ static const struct {
 	{"local", "ca_key", C_SECRET_PATH},
 	{"local", "out_dir", C_STRING},
 	{"local", "shard_entries", C_INT},
+	{"local", "spill_above", C_INT},
 	{"local", "shards", C_INT},
 	{"local", "crl_url", C_STRING},
 	{"local", "ocsp_url", C_STRING},

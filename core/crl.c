@@ -29,7 +29,12 @@
  * Speed and memory (BR 4.9.7: reissue within 24 hours of any revocation;
  * a million revocations should take seconds, not minutes, and not the
  * machine's memory). A revocation waits in a 32-byte record until its
- * shard is built. X509_REVOKED objects (about 250 bytes each) exist for
+ * shard is built: in memory, or, for a list that spills
+ * (wr_crl_list_spill), in its shard's temporary file, read back when the
+ * shard is built and freed once it is written, so that memory stays flat
+ * however many there are. Only what serial mod the count places is
+ * spilled, so that a shard job finds a serial in its shard or among the
+ * few kept in memory (the ARL's, and entries kept on another shard). X509_REVOKED objects (about 250 bytes each) exist for
  * one shard per thread at a time and are reused from shard to shard, so
  * peak memory is the compact list plus one shard per core. Each shard's
  * TBSCertList is encoded once (sign_encode), not twice as X509_CRL_sign
@@ -122,17 +127,22 @@ static int shard_of_bytes(BIGNUM *bn, const unsigned char *b, size_t len, int ns
 	return r == (BN_ULONG)-1 ? -1 : (int)r;
 }
 
-int wr_crl_shard_of(const char *serial, int nshards)
+int wr_crl_shard_of_bn(BIGNUM *bn, const char *serial, int nshards)
 {
 	unsigned char b[SERIAL_MAX];
 	size_t len;
 	bool neg;
-	int k;
 
 	if (nshards < 1 || serial_bytes(serial, b, &len, &neg))
 		return -1;
+	return shard_of_bytes(bn, b, len, nshards);
+}
+
+int wr_crl_shard_of(const char *serial, int nshards)
+{
 	BIGNUM *bn = BN_new();
-	k = bn ? shard_of_bytes(bn, b, len, nshards) : -1;
+	int k = bn ? wr_crl_shard_of_bn(bn, serial, nshards) : -1;
+
 	BN_free(bn);
 	return k;
 }
@@ -159,7 +169,16 @@ struct shard {
 	unsigned char *b; /* arena of serial bytes */
 	size_t blen, bcap;
 	bool sorted;
+	/* Spilled (wr_crl_list_spill): the entries wait in temporary files,
+	 * each entry followed by its bytes past 16, read back when the shard
+	 * is built; sfd[] in the order of the rows. wb buffers the list's own
+	 * file, sfd[nsfd - 1] while writing. */
+	int sfd[4], nsfd;
+	bool writing;
+	unsigned char *wb;
+	size_t wlen;
 };
+#define SPILL_FILES 4
 
 /* all[0] is the ARL, all[1 + k] shard k: the ARL is shard WR_CRL_ARL
  * (-1), so loops over every CRL run over all[0 .. nshards]. */
@@ -174,6 +193,12 @@ struct wr_crl_list {
 	uint32_t *hash;
 	size_t hmask;
 	size_t *base;
+	/* wr_crl_list_spill: the directory of the temporary files, the size of
+	 * each shard's write buffer, and the entries that stay in memory
+	 * (the ARL's, and those kept on a shard other than serial mod mod). */
+	char *spill_dir;
+	size_t spill_buf;
+	struct wr_crl_list *exc;
 };
 #define SHARD(l, k) (&(l)->all[(k) + 1])
 #define NALL(l) ((l)->nshards + 1)
@@ -198,6 +223,9 @@ static void shard_clear(struct shard *s)
 {
 	free(s->e);
 	free(s->b);
+	free(s->wb);
+	for (int i = 0; i < s->nsfd; i++)
+		close(s->sfd[i]);
 	memset(s, 0, sizeof *s);
 }
 
@@ -211,6 +239,8 @@ void wr_crl_list_free(struct wr_crl_list *l)
 	BN_free(l->bn);
 	free(l->hash);
 	free(l->base);
+	free(l->spill_dir);
+	wr_crl_list_free(l->exc);
 	free(l);
 }
 
@@ -236,16 +266,102 @@ static int list_grow(struct wr_crl_list *l, int n)
 	return 0;
 }
 
+/* ---- spilling ------------------------------------------------------------- */
+
+static int write_all(int fd, const void *buf, size_t n);
+
+int wr_crl_spill_open(const char *dir)
+{
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		char t[PATH_MAX];
+		if ((size_t)snprintf(t, sizeof t, "%s/.spill.XXXXXX", dir) >= sizeof t)
+			return -1;
+		if ((fd = mkostemp(t, O_CLOEXEC | O_NOFOLLOW)) >= 0)
+			unlink(t);
+	}
+	return fd;
+}
+
+static int spill_flush(struct wr_crl_list *l, struct shard *s)
+{
+	if (!s->wlen)
+		return 0;
+	if (!s->writing) {
+		int fd;
+		if (s->nsfd == SPILL_FILES)
+			return WR_EINVAL;
+		if ((fd = wr_crl_spill_open(l->spill_dir)) < 0)
+			return WR_EIO;
+		s->sfd[s->nsfd++] = fd;
+		s->writing = true;
+	}
+	if (write_all(s->sfd[s->nsfd - 1], s->wb, s->wlen) != 0)
+		return WR_EIO;
+	s->wlen = 0;
+	return 0;
+}
+
+static int spill_put(struct wr_crl_list *l, struct shard *s, const struct ent *e,
+		     const unsigned char *tail, size_t tl)
+{
+	int rc;
+
+	if (!s->wb && !(s->wb = malloc(l->spill_buf)))
+		return WR_ENOMEM;
+	if (s->wlen + sizeof *e + tl > l->spill_buf && (rc = spill_flush(l, s)))
+		return rc;
+	memcpy(s->wb + s->wlen, e, sizeof *e);
+	memcpy(s->wb + s->wlen + sizeof *e, tail, tl);
+	s->wlen += sizeof *e + tl;
+	return 0;
+}
+
+/* 64 KB a shard's buffer, less with many shards: 8 MB in all at most. */
+#define SPILL_BUF_MAX (64 << 10)
+#define SPILL_BUF_MIN (4 << 10)
+#define SPILL_BUF_ALL (8 << 20)
+
+int wr_crl_list_spill(struct wr_crl_list *l, const char *dir)
+{
+	if (l->count || l->spill_dir)
+		return WR_EINVAL;
+	if (l->mod == 1)
+		return 0; /* one shard is built whole anyway */
+	size_t per = SPILL_BUF_ALL / (size_t)NALL(l);
+	l->spill_buf = per > SPILL_BUF_MAX ? SPILL_BUF_MAX : per < SPILL_BUF_MIN ? SPILL_BUF_MIN : per;
+	if (!(l->spill_dir = strdup(dir)) || !(l->exc = wr_crl_list_new(l->mod))) {
+		free(l->spill_dir);
+		l->spill_dir = NULL;
+		return WR_ENOMEM;
+	}
+	return 0;
+}
+
+bool wr_crl_list_spilled(const struct wr_crl_list *l) { return l && l->spill_dir; }
+
 int wr_crl_list_merge(struct wr_crl_list *dst, struct wr_crl_list *src)
 {
 	int rc;
 
-	if (dst->mod != src->mod)
+	if (dst->mod != src->mod || !dst->spill_dir != !src->spill_dir)
 		return WR_EINVAL;
 	if ((rc = list_grow(dst, src->nshards)))
 		return rc;
+	if (src->spill_dir && (rc = wr_crl_list_merge(dst->exc, src->exc)))
+		return rc;
 	for (int k = 0; k < NALL(src); k++) {
 		struct shard *d = &dst->all[k], *s = &src->all[k];
+		/* Spilled: src's files follow dst's, as its rows do. */
+		if (src->spill_dir && ((rc = spill_flush(dst, d)) || (rc = spill_flush(src, s))))
+			return rc;
+		if (d->nsfd + s->nsfd > SPILL_FILES)
+			return WR_EINVAL;
+		d->writing = s->writing = false;
+		for (int i = 0; i < s->nsfd; i++)
+			d->sfd[d->nsfd++] = s->sfd[i];
+		s->nsfd = 0;
 		if (!s->n)
 			continue;
 		if (d->n + s->n > d->cap) {
@@ -321,8 +437,35 @@ static int list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_a
 	if (serial_bytes(serial, b, &len, &neg) || !reason_ok(crl_reason) ||
 	    k >= WR_CRL_MAX_SHARDS)
 		return WR_EINVAL;
-	if (k < WR_CRL_ARL && (k = shard_of_bytes(l->bn, b, len, l->mod)) < 0)
+	bool given = k >= WR_CRL_ARL;
+	if (!given && (k = shard_of_bytes(l->bn, b, len, l->mod)) < 0)
 		return WR_ENOMEM;
+	if (l->spill_dir) {
+		/* Only what serial mod mod places goes to the files: the index
+		 * (wr_crl_list_find_shard) looks for a serial there, and in
+		 * memory for the rest. */
+		int m = k;
+		if (given && k >= 0 && (m = shard_of_bytes(l->bn, b, len, l->mod)) < 0)
+			return WR_ENOMEM;
+		if (k == WR_CRL_ARL || m != k) {
+			if (k >= l->nshards && (rc = list_grow(l, k + 1)))
+				return rc;
+			if ((rc = list_add(l->exc, serial, revoked_at, crl_reason, k)) == 0)
+				l->count++;
+			return rc;
+		}
+		struct ent e;
+		memset(&e, 0, sizeof e); /* padding too: it goes to a file */
+		e.at = revoked_at;
+		e.len = (uint8_t)len;
+		e.neg = neg;
+		key_of(b, len, e.key);
+		e.reason = (int8_t)(crl_reason == 0 ? WR_CRL_OMIT : crl_reason);
+		if ((rc = spill_put(l, SHARD(l, k), &e, b + INLINE_BYTES,
+				    len > INLINE_BYTES ? len - INLINE_BYTES : 0)) == 0)
+			l->count++;
+		return rc;
+	}
 	if (k >= l->nshards && (rc = list_grow(l, k + 1)))
 		return rc;
 	struct shard *s = SHARD(l, k);
@@ -424,6 +567,111 @@ static void shard_sort(struct shard *s, int64_t *dropped)
 	*dropped += (int64_t)(s->n - w);
 	s->n = w;
 	s->sorted = true;
+}
+
+/* Appends an entry (its bytes past 16 in tail) to a shard in memory. */
+static int shard_push(struct shard *s, const struct ent *e, const unsigned char *tail)
+{
+	size_t tl = e->len > INLINE_BYTES ? e->len - INLINE_BYTES : 0;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		struct ent *ne = realloc(s->e, cap * sizeof *ne);
+		if (!ne)
+			return WR_ENOMEM;
+		s->e = ne;
+		s->cap = cap;
+	}
+	if (s->blen + tl > s->bcap) {
+		size_t cap = s->bcap ? s->bcap * 2 : 4096;
+		while (cap < s->blen + tl)
+			cap *= 2;
+		if (cap > UINT32_MAX)
+			return WR_ENOMEM;
+		unsigned char *nb = realloc(s->b, cap);
+		if (!nb)
+			return WR_ENOMEM;
+		s->b = nb;
+		s->bcap = cap;
+	}
+	s->e[s->n] = *e;
+	s->e[s->n].off = (uint32_t)s->blen;
+	if (tl)
+		memcpy(s->b + s->blen, tail, tl);
+	s->blen += tl;
+	s->n++;
+	s->sorted = false;
+	return 0;
+}
+
+/* A spilled shard into memory: its entries kept in memory (l->exc's
+ * shard k, sorted already), then its files', in order. */
+static int shard_load(struct wr_crl_list *l, int k)
+{
+	struct shard *s = SHARD(l, k);
+	int rc = 0;
+
+	if (k < l->exc->nshards || k == WR_CRL_ARL) {
+		const struct shard *x = SHARD(l->exc, k);
+		for (size_t i = 0; i < x->n && !rc; i++)
+			rc = shard_push(s, &x->e[i], x->b + x->e[i].off);
+	}
+	for (int f = 0; f < s->nsfd && !rc; f++) {
+		off_t size = lseek(s->sfd[f], 0, SEEK_END);
+		unsigned char *buf = size > 0 ? malloc((size_t)size) : NULL;
+		size_t got = 0;
+		if (size < 0 || (size > 0 && !buf)) {
+			rc = size < 0 ? WR_EIO : WR_ENOMEM;
+			break;
+		}
+		/* The entries are counted already: room for them at once. */
+		if (size > 0 && s->cap < s->n + (size_t)size / sizeof(struct ent)) {
+			size_t cap = s->n + (size_t)size / sizeof(struct ent);
+			struct ent *ne = realloc(s->e, cap * sizeof *ne);
+			if (!ne) {
+				free(buf);
+				rc = WR_ENOMEM;
+				break;
+			}
+			s->e = ne;
+			s->cap = cap;
+		}
+		while (got < (size_t)size) {
+			ssize_t r = pread(s->sfd[f], buf + got, (size_t)size - got, (off_t)got);
+			if (r <= 0 && !(r < 0 && errno == EINTR)) {
+				rc = WR_EIO;
+				break;
+			}
+			if (r > 0)
+				got += (size_t)r;
+		}
+		for (size_t at = 0; !rc && at + sizeof(struct ent) <= got;) {
+			struct ent e;
+			memcpy(&e, buf + at, sizeof e);
+			size_t tl = e.len > INLINE_BYTES ? e.len - INLINE_BYTES : 0;
+			if (e.len > SERIAL_MAX || at + sizeof e + tl > got) {
+				rc = WR_EIO; /* not what spill_put wrote */
+				break;
+			}
+			rc = shard_push(s, &e, buf + at + sizeof e);
+			at += sizeof e + tl;
+		}
+		free(buf);
+	}
+	return rc;
+}
+
+/* After a spilled shard is built: its memory goes, its count stays. */
+static void shard_release(struct shard *s)
+{
+	free(s->e);
+	free(s->b);
+	s->e = NULL;
+	s->b = NULL;
+	s->cap = s->blen = s->bcap = 0;
+	for (int i = 0; i < s->nsfd; i++)
+		close(s->sfd[i]);
+	s->nsfd = 0;
 }
 
 int wr_crl_list_sort(struct wr_crl_list *l)
@@ -649,6 +897,30 @@ bool wr_crl_list_find(const struct wr_crl_list *l, const char *serial, int64_t *
 		if (i != k + 1)
 			e = shard_search(&l->all[i], b, len, neg, key);
 	return e ? found(e, revoked_at, crl_reason) : false;
+}
+
+void wr_crl_list_find_shard(const struct wr_crl_list *l, int k, const char *const *serials,
+			    size_t n, bool *found_out, int64_t *revoked_at, int *crl_reason)
+{
+	const struct shard *s = k >= 0 && k < l->nshards ? SHARD(l, k) : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b[SERIAL_MAX];
+		uint64_t key[2];
+		size_t len;
+		bool neg;
+		const struct ent *e = NULL;
+		found_out[i] = false;
+		if (l->exc && wr_crl_list_find(l->exc, serials[i], &revoked_at[i], &crl_reason[i])) {
+			found_out[i] = true;
+			continue;
+		}
+		if (!s || !s->sorted || serial_bytes(serials[i], b, &len, &neg))
+			continue;
+		key_of(b, len, key);
+		if ((e = shard_search(s, b, len, neg, key)))
+			found_out[i] = found(e, &revoked_at[i], &crl_reason[i]);
+	}
 }
 
 /* ---- files ------------------------------------------------------------------ */
@@ -1159,6 +1431,13 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 	size_t len = 0;
 	int rc;
 
+	if (j->l->spill_dir && (rc = shard_load(j->l, k))) {
+		snprintf(err, errsz, "reading back its entries from %s: %s", j->l->spill_dir,
+			 rc == WR_EIO ? strerror(errno ? errno : EIO) : "out of memory");
+		X509_CRL_free(crl);
+		shard_release(s);
+		return rc;
+	}
 	if (!s->sorted) {
 		int64_t dropped = 0;
 		shard_sort(s, &dropped);
@@ -1210,6 +1489,11 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 		rc = write_shard_files(j, k, start, len, err, errsz);
 	}
 	OPENSSL_free(der);
+	/* The shard's part of index.txt while its entries are at hand. */
+	if (!rc && j->p->shard_job && k >= 0 && k < j->l->mod)
+		rc = j->p->shard_job(j->p->side_ctx, k, j->l, err, errsz);
+	if (j->l->spill_dir)
+		shard_release(s);
 	return rc;
 }
 
@@ -1416,6 +1700,27 @@ int wr_crl_write(const struct wr_crl_params *p, struct wr_crl_list *l, struct wr
 	}
 	if ((rc = url_parts(&j, err, errsz)))
 		return rc;
+	if (l->spill_dir) {
+		/* The side job would search shards not read back yet. */
+		if (p->side_job) {
+			snprintf(err, errsz, "a side job needs the list in memory");
+			return WR_EINVAL;
+		}
+		for (int k = 0; k < NALL(l); k++)
+			if ((rc = spill_flush(l, &l->all[k]))) {
+				snprintf(err, errsz, "%s: %s", l->spill_dir, strerror(errno));
+				return rc;
+			}
+		/* What stays in memory is searched by the shard jobs (and
+		 * copied into its CRL's entries): sorted and indexed first. */
+		int64_t before = l->exc->count;
+		wr_crl_list_sort(l->exc);
+		l->count -= before - l->exc->count;
+		if (p->shard_job && wr_crl_list_index(l->exc)) {
+			snprintf(err, errsz, "out of memory");
+			return WR_ENOMEM;
+		}
+	}
 	/* With a side job, sorted before any thread starts: it searches every
 	 * shard while the workers read theirs. Without, each worker sorts the
 	 * shard it takes. */

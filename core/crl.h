@@ -49,7 +49,8 @@ struct wr_crl_stats {
 	double seconds;	       /* wall time of the whole publication, of which: */
 	double load_seconds;   /* reading the CA's record and counting */
 	double crl_seconds;    /* building, signing and writing the CRLs */
-	double index_seconds;  /* writing index.txt */
+	double index_seconds;  /* writing index.txt (spilled: sorting its certificates by shard) */
+	bool spilled;	       /* through temporary files, a shard at a time ([local] spill_above) */
 	char out_dir[PATH_MAX];
 	char full_file[256];   /* one shard: the full CRL's file (DER) */
 };
@@ -64,6 +65,8 @@ int wr_crl_shard_count(int64_t issued, int64_t shard_entries);
  * its magnitude modulo nshards, as Let's Encrypt shards. -1 when serial
  * is not hex. */
 int wr_crl_shard_of(const char *serial, int nshards);
+/* The same with the caller's BIGNUM, for many serials. */
+int wr_crl_shard_of_bn(BIGNUM *bn, const char *serial, int nshards);
 /* Whether a CRL URL names one CRL file (its path ends in ".crl", as
  * core/verify.c reads it) rather than the directory of the shards: 1,
  * with the file's name in name; 0 for a directory; -1 when it names a
@@ -110,6 +113,24 @@ bool wr_crl_list_find(const struct wr_crl_list *l, const char *serial, int64_t *
 void wr_crl_list_find_batch(const struct wr_crl_list *l, const char *const *serials, size_t n,
 			    bool *found, int64_t *revoked_at, int *crl_reason);
 
+/* Sends the entries to publish through temporary files in dir, one per
+ * shard (the ARL's and those kept on a shard other than serial mod
+ * nshards stay in memory), and reads each back when its CRL is built, so
+ * that publishing holds about one shard per thread in memory whatever the
+ * count. Before the first add; a list of one shard stays in memory.
+ * Lists merged must both spill or neither. WR_EIO (errno set) when a
+ * file cannot be written, at add or at wr_crl_write. */
+int wr_crl_list_spill(struct wr_crl_list *l, const char *dir);
+/* A temporary file in dir nobody else can open: unnamed (O_TMPFILE) where
+ * the file system allows, else named for an instant. -1 with errno. */
+int wr_crl_spill_open(const char *dir);
+bool wr_crl_list_spilled(const struct wr_crl_list *l);
+/* For a shard job (wr_crl_params.shard_job) on shard k, which holds the
+ * serials that are k modulo the list's modulus: looks n serials up in
+ * what wr_crl_find would search. */
+void wr_crl_list_find_shard(const struct wr_crl_list *l, int k, const char *const *serials,
+			    size_t n, bool *found, int64_t *revoked_at, int *crl_reason);
+
 /* One CRL of a dry run (wr_crl_params.sizes): its file, entries and the
  * exact DER size it would be published with. */
 struct wr_crl_size {
@@ -134,7 +155,13 @@ struct wr_crl_params {
 	 * index it (wr_crl_list_index) and search it, not change it.
 	 * NULL: none. */
 	int (*side_job)(void *ctx, char *err, size_t errsz);
-	void *side_ctx;
+	/* Work on each shard k below the modulus, by the thread that built it,
+	 * while its entries are in memory (index.txt of a spilled list):
+	 * wr_crl_list_find_shard searches them. Threads run it at once on
+	 * different shards. NULL: none. */
+	int (*shard_job)(void *ctx, int k, const struct wr_crl_list *l, char *err,
+			 size_t errsz);
+	void *side_ctx; /* for either job */
 	/* NULL: write the files. Else a dry run: every CRL is built and
 	 * signed exactly as it would be published, in memory, and its file
 	 * name, entries and DER bytes go to sizes[k] for shard k and to

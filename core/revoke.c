@@ -967,6 +967,17 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 		}
 	}
 	double t4 = mono();
+	/* The publication reads the CA's record, not the incident: the
+	 * batches' buffers and the incident's page cache (cache_kib above)
+	 * go first, so that its memory and theirs do not add up. */
+	free(r.items);
+	free(r.ders);
+	free(r.cust);
+	free(r.unreplaced);
+	free(r.revnow);
+	r.items = NULL, r.ders = NULL, r.cust = NULL, r.unreplaced = NULL, r.revnow = NULL;
+	wr_buf_free(&r.arena);
+	sqlite3_db_release_memory(db->sq);
 	/* An exercise's OCSP lag (inject.c): status goes out late, with the
 	 * first publication after the lag (the next run, or crl). */
 	int64_t lag_until = 0;

@@ -212,7 +212,7 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 	}
 	if (json) {
 		json_t *j = json_pack("{s:o, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o,"
-				      " s:I, s:f, s:o}",
+				      " s:I, s:f, s:o, s:b}",
 				      "out_dir", jstr(st.out_dir), "shards", st.shards,
 				      "reshard_from", st.reshard_from, "kept", (json_int_t)st.kept,
 				      "entries", (json_int_t)st.entries, "ca_entries",
@@ -224,7 +224,7 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 				      "index_lines", (json_int_t)st.index_lines, "seconds",
 				      st.seconds, "timing", json_pack("{s:f, s:f, s:f}", "load",
 				      st.load_seconds, "crls", st.crl_seconds, "index",
-				      st.index_seconds));
+				      st.index_seconds), "spilled", st.spilled);
 		out_json(ctx->out, j);
 		return EXIT_OK;
 	}
@@ -258,8 +258,13 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 	}
 	fprintf(ctx->out, "index.txt: %lld certificate%s the CA has seen\n",
 		(long long)st.index_lines, st.index_lines == 1 ? "" : "s");
-	fprintf(ctx->out, "%.2f s (reading %.2f s, CRLs %.2f s, index.txt %.2f s)\n", st.seconds,
-		st.load_seconds, st.crl_seconds, st.index_seconds);
+	if (st.spilled)
+		fprintf(ctx->out, "%.2f s (reading %.2f s, index.txt's certificates sorted by shard"
+				  " meanwhile; CRLs and index.txt %.2f s, a shard at a time from"
+				  " temporary files)\n", st.seconds, st.load_seconds, st.crl_seconds);
+	else
+		fprintf(ctx->out, "%.2f s (reading %.2f s, CRLs %.2f s, index.txt %.2f s)\n",
+			st.seconds, st.load_seconds, st.crl_seconds, st.index_seconds);
 	return EXIT_OK;
 }
 

@@ -158,6 +158,34 @@ ok "... but the CA's record stays in out_dir" test ! -e elsewhere/localca.db
 ls -a pub | grep -q '^\.shard\|^\.index\|^\.crls' && fail "temporary files left in pub" ||
 	pass "no temporary files left in pub"
 
+# ---- a spilled publication ([local] spill_above) -------------------------------------
+# Past spill_above revocations, a publication reads them back shard by
+# shard from temporary files: the same entries, the same index.txt.
+mkconf spill.conf pub "spill_above = 0"
+WS() { "$WARROOM" --db "$WORK/wr.db" --config "$WORK/spill.conf" "$@"; }
+WS policy pin >/dev/null 2>&1 || bail_out "pinning spill.conf failed"
+run WS crl --out "$WORK/spilled"
+is "$RC" 0 "crl with spill_above = 0 exits 0"
+like "$OUT" "3 shards, 8 entries" "... the same 8 entries in 3 shards"
+like "$OUT" "a shard at a time from temporary files" "... read back a shard at a time"
+entries() { # DIR K: shard K's entries as openssl lists them
+	openssl crl -in "$1/shard-$2.crl" -inform DER -noout -text |
+		sed -n '/Revoked Certificates/,/Signature Algorithm/p'
+}
+for k in 0 1 2; do
+	ok "spilled shard-$k.crl verifies against the CA" crl_verifies spilled/shard-$k.crl
+	is "$(entries spilled $k)" "$(entries elsewhere $k)" "... and lists what the one built in memory does"
+done
+is "$(sort spilled/index.txt)" "$(sort elsewhere/index.txt)" "index.txt: the same lines"
+run openssl ocsp -index spilled/index.txt -rsigner certs/ca.pem -rkey certs/ca.key -CA certs/ca.pem \
+	-issuer certs/ca.pem -serial "0x$R1" -CAfile certs/ca.pem -resp_text
+like "$OUT" "Cert Status: revoked" "openssl ocsp -index on it answers revoked for $R1"
+run openssl ocsp -index spilled/index.txt -rsigner certs/ca.pem -rkey certs/ca.key -CA certs/ca.pem \
+	-issuer certs/ca.pem -serial "0x$V1" -CAfile certs/ca.pem -resp_text
+like "$OUT" "Cert Status: good" "... and good for $V1"
+is "$(ls -A spilled pub | grep -v '^\.publish\.lock$' | grep -c '^\.')" 0 "no temporary file left in either directory (the lock apart)"
+W policy pin >/dev/null 2>&1 || bail_out "pinning warroom.conf again failed"
+
 run W crl stray
 is "$RC" 2 "crl with a stray argument exits 2"
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -1728,6 +1729,208 @@ static void test_local_two_incidents(void **state)
 
 /* The record's serials in memory (core/rvset.c): each found with its
  * row, past every growth, and absent ones (almost) never named. */
+/* What a shard job of the spilled run saw: lookups of every probe. */
+struct probe_log {
+	const char *const *serials;
+	size_t n;
+	int calls;
+	bool found[64];
+	int64_t at[64];
+	int reason[64];
+	int mod;
+};
+
+static int probe_job(void *ctx, int k, const struct wr_crl_list *l, char *err, size_t errsz)
+{
+	struct probe_log *pl = ctx;
+	const char *mine[64] = {0};
+	size_t idx[64], m = 0;
+	bool found[64];
+	int64_t at[64];
+	int reason[64];
+
+	(void)err;
+	(void)errsz;
+	/* The serials this shard is asked about: serial mod the modulus. */
+	for (size_t i = 0; i < pl->n; i++)
+		if (wr_crl_shard_of(pl->serials[i], pl->mod) == k) {
+			idx[m] = i;
+			mine[m++] = pl->serials[i];
+		}
+	wr_crl_list_find_shard(l, k, mine, m, found, at, reason);
+	for (size_t i = 0; i < m; i++) {
+		pl->found[idx[i]] = found[i];
+		pl->at[idx[i]] = at[i];
+		pl->reason[idx[i]] = reason[i];
+	}
+	__atomic_add_fetch(&pl->calls, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* A spilled list (wr_crl_list_spill) publishes the same CRLs as one in
+ * memory: the same TBSCertList, byte for byte, for every shard and the
+ * ARL, with entries kept on another shard, a CA's, duplicates, long and
+ * negative serials; and its shard jobs find what wr_crl_list_find does. */
+static void test_write_spilled(void **state)
+{
+	struct fx *f = *state;
+	char mem[160], spill[160], err[512] = "";
+	struct wr_crl_list *a = wr_crl_list_new(4), *b = wr_crl_list_new(4);
+	struct wr_crl_list *b2 = wr_crl_list_new(4);
+	struct wr_crl_stats sa, sb;
+
+	snprintf(mem, sizeof mem, "%s/mem", f->dir);
+	snprintf(spill, sizeof spill, "%s/spill", f->dir);
+	assert_int_equal(mkdir(mem, 0755), 0);
+	assert_int_equal(mkdir(spill, 0755), 0);
+	assert_int_equal(wr_crl_list_spill(b, spill), 0);
+	assert_int_equal(wr_crl_list_spill(b2, spill), 0);
+	assert_true(wr_crl_list_spilled(b));
+	assert_false(wr_crl_list_spilled(a));
+	assert_int_equal(wr_crl_list_merge(a, b2), WR_EINVAL); /* one spills, one not */
+	/* A list of one shard is built whole: nothing to spill. */
+	struct wr_crl_list *one = wr_crl_list_new(1);
+	assert_int_equal(wr_crl_list_spill(one, spill), 0);
+	assert_false(wr_crl_list_spilled(one));
+	wr_crl_list_free(one);
+
+	/* 3000 serials of 1 to 24 bytes, some negative, a few twice. */
+	for (int i = 0; i < 3000; i++) {
+		char s[64];
+		int len = 1 + i % 24, o = 0;
+		if (i % 97 == 0)
+			s[o++] = '-';
+		for (int j = 0; j < len; j++)
+			o += snprintf(s + o, sizeof s - (size_t)o, "%02X",
+				      (unsigned)((i * 2654435761u >> (j % 4 * 8)) + (unsigned)j) & 0xff);
+		int reason = i % 11 == 6 || i % 11 == 7 || i % 11 == 8 ? 1 : i % 11;
+		/* The second half goes to the second loader's list. */
+		struct wr_crl_list *into = i < 1500 ? b : b2;
+		if (i % 250 == 1) { /* a CA certificate's: the ARL */
+			assert_int_equal(wr_crl_list_add_to(a, s, NOW - i, reason, WR_CRL_ARL), 0);
+			assert_int_equal(wr_crl_list_add_to(into, s, NOW - i, reason, WR_CRL_ARL), 0);
+		} else if (i % 250 == 2) { /* kept on shard 5, of an earlier count */
+			assert_int_equal(wr_crl_list_add_to(a, s, NOW - i, reason, 5), 0);
+			assert_int_equal(wr_crl_list_add_to(into, s, NOW - i, reason, 5), 0);
+		} else if (i % 250 == 3) { /* pinned to its own shard */
+			int k = wr_crl_shard_of(s, 4);
+			assert_int_equal(wr_crl_list_add_to(a, s, NOW - i, reason, k), 0);
+			assert_int_equal(wr_crl_list_add_to(into, s, NOW - i, reason, k), 0);
+		} else {
+			assert_int_equal(wr_crl_list_add(a, s, NOW - i, reason), 0);
+			assert_int_equal(wr_crl_list_add(into, s, NOW - i, reason), 0);
+			if (i % 500 == 0) { /* again, later: the first date stays */
+				assert_int_equal(wr_crl_list_add(a, s, NOW, reason), 0);
+				assert_int_equal(wr_crl_list_add(into, s, NOW, reason), 0);
+			}
+		}
+	}
+	assert_int_equal(wr_crl_list_merge(b, b2), 0);
+	assert_int_equal(wr_crl_list_count(b), wr_crl_list_count(a));
+	assert_int_equal(wr_crl_list_shards(b), 6);
+
+	/* Probes: others, then one of each kind present (i of the loop:
+	 * the ARL, shard 5, pinned to its own, a duplicate, negative, plain). */
+	static const char *const absent[] = {"0100", "FFFF", "-0100",
+					     "0A0B0C0D0E0F101112131415161718191A1B1C1D"};
+	static const int pick[] = {251, 252, 253, 500, 97, 23};
+	char keep[6][64];
+	const char *ps[16];
+	size_t np = 0;
+	for (size_t q = 0; q < sizeof absent / sizeof absent[0]; q++)
+		ps[np++] = absent[q];
+	for (int q = 0; q < 6; q++) {
+		int i = pick[q], len = 1 + i % 24, o = 0;
+		if (i % 97 == 0)
+			keep[q][o++] = '-';
+		for (int j = 0; j < len; j++)
+			o += snprintf(keep[q] + o, sizeof keep[q] - (size_t)o, "%02X",
+				      (unsigned)((i * 2654435761u >> (j % 4 * 8)) + (unsigned)j) & 0xff);
+		ps[np++] = keep[q];
+	}
+	struct probe_log pl = {.serials = ps, .n = np, .mod = 4};
+	struct wr_crl_params p = {
+		.ca = f->ca,
+		.key = f->key,
+		.out_dir = mem,
+		.crl_url = "http://127.0.0.1/crl/",
+		.this_update = NOW,
+		.next_update = NOW + 7 * 86400,
+		.crl_number = 7,
+		.nthreads = 2,
+	};
+	assert_int_equal(wr_crl_write(&p, a, &sa, err, sizeof err), 0);
+	p.out_dir = spill;
+	p.shard_job = probe_job;
+	p.side_ctx = &pl;
+	assert_int_equal(wr_crl_write(&p, b, &sb, err, sizeof err), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(pl.calls, 4); /* shards 0 to 3: the modulus, not shards 4 and 5 */
+	assert_int_equal(sb.entries, sa.entries);
+	assert_int_equal(sb.ca_entries, sa.ca_entries);
+	assert_true(sa.ca_entries > 0);
+	assert_int_equal(sb.largest, sa.largest);
+	assert_int_equal(sb.shards, 6);
+	/* Not bytes: an ECDSA signature's DER length varies. */
+
+	/* The same TBSCertList, shard by shard and the ARL. */
+	const char *files[] = {"shard-0.crl", "shard-1.crl", "shard-2.crl", "shard-3.crl",
+			       "shard-4.crl", "shard-5.crl", "arl.crl"};
+	int total = 0;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		X509_CRL *x = read_crl_file(mem, files[i]), *y = read_crl_file(spill, files[i]);
+		unsigned char *dx = NULL, *dy = NULL;
+		assert_non_null(x);
+		assert_non_null(y);
+		assert_int_equal(X509_CRL_verify(y, f->key), 1);
+		int nx = i2d_re_X509_CRL_tbs(x, &dx), ny = i2d_re_X509_CRL_tbs(y, &dy);
+		assert_true(nx > 0);
+		assert_int_equal(nx, ny);
+		assert_memory_equal(dx, dy, (size_t)nx);
+		/* An empty CRL has no list at all (shard 4 here). */
+		if (X509_CRL_get_REVOKED(y))
+			total += sk_X509_REVOKED_num(X509_CRL_get_REVOKED(y));
+		OPENSSL_free(dx);
+		OPENSSL_free(dy);
+		X509_CRL_free(x);
+		X509_CRL_free(y);
+	}
+	assert_int_equal(total, sa.entries);
+
+	/* The shard jobs' lookups agree with a search of the whole list. */
+	assert_int_equal(wr_crl_list_sort(a), 0);
+	int present = 0;
+	for (size_t i = 0; i < np; i++) {
+		int64_t at = 0;
+		int reason = 0;
+		bool want = wr_crl_list_find(a, ps[i], &at, &reason);
+		if (wr_crl_shard_of(ps[i], 4) < 0)
+			continue;
+		assert_int_equal(pl.found[i], want);
+		if (want) {
+			present++;
+			assert_int_equal(pl.at[i], at);
+			assert_int_equal(pl.reason[i], reason);
+		}
+	}
+	for (size_t i = np - 6; i < np; i++) /* the six picked are there */
+		assert_true(pl.found[i]);
+	assert_true(present >= 6);
+	/* No temporary file is left behind: only the CRLs, PEMs and crls.txt. */
+	DIR *dir = opendir(spill);
+	struct dirent *de;
+	int files_left = 0;
+	assert_non_null(dir);
+	while ((de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			files_left++;
+	closedir(dir);
+	assert_int_equal(files_left, 7 * 2 + 1);
+	wr_crl_list_free(a);
+	wr_crl_list_free(b);
+	wr_crl_list_free(b2);
+}
+
 static void test_rvset(void **state)
 {
 	(void)state;
@@ -1769,6 +1972,7 @@ int main(void)
 		cmocka_unit_test(test_list_placed),
 		cmocka_unit_test(test_url_file),
 		cmocka_unit_test_setup_teardown(test_write_arl_and_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_spilled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_and_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_empty_and_rsa, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reuse_across_shards, setup, teardown),
