@@ -1688,22 +1688,20 @@ static void *ispill_run(void *arg)
 {
 	struct ispill *is = arg;
 	double t0 = mono();
-	BIGNUM *bn = BN_new();
 	sqlite3_stmt *st = NULL;
 	int rc = SQLITE_DONE;
 
-	if (!bn || sqlite3_prepare_v2(is->rec, "SELECT serial, not_after, subject FROM issued", -1,
-				      &st, NULL) != SQLITE_OK) {
-		snprintf(is->err, sizeof is->err, "localca.db: %s",
-			 bn ? sqlite3_errmsg(is->rec) : "out of memory");
-		is->rc = bn ? WR_EDB : WR_ENOMEM;
+	if (sqlite3_prepare_v2(is->rec, "SELECT serial, not_after, subject FROM issued", -1, &st,
+			       NULL) != SQLITE_OK) {
+		snprintf(is->err, sizeof is->err, "localca.db: %s", sqlite3_errmsg(is->rec));
+		is->rc = WR_EDB;
 		goto out;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *serial = wr_col_text(st, 0), *subject = wr_col_text(st, 2);
 		if (!index_serial_ok(serial))
 			continue;
-		int k = wr_crl_shard_of_bn(bn, serial, is->mod);
+		int k = wr_crl_shard_of(serial, is->mod);
 		struct obuf *o = &is->bk[k < 0 ? 0 : k];
 		unsigned char sl = (unsigned char)strlen(serial);
 		int64_t na = sqlite3_column_int64(st, 1);
@@ -1729,7 +1727,6 @@ static void *ispill_run(void *arg)
 	}
 out:
 	sqlite3_finalize(st);
-	BN_free(bn);
 	/* Done with the record: the snapshot ends here. */
 	sqlite3_close(is->rec);
 	is->rec = NULL;

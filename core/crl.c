@@ -117,17 +117,20 @@ int wr_crl_shard_count(int64_t issued, int64_t shard_entries)
 	return n > WR_CRL_MAX_SHARDS ? WR_CRL_MAX_SHARDS : (int)n;
 }
 
-static int shard_of_bytes(BIGNUM *bn, const unsigned char *b, size_t len, int nshards)
+/* The magnitude modulo nshards, a byte at a time (Horner): what
+ * BN_mod_word gives, without a BIGNUM per serial. */
+static int shard_of_bytes(const unsigned char *b, size_t len, int nshards)
 {
+	uint32_t r = 0;
+
 	if (nshards <= 1)
 		return 0;
-	if (!BN_bin2bn(b, (int)len, bn))
-		return -1;
-	BN_ULONG r = BN_mod_word(bn, (BN_ULONG)nshards);
-	return r == (BN_ULONG)-1 ? -1 : (int)r;
+	for (size_t i = 0; i < len; i++)
+		r = (uint32_t)(((uint64_t)r << 8 | b[i]) % (uint32_t)nshards);
+	return (int)r;
 }
 
-int wr_crl_shard_of_bn(BIGNUM *bn, const char *serial, int nshards)
+int wr_crl_shard_of(const char *serial, int nshards)
 {
 	unsigned char b[SERIAL_MAX];
 	size_t len;
@@ -135,16 +138,7 @@ int wr_crl_shard_of_bn(BIGNUM *bn, const char *serial, int nshards)
 
 	if (nshards < 1 || serial_bytes(serial, b, &len, &neg))
 		return -1;
-	return shard_of_bytes(bn, b, len, nshards);
-}
-
-int wr_crl_shard_of(const char *serial, int nshards)
-{
-	BIGNUM *bn = BN_new();
-	int k = bn ? wr_crl_shard_of_bn(bn, serial, nshards) : -1;
-
-	BN_free(bn);
-	return k;
+	return shard_of_bytes(b, len, nshards);
 }
 
 /* ---- the list --------------------------------------------------------------- */
@@ -187,7 +181,6 @@ struct wr_crl_list {
 	int nshards;	   /* mod, or more: entries kept on an earlier count's shards */
 	struct shard *all;
 	int64_t count;
-	BIGNUM *bn;
 	/* wr_crl_list_index: open addressing over every entry, a slot holding
 	 * 1 + the entry's place in all[]'s order (base[i] + j). */
 	uint32_t *hash;
@@ -211,8 +204,7 @@ struct wr_crl_list *wr_crl_list_new(int nshards)
 		return NULL;
 	l->mod = l->nshards = nshards;
 	l->all = calloc((size_t)nshards + 1, sizeof *l->all);
-	l->bn = BN_new();
-	if (!l->all || !l->bn) {
+	if (!l->all) {
 		wr_crl_list_free(l);
 		return NULL;
 	}
@@ -236,7 +228,6 @@ void wr_crl_list_free(struct wr_crl_list *l)
 	for (int i = 0; l->all && i < NALL(l); i++)
 		shard_clear(&l->all[i]);
 	free(l->all);
-	BN_free(l->bn);
 	free(l->hash);
 	free(l->base);
 	free(l->spill_dir);
@@ -438,14 +429,14 @@ static int list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_a
 	    k >= WR_CRL_MAX_SHARDS)
 		return WR_EINVAL;
 	bool given = k >= WR_CRL_ARL;
-	if (!given && (k = shard_of_bytes(l->bn, b, len, l->mod)) < 0)
+	if (!given && (k = shard_of_bytes(b, len, l->mod)) < 0)
 		return WR_ENOMEM;
 	if (l->spill_dir) {
 		/* Only what serial mod mod places goes to the files: the index
 		 * (wr_crl_list_find_shard) looks for a serial there, and in
 		 * memory for the rest. */
 		int m = k;
-		if (given && k >= 0 && (m = shard_of_bytes(l->bn, b, len, l->mod)) < 0)
+		if (given && k >= 0 && (m = shard_of_bytes(b, len, l->mod)) < 0)
 			return WR_ENOMEM;
 		if (k == WR_CRL_ARL || m != k) {
 			if (k >= l->nshards && (rc = list_grow(l, k + 1)))
@@ -890,7 +881,7 @@ bool wr_crl_list_find(const struct wr_crl_list *l, const char *serial, int64_t *
 	}
 	/* Without the table: the shard serial mod l->mod first, where all
 	 * but entries kept from an earlier count are; then the others. */
-	if ((k = shard_of_bytes(l->bn, b, len, l->mod)) < 0)
+	if ((k = shard_of_bytes(b, len, l->mod)) < 0)
 		return false;
 	const struct ent *e = shard_search(SHARD(l, k), b, len, neg, key);
 	for (int i = 0; !e && i < NALL(l); i++)
@@ -1137,12 +1128,17 @@ static const ASN1_TIME *time_get(struct time_cache *c, int64_t t)
 	return c->a[i];
 }
 
-/* What a thread keeps from shard to shard: X509_REVOKED objects taken
- * back from the last CRL (allocating and freeing a few hundred thousand
- * small objects per shard costs as much as encoding them), the
- * reasonCode values encoded once, and a revocationDate cache. */
+/* What a thread keeps from shard to shard: one X509_REVOKED, set to each
+ * entry in turn and encoded by i2d_X509_REVOKED into eb (objects for a
+ * whole shard cost 250 bytes an entry and their allocation as much as
+ * their encoding), the reasonCode values encoded once, and a
+ * revocationDate cache. */
 struct reuse {
-	STACK_OF(X509_REVOKED) *pool;
+	X509_REVOKED *rv;
+	/* The CRL being built: its entries, encoded, from eb + TBS_ROOM
+	 * (elen bytes); sign_encode puts the rest around them. */
+	unsigned char *eb;
+	size_t elen, ecap;
 	ASN1_OCTET_STRING *reason_der[11]; /* extnValue of each CRLReason */
 	ASN1_ENUMERATED *reason[11];
 	ASN1_INTEGER *pos, *neg;
@@ -1151,7 +1147,8 @@ struct reuse {
 
 static void reuse_free(struct reuse *u)
 {
-	sk_X509_REVOKED_pop_free(u->pool, X509_REVOKED_free);
+	X509_REVOKED_free(u->rv);
+	free(u->eb);
 	for (int r = 0; r < 11; r++) {
 		ASN1_OCTET_STRING_free(u->reason_der[r]);
 		ASN1_ENUMERATED_free(u->reason[r]);
@@ -1167,7 +1164,7 @@ static void reuse_free(struct reuse *u)
 static int reuse_init(struct reuse *u)
 {
 	memset(u, 0, sizeof *u);
-	if (!(u->tc = calloc(1, sizeof *u->tc)) || !(u->pool = sk_X509_REVOKED_new_null()) ||
+	if (!(u->tc = calloc(1, sizeof *u->tc)) || !(u->rv = X509_REVOKED_new()) ||
 	    !(u->pos = ASN1_INTEGER_new()) ||
 	    !(u->neg = ASN1_INTEGER_new()))
 		return -1;
@@ -1184,20 +1181,6 @@ static int reuse_init(struct reuse *u)
 		if (!ok)
 			return -1;
 	}
-	return 0;
-}
-
-/* Gives the CRL's entries back to the pool (the CRL keeps an empty list). */
-static int reuse_take_back(struct reuse *u, X509_CRL *crl)
-{
-	STACK_OF(X509_REVOKED) *revs = X509_CRL_get_REVOKED(crl);
-	X509_REVOKED *r;
-
-	while (revs && (r = sk_X509_REVOKED_pop(revs)))
-		if (!sk_X509_REVOKED_push(u->pool, r)) {
-			X509_REVOKED_free(r);
-			return -1;
-		}
 	return 0;
 }
 
@@ -1223,21 +1206,39 @@ static int set_reason(struct reuse *u, X509_REVOKED *rv, int reason)
 					 X509V3_ADD_DEFAULT) == 1;
 }
 
-/* One revoked entry, e of shard s. */
-static int add_entry(X509_CRL *crl, const struct shard *s, const struct ent *e, BIGNUM *bn,
-		     struct reuse *u)
+/* Room in eb for any one entry: a serial of SERIAL_MAX bytes, a
+ * GeneralizedTime and a reasonCode take about 120. */
+#define ENTRY_ROOM 512
+/* Before the entries in eb: the CertificateList's and the TBSCertList's
+ * headers, and the TBSCertList's fields before revokedCertificates (the
+ * issuer's name mostly). */
+#define TBS_ROOM (16 << 10)
+
+static int room(struct reuse *u, size_t need)
+{
+	if (u->ecap >= need)
+		return 0;
+	size_t cap = u->ecap ? u->ecap : 1 << 20;
+	while (cap < need)
+		cap *= 2;
+	unsigned char *nb = realloc(u->eb, cap);
+	if (!nb)
+		return -1;
+	u->eb = nb;
+	u->ecap = cap;
+	return 0;
+}
+
+/* One revoked entry, e of shard s, encoded at the end of u->eb. */
+static int add_entry(const struct shard *s, const struct ent *e, BIGNUM *bn, struct reuse *u)
 {
 	const ASN1_TIME *when = time_get(u->tc, e->at);
-	X509_REVOKED *rv = sk_X509_REVOKED_pop(u->pool);
+	X509_REVOKED *rv = u->rv;
 	ASN1_INTEGER *ser = u->pos;
-	int ok;
+	int ok, n;
 
-	if (!rv)
-		rv = X509_REVOKED_new();
-	if (!rv || !when) {
-		X509_REVOKED_free(rv);
+	if (!when || room(u, TBS_ROOM + u->elen + ENTRY_ROOM))
 		return -1;
-	}
 	unsigned char b[SERIAL_MAX];
 	ent_bytes(s, e, b);
 	if (e->neg) {
@@ -1247,16 +1248,18 @@ static int add_entry(X509_CRL *crl, const struct shard *s, const struct ent *e, 
 	} else {
 		ok = ASN1_STRING_set(u->pos, b, e->len);
 	}
-	/* A reused entry's revocationDate is overwritten in place: it
-	 * belongs to the entry, and setting a new one would allocate. */
+	/* The revocationDate is overwritten in place: it belongs to the
+	 * entry, and setting a new one would allocate. */
 	ASN1_TIME *own = (ASN1_TIME *)X509_REVOKED_get0_revocationDate(rv);
 	ok = ok && X509_REVOKED_set_serialNumber(rv, ser) &&
 	     (own ? ASN1_STRING_copy(own, when)
 		  : X509_REVOKED_set_revocationDate(rv, (ASN1_TIME *)when)) &&
-	     set_reason(u, rv, e->reason) && X509_CRL_add0_revoked(crl, rv);
-	if (!ok)
-		X509_REVOKED_free(rv);
-	return ok ? 0 : -1;
+	     set_reason(u, rv, e->reason);
+	unsigned char *p = u->eb + TBS_ROOM + u->elen;
+	if (!ok || (n = i2d_X509_REVOKED(rv, &p)) <= 0 || (size_t)n > ENTRY_ROOM)
+		return -1;
+	u->elen += (size_t)n;
+	return 0;
 }
 
 /* ent_cmp's order across two shards; 0 for the same serial. */
@@ -1280,15 +1283,16 @@ static int ent_cmp2(const struct shard *sa, const struct ent *a, const struct sh
 }
 
 /* The revoked entries of shard s and, for a full CRL, of the ARL x
- * (NULL: none): both sorted, merged in order, a serial once. */
-static int add_entries(X509_CRL *crl, const struct shard *s, const struct shard *x, BIGNUM *bn,
-		       struct reuse *u)
+ * (NULL: none): both sorted, merged in order, a serial once, encoded
+ * into u->eb. */
+static int add_entries(const struct shard *s, const struct shard *x, BIGNUM *bn, struct reuse *u)
 {
 	size_t i = 0, m = 0, xn = x ? x->n : 0;
 
+	u->elen = 0;
 	while (i < s->n || m < xn) {
 		int c = i == s->n ? 1 : m == xn ? -1 : ent_cmp2(s, &s->e[i], x, &x->e[m]);
-		if (c <= 0 ? add_entry(crl, s, &s->e[i], bn, u) : add_entry(crl, x, &x->e[m], bn, u))
+		if (c <= 0 ? add_entry(s, &s->e[i], bn, u) : add_entry(x, &x->e[m], bn, u))
 			return -1;
 		i += c <= 0;
 		m += c >= 0;
@@ -1353,43 +1357,83 @@ struct worker {
 };
 
 /*
- * Encodes the TBSCertList once. X509_CRL_sign followed by i2d_X509_CRL
- * encodes it twice (OpenSSL keeps no encoding of a CRL it built), and
- * with 100,000 entries the template encoder is most of the cost. So an
- * empty CRL is signed first, which sets both AlgorithmIdentifiers exactly
- * as X509_CRL_sign does for this key and digest; then the entries go in,
- * i2d_re_X509_CRL_tbs encodes the TBSCertList, EVP_DigestSign signs those
- * bytes, and the CertificateList SEQUENCE is put together from OpenSSL's
- * encodings of its three parts (ASN1_put_object, i2d_X509_ALGOR,
- * i2d_ASN1_BIT_STRING). *der is OPENSSL_malloc'd; *start points into it.
+ * Signs and encodes the CRL, its entries encoded already in u->eb. With
+ * the entries in the X509_CRL, the template encoder measures each once
+ * per enclosing level before writing it, and X509_CRL_sign followed by
+ * i2d_X509_CRL encodes the whole twice. So each entry is encoded once on
+ * its own (add_entry), and the CertificateList is put together around
+ * them in place, from OpenSSL's encodings of its parts:
+ *   - the CRL without entries, signed first, which sets both
+ *     AlgorithmIdentifiers exactly as X509_CRL_sign does for this key and
+ *     digest, is encoded (i2d_re_X509_CRL_tbs) and its elements walked
+ *     with ASN1_get_object;
+ *   - its fields up to nextUpdate go before the entries, under the
+ *     revokedCertificates SEQUENCE OF header, and the [0] crlExtensions
+ *     after them (RFC 5280 5.1; no entries, no list: 5.1.2.6), all under
+ *     the TBSCertList's header (ASN1_put_object);
+ *   - EVP_DigestSign signs those bytes, then the signatureAlgorithm
+ *     (i2d_X509_ALGOR) and the signature (i2d_ASN1_BIT_STRING) follow.
+ * *start and *len: the DER, inside u->eb.
  */
-static int sign_encode(X509_CRL *crl, EVP_PKEY *key, unsigned char **der,
-		       unsigned char **start, size_t *len)
+static int sign_encode(X509_CRL *crl, EVP_PKEY *key, struct reuse *u, unsigned char **start,
+		       size_t *len)
 {
-	const X509_ALGOR *alg = NULL;
-	ASN1_BIT_STRING *sig = ASN1_BIT_STRING_new();
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char *p, *s = NULL;
-	size_t siglen = 0;
-	int tbs_len, alg_len, sig_len, content, total, ok = 0;
+	ASN1_BIT_STRING *sig = ASN1_BIT_STRING_new();
+	const X509_ALGOR *alg = NULL;
+	unsigned char *t0 = NULL, *s = NULL, *q, *tbs, *ents;
+	const unsigned char *p, *content, *end, *ins;
+	size_t siglen = 0, elen = u->elen;
+	long clen, l;
+	int n0, tag, xclass, r, alg_len, sig_len, ok = 0;
 
-	*der = NULL;
-	if (!sig || !md)
+	if (!sig || !md || elen > (size_t)INT_MAX / 2)
 		goto out;
 	X509_CRL_get0_signature(crl, NULL, &alg);
-	if ((tbs_len = i2d_re_X509_CRL_tbs(crl, NULL)) <= 0 ||
-	    (alg_len = i2d_X509_ALGOR(alg, NULL)) <= 0 ||
-	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
-	    EVP_DigestSign(md, NULL, &siglen, NULL, 0) != 1)
+	if ((n0 = i2d_re_X509_CRL_tbs(crl, &t0)) <= 0 || X509_CRL_get_REVOKED(crl))
 		goto out;
-	/* Room for the SEQUENCE header (at most 6 bytes below 4 GB) before
-	 * the TBSCertList, and for the largest signature after it. */
-	if (!(*der = OPENSSL_malloc(8 + (size_t)tbs_len + (size_t)alg_len + siglen + 16)) ||
+	p = t0;
+	r = ASN1_get_object(&p, &clen, &tag, &xclass, n0);
+	if ((r & 0x80) || !(r & V_ASN1_CONSTRUCTED) || tag != V_ASN1_SEQUENCE ||
+	    p + clen != t0 + n0)
+		goto out;
+	content = p;
+	end = p + clen;
+	ins = end;
+	while (p < end) {
+		const unsigned char *el = p;
+		r = ASN1_get_object(&p, &l, &tag, &xclass, end - p);
+		if ((r & 0x80) || l > end - p)
+			goto out;
+		if (xclass == V_ASN1_CONTEXT_SPECIFIC && tag == 0) {
+			ins = el;
+			break;
+		}
+		p += l;
+	}
+	long seq_hdr = elen ? ASN1_object_size(1, (long)elen, V_ASN1_SEQUENCE) - (long)elen : 0;
+	long tbs_content = clen + (elen ? seq_hdr + (long)elen : 0);
+	int tbs_len = ASN1_object_size(1, tbs_content, V_ASN1_SEQUENCE);
+	long head = ins - content, tail = end - ins;
+	if (seq_hdr < 0 || tbs_len <= 0 || (alg_len = i2d_X509_ALGOR(alg, NULL)) <= 0 ||
+	    8 + (tbs_len - tbs_content) + head + seq_hdr > TBS_ROOM ||
+	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
+	    EVP_DigestSign(md, NULL, &siglen, NULL, 0) != 1 ||
+	    room(u, TBS_ROOM + elen + (size_t)tail + (size_t)alg_len + siglen + 16) ||
 	    !(s = OPENSSL_malloc(siglen)))
 		goto out;
-	p = *der + 8;
-	if (i2d_re_X509_CRL_tbs(crl, &p) != tbs_len ||
-	    EVP_DigestSign(md, s, &siglen, *der + 8, (size_t)tbs_len) != 1 ||
+	/* Around the entries: the headers and fields before, the rest after. */
+	ents = u->eb + TBS_ROOM;
+	tbs = q = ents - seq_hdr - head - (tbs_len - tbs_content);
+	ASN1_put_object(&q, 1, tbs_content, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	memcpy(q, content, (size_t)head);
+	q += head;
+	if (elen)
+		ASN1_put_object(&q, 1, (long)elen, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	if (q != ents)
+		goto out;
+	memcpy(ents + elen, ins, (size_t)tail);
+	if (EVP_DigestSign(md, s, &siglen, tbs, (size_t)tbs_len) != 1 ||
 	    !ASN1_BIT_STRING_set(sig, s, (int)siglen))
 		goto out;
 	/* A signature is a whole number of bytes: no unused bits, not the
@@ -1398,26 +1442,22 @@ static int sign_encode(X509_CRL *crl, EVP_PKEY *key, unsigned char **der,
 	sig->flags |= ASN1_STRING_FLAG_BITS_LEFT;
 	if ((sig_len = i2d_ASN1_BIT_STRING(sig, NULL)) <= 0)
 		goto out;
-	content = tbs_len + alg_len + sig_len;
-	total = ASN1_object_size(1, content, V_ASN1_SEQUENCE);
-	if (total <= 0 || total - content > 8)
+	int cl_content = tbs_len + alg_len + sig_len;
+	int total = ASN1_object_size(1, cl_content, V_ASN1_SEQUENCE);
+	if (total <= 0 || total - cl_content > 8)
 		goto out;
-	*start = *der + 8 - (total - content);
-	p = *start;
-	ASN1_put_object(&p, 1, content, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
-	p += tbs_len;
-	if (i2d_X509_ALGOR(alg, &p) != alg_len || i2d_ASN1_BIT_STRING(sig, &p) != sig_len)
+	*start = q = tbs - (total - cl_content);
+	ASN1_put_object(&q, 1, cl_content, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	q += tbs_len;
+	if (i2d_X509_ALGOR(alg, &q) != alg_len || i2d_ASN1_BIT_STRING(sig, &q) != sig_len)
 		goto out;
 	*len = (size_t)total;
 	ok = 1;
 out:
+	OPENSSL_free(t0);
 	OPENSSL_free(s);
 	ASN1_BIT_STRING_free(sig);
 	EVP_MD_CTX_free(md);
-	if (!ok) {
-		OPENSSL_free(*der);
-		*der = NULL;
-	}
 	return ok ? 0 : -1;
 }
 
@@ -1427,7 +1467,7 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 	struct shard *s = SHARD(j->l, k);
 	X509_CRL *crl = X509_CRL_new();
 	ASN1_TIME *t = NULL;
-	unsigned char *der = NULL, *start = NULL;
+	unsigned char *start = NULL; /* the DER, in w->reuse.eb */
 	size_t len = 0;
 	int rc;
 
@@ -1461,16 +1501,12 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 	}
 	/* Entries go in X509_CRL_sort's order already (shard_sort). The ARL
 	 * was sorted before any thread started: a full CRL reads it too. */
-	ok = ok && add_entries(crl, s, j->full && k == 0 ? SHARD(j->l, WR_CRL_ARL) : NULL, bn,
+	ok = ok && add_entries(s, j->full && k == 0 ? SHARD(j->l, WR_CRL_ARL) : NULL, bn,
 			       &w->reuse) == 0 &&
-	     sign_encode(crl, j->p->key, &der, &start, &len) == 0;
-	/* The entries go back to the pool: the DER is all we still need. */
-	if (crl && reuse_take_back(&w->reuse, crl) != 0)
-		ok = 0;
+	     sign_encode(crl, j->p->key, &w->reuse, &start, &len) == 0;
 	X509_CRL_free(crl);
 	if (!ok) {
 		openssl_reason(err, errsz, "building the CRL");
-		OPENSSL_free(der);
 		return WR_ERROR;
 	}
 	if (j->p->sizes) {
@@ -1488,7 +1524,6 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 	} else {
 		rc = write_shard_files(j, k, start, len, err, errsz);
 	}
-	OPENSSL_free(der);
 	/* The shard's part of index.txt while its entries are at hand. */
 	if (!rc && j->p->shard_job && k >= 0 && k < j->l->mod)
 		rc = j->p->shard_job(j->p->side_ctx, k, j->l, err, errsz);

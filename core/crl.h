@@ -65,8 +65,6 @@ int wr_crl_shard_count(int64_t issued, int64_t shard_entries);
  * its magnitude modulo nshards, as Let's Encrypt shards. -1 when serial
  * is not hex. */
 int wr_crl_shard_of(const char *serial, int nshards);
-/* The same with the caller's BIGNUM, for many serials. */
-int wr_crl_shard_of_bn(BIGNUM *bn, const char *serial, int nshards);
 /* Whether a CRL URL names one CRL file (its path ends in ".crl", as
  * core/verify.c reads it) rather than the directory of the shards: 1,
  * with the file's name in name; 0 for a directory; -1 when it names a
