@@ -595,13 +595,36 @@ static int shard_push(struct shard *s, const struct ent *e, const unsigned char 
 	return 0;
 }
 
-/* A spilled shard into memory: its entries kept in memory (l->exc's
- * shard k, sorted already), then its files', in order. */
-static int shard_load(struct wr_crl_list *l, int k)
+/* A worker's memory from one spilled shard to the next: the arrays a
+ * shard is read into and the buffer it is read through (fresh memory
+ * for every shard costs a page fault every 4 KB). */
+struct scratch {
+	struct ent *e;
+	size_t cap;
+	unsigned char *b;
+	size_t bcap;
+	unsigned char *r;
+	size_t rcap;
+};
+
+static void scratch_free(struct scratch *sc)
+{
+	free(sc->e);
+	free(sc->b);
+	free(sc->r);
+	memset(sc, 0, sizeof *sc);
+}
+
+/* A spilled shard into memory, in sc's arrays: its entries kept in
+ * memory (l->exc's shard k, sorted already), then its files', in order. */
+static int shard_load(struct wr_crl_list *l, int k, struct scratch *sc)
 {
 	struct shard *s = SHARD(l, k);
 	int rc = 0;
 
+	s->e = sc->e, s->cap = sc->cap, s->b = sc->b, s->bcap = sc->bcap;
+	sc->e = NULL, sc->cap = 0, sc->b = NULL, sc->bcap = 0;
+	s->n = s->blen = 0;
 	if (k < l->exc->nshards || k == WR_CRL_ARL) {
 		const struct shard *x = SHARD(l->exc, k);
 		for (size_t i = 0; i < x->n && !rc; i++)
@@ -609,18 +632,25 @@ static int shard_load(struct wr_crl_list *l, int k)
 	}
 	for (int f = 0; f < s->nsfd && !rc; f++) {
 		off_t size = lseek(s->sfd[f], 0, SEEK_END);
-		unsigned char *buf = size > 0 ? malloc((size_t)size) : NULL;
 		size_t got = 0;
-		if (size < 0 || (size > 0 && !buf)) {
-			rc = size < 0 ? WR_EIO : WR_ENOMEM;
+		if (size < 0) {
+			rc = WR_EIO;
 			break;
+		}
+		if ((size_t)size > sc->rcap) {
+			unsigned char *nr = realloc(sc->r, (size_t)size);
+			if (!nr) {
+				rc = WR_ENOMEM;
+				break;
+			}
+			sc->r = nr;
+			sc->rcap = (size_t)size;
 		}
 		/* The entries are counted already: room for them at once. */
 		if (size > 0 && s->cap < s->n + (size_t)size / sizeof(struct ent)) {
 			size_t cap = s->n + (size_t)size / sizeof(struct ent);
 			struct ent *ne = realloc(s->e, cap * sizeof *ne);
 			if (!ne) {
-				free(buf);
 				rc = WR_ENOMEM;
 				break;
 			}
@@ -628,7 +658,7 @@ static int shard_load(struct wr_crl_list *l, int k)
 			s->cap = cap;
 		}
 		while (got < (size_t)size) {
-			ssize_t r = pread(s->sfd[f], buf + got, (size_t)size - got, (off_t)got);
+			ssize_t r = pread(s->sfd[f], sc->r + got, (size_t)size - got, (off_t)got);
 			if (r <= 0 && !(r < 0 && errno == EINTR)) {
 				rc = WR_EIO;
 				break;
@@ -638,25 +668,26 @@ static int shard_load(struct wr_crl_list *l, int k)
 		}
 		for (size_t at = 0; !rc && at + sizeof(struct ent) <= got;) {
 			struct ent e;
-			memcpy(&e, buf + at, sizeof e);
+			memcpy(&e, sc->r + at, sizeof e);
 			size_t tl = e.len > INLINE_BYTES ? e.len - INLINE_BYTES : 0;
 			if (e.len > SERIAL_MAX || at + sizeof e + tl > got) {
 				rc = WR_EIO; /* not what spill_put wrote */
 				break;
 			}
-			rc = shard_push(s, &e, buf + at + sizeof e);
+			rc = shard_push(s, &e, sc->r + at + sizeof e);
 			at += sizeof e + tl;
 		}
-		free(buf);
 	}
 	return rc;
 }
 
-/* After a spilled shard is built: its memory goes, its count stays. */
-static void shard_release(struct shard *s)
+/* After a spilled shard is built: its arrays go back to sc, its files
+ * are closed, its count stays. */
+static void shard_release(struct shard *s, struct scratch *sc)
 {
-	free(s->e);
-	free(s->b);
+	free(sc->e);
+	free(sc->b);
+	sc->e = s->e, sc->cap = s->cap, sc->b = s->b, sc->bcap = s->bcap;
 	s->e = NULL;
 	s->b = NULL;
 	s->cap = s->blen = s->bcap = 0;
@@ -1143,6 +1174,7 @@ struct reuse {
 	ASN1_ENUMERATED *reason[11];
 	ASN1_INTEGER *pos, *neg;
 	struct time_cache *tc;
+	int last_reason; /* rv's reasonCode now; -2: not known */
 };
 
 static void reuse_free(struct reuse *u)
@@ -1164,6 +1196,7 @@ static void reuse_free(struct reuse *u)
 static int reuse_init(struct reuse *u)
 {
 	memset(u, 0, sizeof *u);
+	u->last_reason = -2;
 	if (!(u->tc = calloc(1, sizeof *u->tc)) || !(u->rv = X509_REVOKED_new()) ||
 	    !(u->pos = ASN1_INTEGER_new()) ||
 	    !(u->neg = ASN1_INTEGER_new()))
@@ -1254,7 +1287,8 @@ static int add_entry(const struct shard *s, const struct ent *e, BIGNUM *bn, str
 	ok = ok && X509_REVOKED_set_serialNumber(rv, ser) &&
 	     (own ? ASN1_STRING_copy(own, when)
 		  : X509_REVOKED_set_revocationDate(rv, (ASN1_TIME *)when)) &&
-	     set_reason(u, rv, e->reason);
+	     (e->reason == u->last_reason || set_reason(u, rv, e->reason));
+	u->last_reason = ok ? e->reason : -2;
 	unsigned char *p = u->eb + TBS_ROOM + u->elen;
 	if (!ok || (n = i2d_X509_REVOKED(rv, &p)) <= 0 || (size_t)n > ENTRY_ROOM)
 		return -1;
@@ -1352,6 +1386,7 @@ struct worker {
 	struct job *j;
 	X509_NAME *issuer; /* this thread's copy */
 	struct reuse reuse;
+	struct scratch sc;
 	pthread_t tid;
 	bool own_thread;   /* started by us: free OpenSSL's per-thread state */
 };
@@ -1471,11 +1506,11 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 	size_t len = 0;
 	int rc;
 
-	if (j->l->spill_dir && (rc = shard_load(j->l, k))) {
+	if (j->l->spill_dir && (rc = shard_load(j->l, k, &w->sc))) {
 		snprintf(err, errsz, "reading back its entries from %s: %s", j->l->spill_dir,
 			 rc == WR_EIO ? strerror(errno ? errno : EIO) : "out of memory");
 		X509_CRL_free(crl);
-		shard_release(s);
+		shard_release(s, &w->sc);
 		return rc;
 	}
 	if (!s->sorted) {
@@ -1528,7 +1563,7 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 	if (!rc && j->p->shard_job && k >= 0 && k < j->l->mod)
 		rc = j->p->shard_job(j->p->side_ctx, k, j->l, err, errsz);
 	if (j->l->spill_dir)
-		shard_release(s);
+		shard_release(s, &w->sc);
 	return rc;
 }
 
@@ -1572,6 +1607,7 @@ static void *worker_main(void *arg)
 	}
 	BN_free(bn);
 	reuse_free(&w->reuse);
+	scratch_free(&w->sc);
 	/* OpenSSL keeps an error queue per thread: free this one's. */
 	if (w->own_thread)
 		OPENSSL_thread_stop();
@@ -1774,6 +1810,7 @@ int wr_crl_write(const struct wr_crl_params *p, struct wr_crl_list *l, struct wr
 	 * encodes the name it is given, which is not safe to share. */
 	for (int i = 0; i < nt; i++) {
 		w[i].j = &j;
+		memset(&w[i].sc, 0, sizeof w[i].sc);
 		w[i].own_thread = i > 0;
 		w[i].issuer = X509_NAME_dup(X509_get_subject_name(p->ca));
 		if (!w[i].issuer) {
