@@ -1140,103 +1140,83 @@ static int add_crl_exts(struct job *j, X509_CRL *crl, int k)
  * times recur across a shard. X509_REVOKED_set_revocationDate copies from here
  * rather than every entry formatting its own time. */
 #define TIME_SLOTS 4096
+#define TIME_DER_MAX 24 /* a GeneralizedTime's DER takes 17 */
 struct time_cache {
 	int64_t t[TIME_SLOTS];
 	ASN1_TIME *a[TIME_SLOTS];
+	unsigned char der[TIME_SLOTS][TIME_DER_MAX]; /* i2d_ASN1_TIME of a[i] */
+	uint8_t len[TIME_SLOTS];
 };
 
-static const ASN1_TIME *time_get(struct time_cache *c, int64_t t)
+/* The revocationDate's DER (*len bytes), NULL on error. */
+static const unsigned char *time_der(struct time_cache *c, int64_t t, size_t *len)
 {
 	unsigned i = (unsigned)((uint64_t)t % TIME_SLOTS);
 
 	if (!c->a[i] || c->t[i] != t) {
 		ASN1_TIME *a = ASN1_TIME_set(c->a[i], (time_t)t);
+		unsigned char *p = c->der[i];
+		int n;
 		if (!a)
 			return NULL;
 		c->a[i] = a;
+		c->t[i] = INT64_MIN;
+		if ((n = i2d_ASN1_TIME(a, NULL)) <= 0 || n > TIME_DER_MAX || i2d_ASN1_TIME(a, &p) != n)
+			return NULL;
+		c->len[i] = (uint8_t)n;
 		c->t[i] = t;
 	}
-	return c->a[i];
+	*len = c->len[i];
+	return c->der[i];
 }
 
-/* What a thread keeps from shard to shard: one X509_REVOKED, set to each
- * entry in turn and encoded by i2d_X509_REVOKED into eb (objects for a
- * whole shard cost 250 bytes an entry and their allocation as much as
- * their encoding), the reasonCode values encoded once, and a
- * revocationDate cache. */
+/* What a thread keeps from shard to shard: the encoded entries of the
+ * CRL it builds, and the parts entries share, encoded once by OpenSSL:
+ * each reason's crlEntryExtensions and each revocationDate (objects for
+ * a whole shard cost 250 bytes an entry, and setting and encoding them
+ * through the template encoder most of the time a CRL takes). */
 struct reuse {
-	X509_REVOKED *rv;
 	/* The CRL being built: its entries, encoded, from eb + TBS_ROOM
 	 * (elen bytes); sign_encode puts the rest around them. */
 	unsigned char *eb;
 	size_t elen, ecap;
-	ASN1_OCTET_STRING *reason_der[11]; /* extnValue of each CRLReason */
-	ASN1_ENUMERATED *reason[11];
-	ASN1_INTEGER *pos, *neg;
+	unsigned char *exts[11]; /* i2d_X509_EXTENSIONS of a reasonCode r */
+	int exts_len[11];
+	ASN1_INTEGER *ser;
 	struct time_cache *tc;
-	int last_reason; /* rv's reasonCode now; -2: not known */
 };
 
 static void reuse_free(struct reuse *u)
 {
-	X509_REVOKED_free(u->rv);
 	free(u->eb);
-	for (int r = 0; r < 11; r++) {
-		ASN1_OCTET_STRING_free(u->reason_der[r]);
-		ASN1_ENUMERATED_free(u->reason[r]);
-	}
+	for (int r = 0; r < 11; r++)
+		OPENSSL_free(u->exts[r]);
 	for (int i = 0; u->tc && i < TIME_SLOTS; i++)
 		ASN1_TIME_free(u->tc->a[i]);
 	free(u->tc);
-	ASN1_INTEGER_free(u->pos);
-	ASN1_INTEGER_free(u->neg);
+	ASN1_INTEGER_free(u->ser);
 	memset(u, 0, sizeof *u);
 }
 
+/* Each CRLReason's crlEntryExtensions, as OpenSSL encodes them: a
+ * SEQUENCE OF one non-critical reasonCode extension. */
 static int reuse_init(struct reuse *u)
 {
 	memset(u, 0, sizeof *u);
-	u->last_reason = -2;
-	if (!(u->tc = calloc(1, sizeof *u->tc)) || !(u->rv = X509_REVOKED_new()) ||
-	    !(u->pos = ASN1_INTEGER_new()) ||
-	    !(u->neg = ASN1_INTEGER_new()))
+	if (!(u->tc = calloc(1, sizeof *u->tc)) || !(u->ser = ASN1_INTEGER_new()))
 		return -1;
 	for (int r = 0; r < 11; r++) {
-		unsigned char *der = NULL;
-		int n;
-		if (!(u->reason[r] = ASN1_ENUMERATED_new()) ||
-		    !ASN1_ENUMERATED_set(u->reason[r], r) ||
-		    (n = i2d_ASN1_ENUMERATED(u->reason[r], &der)) <= 0)
-			return -1;
-		u->reason_der[r] = ASN1_OCTET_STRING_new();
-		int ok = u->reason_der[r] && ASN1_OCTET_STRING_set(u->reason_der[r], der, n);
-		OPENSSL_free(der);
+		STACK_OF(X509_EXTENSION) *sk = NULL;
+		ASN1_ENUMERATED *e = ASN1_ENUMERATED_new();
+		int ok = e && ASN1_ENUMERATED_set(e, r) &&
+			 X509V3_add1_i2d(&sk, NID_crl_reason, e, 0, X509V3_ADD_DEFAULT) == 1 &&
+			 (u->exts_len[r] = i2d_X509_EXTENSIONS(sk, &u->exts[r])) > 0;
+		ASN1_ENUMERATED_free(e);
+		sk_X509_EXTENSION_pop_free(sk, X509_EXTENSION_free);
 		if (!ok)
 			return -1;
 	}
 	return 0;
-}
-
-/* Sets an entry's reasonCode: rewrites the extension a reused entry has,
- * adds or removes one as needed. */
-static int set_reason(struct reuse *u, X509_REVOKED *rv, int reason)
-{
-	int n = X509_REVOKED_get_ext_count(rv);
-
-	if (reason < 0) {
-		while (n-- > 0)
-			X509_EXTENSION_free(X509_REVOKED_delete_ext(rv, n));
-		return 1;
-	}
-	if (n == 1) {
-		X509_EXTENSION *ext = X509_REVOKED_get_ext(rv, 0);
-		if (OBJ_obj2nid(X509_EXTENSION_get_object(ext)) == NID_crl_reason)
-			return X509_EXTENSION_set_data(ext, u->reason_der[reason]);
-	}
-	while (n-- > 0)
-		X509_EXTENSION_free(X509_REVOKED_delete_ext(rv, n));
-	return X509_REVOKED_add1_ext_i2d(rv, NID_crl_reason, u->reason[reason], 0,
-					 X509V3_ADD_DEFAULT) == 1;
 }
 
 /* Room in eb for any one entry: a serial of SERIAL_MAX bytes, a
@@ -1262,37 +1242,43 @@ static int room(struct reuse *u, size_t need)
 	return 0;
 }
 
-/* One revoked entry, e of shard s, encoded at the end of u->eb. */
+/* One revoked entry, e of shard s, encoded at the end of u->eb: the
+ * SEQUENCE of its serialNumber (i2d_ASN1_INTEGER), its revocationDate
+ * and its reason's extensions (encoded once), put with ASN1_put_object.
+ * tests/unit/test-crl.c checks the bytes against OpenSSL's template
+ * encoder. */
 static int add_entry(const struct shard *s, const struct ent *e, BIGNUM *bn, struct reuse *u)
 {
-	const ASN1_TIME *when = time_get(u->tc, e->at);
-	X509_REVOKED *rv = u->rv;
-	ASN1_INTEGER *ser = u->pos;
-	int ok, n;
+	unsigned char b[SERIAL_MAX], ib[SERIAL_MAX + 16], *q = ib;
+	size_t tl;
+	const unsigned char *td = time_der(u->tc, e->at, &tl);
+	int il, ok;
 
-	if (!when || room(u, TBS_ROOM + u->elen + ENTRY_ROOM))
+	if (!td || room(u, TBS_ROOM + u->elen + ENTRY_ROOM))
 		return -1;
-	unsigned char b[SERIAL_MAX];
 	ent_bytes(s, e, b);
-	if (e->neg) {
-		ser = u->neg;
+	if (e->neg)
 		ok = BN_bin2bn(b, e->len, bn) && (BN_set_negative(bn, 1), 1) &&
-		     BN_to_ASN1_INTEGER(bn, u->neg);
-	} else {
-		ok = ASN1_STRING_set(u->pos, b, e->len);
-	}
-	/* The revocationDate is overwritten in place: it belongs to the
-	 * entry, and setting a new one would allocate. */
-	ASN1_TIME *own = (ASN1_TIME *)X509_REVOKED_get0_revocationDate(rv);
-	ok = ok && X509_REVOKED_set_serialNumber(rv, ser) &&
-	     (own ? ASN1_STRING_copy(own, when)
-		  : X509_REVOKED_set_revocationDate(rv, (ASN1_TIME *)when)) &&
-	     (e->reason == u->last_reason || set_reason(u, rv, e->reason));
-	u->last_reason = ok ? e->reason : -2;
-	unsigned char *p = u->eb + TBS_ROOM + u->elen;
-	if (!ok || (n = i2d_X509_REVOKED(rv, &p)) <= 0 || (size_t)n > ENTRY_ROOM)
+		     BN_to_ASN1_INTEGER(bn, u->ser);
+	else
+		ok = ASN1_STRING_set(u->ser, b, e->len) &&
+		     (ASN1_STRING_type(u->ser) == V_ASN1_INTEGER ||
+		      (BN_bin2bn(b, e->len, bn) && BN_to_ASN1_INTEGER(bn, u->ser)));
+	if (!ok || (il = i2d_ASN1_INTEGER(u->ser, NULL)) <= 0 || il > (int)sizeof ib ||
+	    i2d_ASN1_INTEGER(u->ser, &q) != il)
 		return -1;
-	u->elen += (size_t)n;
+	int xl = e->reason >= 0 && e->reason <= 10 ? u->exts_len[e->reason] : 0;
+	int content = il + (int)tl + xl;
+	unsigned char *p = u->eb + TBS_ROOM + u->elen, *p0 = p;
+	if (ASN1_object_size(1, content, V_ASN1_SEQUENCE) > ENTRY_ROOM)
+		return -1;
+	ASN1_put_object(&p, 1, content, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	memcpy(p, ib, (size_t)il);
+	memcpy(p + il, td, tl);
+	if (xl)
+		memcpy(p + il + tl, u->exts[e->reason], (size_t)xl);
+	p += content;
+	u->elen += (size_t)(p - p0);
 	return 0;
 }
 
