@@ -74,6 +74,9 @@ best() {
 	rm -f "$data/$name.time" "$data/$name.peak"
 	i=0
 	while [ $i -lt "$runs" ]; do
+		# Each run starts with the last one's files on disk: their
+		# writeback would land in this one's first fsync.
+		sync
 		/usr/bin/time -f "%e %M" -o "$data/$name.run" "$@" >"$data/$name.out.tmp" \
 			2>"$data/$name.err" || { cat "$data/$name.err" >&2; exit 1; }
 		read -r s kb <"$data/$name.run"

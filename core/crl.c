@@ -857,74 +857,118 @@ void wr_crl_list_find_batch(const struct wr_crl_list *l, const char *const *seri
 	}
 }
 
-/* Binary search of a sorted shard. */
-static const struct ent *shard_search(const struct shard *s, const unsigned char *b, size_t len,
-				      bool neg, const uint64_t key[2])
+/* An entry against a serial (its bytes, sign and key): ent_cmp's order. */
+static int ent_vs(const struct shard *s, const struct ent *e, const unsigned char *b, size_t len,
+		  bool neg, const uint64_t key[2])
 {
-	size_t lo = 0, hi = s->n;
+	int c;
 
+	if (e->len != len)
+		return e->len < len ? -1 : 1;
+	if (e->key[0] != key[0])
+		return e->key[0] < key[0] ? -1 : 1;
+	if (e->key[1] != key[1])
+		return e->key[1] < key[1] ? -1 : 1;
+	if (len > INLINE_BYTES && (c = memcmp(s->b + e->off, b + INLINE_BYTES, len - INLINE_BYTES)))
+		return c;
+	if (e->neg != neg)
+		return e->neg ? 1 : -1;
+	return 0;
+}
+
+/* Binary search of a sorted shard, in [lo, hi). */
+static const struct ent *shard_search_in(const struct shard *s, size_t lo, size_t hi,
+					 const unsigned char *b, size_t len, bool neg,
+					 const uint64_t key[2], size_t *at)
+{
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct ent *e = &s->e[mid];
-		int c;
-		if (e->len != len)
-			c = e->len < len ? -1 : 1;
-		else if (e->key[0] != key[0])
-			c = e->key[0] < key[0] ? -1 : 1;
-		else if (e->key[1] != key[1])
-			c = e->key[1] < key[1] ? -1 : 1;
-		else if (len > INLINE_BYTES &&
-			 (c = memcmp(s->b + e->off, b + INLINE_BYTES, len - INLINE_BYTES)) != 0)
-			;
-		else if (e->neg != neg)
-			c = e->neg ? 1 : -1;
-		else
-			return e;
+		int c = ent_vs(s, &s->e[mid], b, len, neg, key);
+		if (c == 0) {
+			if (at)
+				*at = mid;
+			return &s->e[mid];
+		}
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	if (at) /* the entry before where it would be */
+		*at = lo > 0 ? lo - 1 : 0;
 	return NULL;
 }
 
-bool wr_crl_list_find(const struct wr_crl_list *l, const char *serial, int64_t *revoked_at,
-		      int *crl_reason)
+static const struct ent *shard_search(const struct shard *s, const unsigned char *b, size_t len,
+				      bool neg, const uint64_t key[2])
 {
-	unsigned char b[SERIAL_MAX];
-	size_t len;
-	bool neg;
+	return shard_search_in(s, 0, s->n, b, len, neg, key, NULL);
+}
+
+/* The same for serials that mostly come in order (index.txt's, in the
+ * record's order): galloping from *cur, where the last one was. */
+static const struct ent *shard_search_from(const struct shard *s, const unsigned char *b,
+					   size_t len, bool neg, const uint64_t key[2], size_t *cur)
+{
+	size_t lo = *cur, step = 1;
+
+	if (lo >= s->n || ent_vs(s, &s->e[lo], b, len, neg, key) > 0)
+		return shard_search_in(s, 0, s->n, b, len, neg, key, cur);
+	while (lo + step < s->n && ent_vs(s, &s->e[lo + step], b, len, neg, key) <= 0) {
+		lo += step;
+		step *= 2;
+	}
+	size_t hi = lo + step < s->n ? lo + step + 1 : s->n;
+	return shard_search_in(s, lo, hi, b, len, neg, key, cur);
+}
+
+static const struct ent *list_find(const struct wr_crl_list *l, const unsigned char *b,
+				   size_t len, bool neg, const uint64_t key[2])
+{
 	int k;
 
-	if (!l || serial_bytes(serial, b, &len, &neg))
-		return false;
-	uint64_t key[2];
-	key_of(b, len, key);
 	if (l->hash) {
 		size_t h = (size_t)serial_hash(b, len, neg) & l->hmask;
 		for (; l->hash[h]; h = (h + 1) & l->hmask) {
 			const struct shard *s;
 			const struct ent *e = ent_at(l, l->hash[h] - 1, &s);
 			if (ent_is(s, e, b, len, neg, key))
-				return found(e, revoked_at, crl_reason);
+				return e;
 		}
-		return false;
+		return NULL;
 	}
 	/* Without the table: the shard serial mod l->mod first, where all
 	 * but entries kept from an earlier count are; then the others. */
 	if ((k = shard_of_bytes(b, len, l->mod)) < 0)
-		return false;
+		return NULL;
 	const struct ent *e = shard_search(SHARD(l, k), b, len, neg, key);
 	for (int i = 0; !e && i < NALL(l); i++)
 		if (i != k + 1)
 			e = shard_search(&l->all[i], b, len, neg, key);
-	return e ? found(e, revoked_at, crl_reason) : false;
+	return e;
+}
+
+bool wr_crl_list_find(const struct wr_crl_list *l, const char *serial, int64_t *revoked_at,
+		      int *crl_reason)
+{
+	unsigned char b[SERIAL_MAX];
+	uint64_t key[2];
+	size_t len;
+	bool neg;
+	const struct ent *e;
+
+	if (!l || serial_bytes(serial, b, &len, &neg))
+		return false;
+	key_of(b, len, key);
+	return (e = list_find(l, b, len, neg, key)) ? found(e, revoked_at, crl_reason) : false;
 }
 
 void wr_crl_list_find_shard(const struct wr_crl_list *l, int k, const char *const *serials,
 			    size_t n, bool *found_out, int64_t *revoked_at, int *crl_reason)
 {
 	const struct shard *s = k >= 0 && k < l->nshards ? SHARD(l, k) : NULL;
+	const struct wr_crl_list *x = l->exc && l->exc->count ? l->exc : NULL;
+	size_t cur = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char b[SERIAL_MAX];
@@ -933,14 +977,11 @@ void wr_crl_list_find_shard(const struct wr_crl_list *l, int k, const char *cons
 		bool neg;
 		const struct ent *e = NULL;
 		found_out[i] = false;
-		if (l->exc && wr_crl_list_find(l->exc, serials[i], &revoked_at[i], &crl_reason[i])) {
-			found_out[i] = true;
-			continue;
-		}
-		if (!s || !s->sorted || serial_bytes(serials[i], b, &len, &neg))
+		if (serial_bytes(serials[i], b, &len, &neg))
 			continue;
 		key_of(b, len, key);
-		if ((e = shard_search(s, b, len, neg, key)))
+		if ((x && (e = list_find(x, b, len, neg, key))) ||
+		    (s && s->sorted && (e = shard_search_from(s, b, len, neg, key, &cur))))
 			found_out[i] = found(e, &revoked_at[i], &crl_reason[i]);
 	}
 }
