@@ -1,8 +1,9 @@
 #!/bin/sh
 # crl.sh BUILD_DIR: CRLs for 1,000,000 revocations, `openssl ca -gencrl`
 # against warroom, in the same run.
-# Goal (the revocation issue): CRLs at least 10 times faster than openssl
-# ca, in at most a quarter of its peak memory. Both read the same
+# Goal (the revocation issue): `warroom crl`, index.txt included, at least
+# 10 times faster than openssl ca, in at most a quarter of its peak
+# memory. Each run starts after a sync. Both read the same
 # revocations: openssl ca from an index.txt, warroom from the local CA's
 # record (localca.db). Two warroom figures:
 #   - CRLs only, as openssl ca -gencrl (bench/crl-bench.c --crls-only:
@@ -124,8 +125,8 @@ awk -v os="$os" -v opeak="$(cat "$data/openssl.peak")" -v cs="$cs" -v cpeak="$(c
 		cs, cpeak / 1024, shards, wder / 1e6, wpem / 1e6, wder / entries
 	printf "  warroom crl (+index.txt)%6.2f s  peak %4.0f MB  the same shards, and index.txt for %d certificates\n",
 		fs, fpeak / 1024, idx
-	printf "  CRLs only:  %.1fx faster, %.2f of the memory (%s)\n", os / cs, cpeak / opeak,
-		(os / cs >= 10 && cpeak / opeak <= 0.25) ? "goal met" : "goal NOT met"
-	printf "  warroom crl: %.1fx faster, %.2f of the memory\n", os / fs, fpeak / opeak
+	printf "  CRLs only:  %.1fx faster, %.2f of the memory\n", os / cs, cpeak / opeak
+	printf "  warroom crl, index.txt included (the goal): %.1fx faster, %.2f of the memory (%s)\n",
+		os / fs, fpeak / opeak, (os / fs >= 10 && fpeak / opeak <= 0.25) ? "goal met" : "goal NOT met"
 	printf "  shards chosen for %d certificates at shard_entries = 100000: %d\n", n, shards
 }'
