@@ -515,6 +515,12 @@ static int lca_open(struct wr_backend *b, char *err, size_t errsz)
 	if (exec_retry(b->lca, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
 	    sqlite3_exec(b->lca, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
+	/* Every commit is on disk already (FULL). The checkpoint a last
+	 * connection makes at close would fsync again after a publication
+	 * and wait for the files it wrote (ext4 writes a file renamed over
+	 * another with the next journal commit): a later commit's automatic
+	 * checkpoint does it. */
+	sqlite3_db_config(b->lca, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	/* The schema is written once, by the first run: opening a record
 	 * that has it takes no write lock, so a run queues for the record
 	 * only where it writes it (and waits for a publication in
@@ -1691,6 +1697,8 @@ struct ispill {
 	off_t pos;
 	pthread_mutex_t mu;
 	int64_t lines;
+	int done;	/* shards whose lines are in */
+	bool committed; /* index.txt renamed into place */
 };
 #define ISPILL_CHUNK (256 << 10)
 
@@ -1743,6 +1751,8 @@ out:
 	is->seconds = mono() - t0;
 	return NULL;
 }
+
+static int ispill_commit(struct ispill *is, char *err, size_t errsz);
 
 /* Shard k's lines of index.txt: its file of certificates, looked up in
  * the shard's entries. */
@@ -1842,7 +1852,12 @@ static int ispill_shard_job(void *ctx, int k, const struct wr_crl_list *l, char 
 	free(buf);
 	pthread_mutex_lock(&is->mu);
 	is->lines += lines;
+	bool last = !rc && ++is->done == is->mod;
 	pthread_mutex_unlock(&is->mu);
+	/* The last shard's lines complete the file: it goes out now, while
+	 * the other threads still build CRLs. */
+	if (last)
+		rc = ispill_commit(is, err, errsz);
 	return rc;
 }
 
@@ -1931,6 +1946,7 @@ static int ispill_commit(struct ispill *is, char *err, size_t errsz)
 	int fd = is->out;
 
 	is->out = -1;
+	is->committed = true;
 	snprintf(path, sizeof path, "%s/index.txt", is->b->out_dir);
 	if (fchmod(fd, PUBLIC_MODE) != 0 || close(fd) != 0 || rename(is->tmp, path) != 0) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
@@ -2566,7 +2582,7 @@ static int publish(struct wr_backend *b, int64_t now, int64_t issued, struct wr_
 	if (!rc && !(rc = rights_begin(b->user_out, b->out_dir, err, errsz))) {
 		if (!p.shard_job || !(rc = ispill_open_out(&is, err, errsz)))
 			rc = wr_crl_write(&p, l, st, err, errsz);
-		if (!rc && p.shard_job)
+		if (!rc && p.shard_job && !is.committed)
 			rc = ispill_commit(&is, err, errsz);
 		rights_end(b->user_out);
 	}

@@ -1547,6 +1547,16 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 		j->dropped += dropped;
 		pthread_mutex_unlock(&j->mu);
 	}
+	/* The shard's part of index.txt first, while its entries are at hand:
+	 * the last part done can publish the file while CRLs are still
+	 * being built. */
+	if (j->p->shard_job && k >= 0 && k < j->l->mod &&
+	    (rc = j->p->shard_job(j->p->side_ctx, k, j->l, err, errsz))) {
+		X509_CRL_free(crl);
+		if (j->l->spill_dir)
+			shard_release(s, &w->sc);
+		return rc;
+	}
 	int ok = crl && X509_CRL_set_version(crl, X509_CRL_VERSION_2) &&
 		 X509_CRL_set_issuer_name(crl, w->issuer) &&
 		 (t = ASN1_TIME_set(NULL, (time_t)j->p->this_update)) &&
@@ -1586,9 +1596,6 @@ static int build_shard(struct worker *w, int k, BIGNUM *bn, char *err, size_t er
 	} else {
 		rc = write_shard_files(j, k, start, len, err, errsz);
 	}
-	/* The shard's part of index.txt while its entries are at hand. */
-	if (!rc && j->p->shard_job && k >= 0 && k < j->l->mod)
-		rc = j->p->shard_job(j->p->side_ctx, k, j->l, err, errsz);
 	if (j->l->spill_dir)
 		shard_release(s, &w->sc);
 	return rc;

@@ -153,10 +153,10 @@ struct wr_crl_params {
 	 * index it (wr_crl_list_index) and search it, not change it.
 	 * NULL: none. */
 	int (*side_job)(void *ctx, char *err, size_t errsz);
-	/* Work on each shard k below the modulus, by the thread that built it,
-	 * while its entries are in memory (index.txt of a spilled list):
-	 * wr_crl_list_find_shard searches them. Threads run it at once on
-	 * different shards. NULL: none. */
+	/* Work on each shard k below the modulus, by the thread that builds
+	 * it, once its entries are in memory and sorted, before its CRL is
+	 * (index.txt of a spilled list): wr_crl_list_find_shard searches
+	 * them. Threads run it at once on different shards. NULL: none. */
 	int (*shard_job)(void *ctx, int k, const struct wr_crl_list *l, char *err,
 			 size_t errsz);
 	void *side_ctx; /* for either job */

@@ -479,6 +479,11 @@ void wr_db_set_busy_timeout(struct wr_db *db, int ms)
 	sqlite3_busy_timeout(db->sq, ms > 0 ? ms : 0);
 }
 
+void wr_db_defer_checkpoint(struct wr_db *db)
+{
+	sqlite3_db_config(db->sq, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+}
+
 bool wr_db_was_busy(struct wr_db *db)
 {
 	bool b = db->was_busy;

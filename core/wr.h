@@ -210,6 +210,13 @@ void wr_db_set_busy_timeout(struct wr_db *db, int ms);
 /* True once when a statement gave up waiting for another writer since
  * the last call (the flag clears). */
 bool wr_db_was_busy(struct wr_db *db);
+/* Leaves the checkpoint a last connection makes at close (and its
+ * fsyncs) to the next connection's writes: for a command that has just
+ * written files the disk is still taking, where the fsync would wait for
+ * all of them. What was committed stays committed; as whenever another
+ * process has the incident open, it reaches the database file with a
+ * later checkpoint. */
+void wr_db_defer_checkpoint(struct wr_db *db);
 
 /* ---- permissions (core/auth.c) ------------------------------------------- */
 /* 0 when the actor may act for team; WR_EPERM naming the team needed. */

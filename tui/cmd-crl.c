@@ -183,6 +183,9 @@ static int crl_exec(struct wr_ctx *ctx, int argc, char **argv)
 		return status;
 	}
 	cmd_job_end(ctx, job, 0, st.entries, 0);
+	/* The files just published are still going to disk: an fsync at
+	 * close would wait for them all (core/wr.h). */
+	wr_db_defer_checkpoint(ctx->db);
 
 	/* The audit trail keeps what was published, when and by whom. */
 	json_t *d = json_pack("{s:o, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:I, s:f}",
