@@ -515,12 +515,6 @@ static int lca_open(struct wr_backend *b, char *err, size_t errsz)
 	if (exec_retry(b->lca, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
 	    sqlite3_exec(b->lca, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
-	/* Every commit is on disk already (FULL). The checkpoint a last
-	 * connection makes at close would fsync again after a publication
-	 * and wait for the files it wrote (ext4 writes a file renamed over
-	 * another with the next journal commit): a later commit's automatic
-	 * checkpoint does it. */
-	sqlite3_db_config(b->lca, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	/* The schema is written once, by the first run: opening a record
 	 * that has it takes no write lock, so a run queues for the record
 	 * only where it writes it (and waits for a publication in
@@ -2586,6 +2580,13 @@ static int publish(struct wr_backend *b, int64_t now, int64_t issued, struct wr_
 			rc = ispill_commit(&is, err, errsz);
 		rights_end(b->user_out);
 	}
+	/* Every commit to the record is on disk already (FULL). After the
+	 * files went out, the checkpoint a last connection makes at close
+	 * would fsync again and wait for them all (ext4 writes a file
+	 * renamed over another with the next journal commit): the next
+	 * connection's commits checkpoint instead. */
+	if (!rc)
+		sqlite3_db_config(b->lca, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	st->spilled = wr_crl_list_spilled(l);
 	st->index_lines = p.shard_job ? is.lines : ij.lines;
 	st->index_seconds = p.shard_job ? is.seconds : ij.seconds;

@@ -39,8 +39,13 @@ DB=$WORK/wr.db
 P() { "$WARROOM" --db "$DB" --config "$WORK/pinned.conf" "$@"; }
 R() { "$WARROOM" --db "$DB" --config "$WORK/relaxed.conf" "$@"; }
 events() { "$WARROOM" --db "$DB" log --json | perl -MJSON::PP -e 'local $/; print scalar @{decode_json(<STDIN>)}'; }
-# Every file of out_dir, dot files too, with its bytes' checksum.
-snapshot() { (cd pub && find . -type f | LC_ALL=C sort | while read -r f; do printf '%s %s\n' "$f" "$(cksum <"$f")"; done); }
+# Every file of out_dir, dot files too, with its bytes' checksum; the CA's
+# record as SQL (its file changes with a checkpoint, its content must not).
+snapshot() {
+	(cd pub && find . -type f ! -name 'localca.db*' | LC_ALL=C sort |
+		while read -r f; do printf '%s %s\n' "$f" "$(cksum <"$f")"; done)
+	printf 'localca.db %s\n' "$(sqlite3 pub/localca.db .dump | cksum)"
+}
 refused() { # DESC: the last run was refused for the pinned policy
 	is "$RC" 1 "$1: exit 1"
 	like "$ERR" "policy of .*relaxed\.conf .* differs from the one pinned in this incident by .*; nothing was changed" \
