@@ -180,6 +180,7 @@ struct wr_backend {
 	 * NULL until the first batch, and after a rolled-back one. */
 	struct wr_rvset *set;
 	int64_t seen;
+	int64_t expect; /* items the run announced (local_expect) */
 	struct merge_bg *bg; /* the incident's certificates merged meanwhile */
 };
 
@@ -1001,14 +1002,23 @@ static int find_revoked(struct wr_backend *b, const char *serial, int64_t *id, i
 /* Brings the set up to the record's newest row, inside the batch's write
  * transaction: another run (another incident on this CA) may have
  * revoked since. The first batch reads the whole record. */
+static int one_int(sqlite3 *db, const char *sql, const char *t, int64_t *v);
+
 static int catch_up(struct wr_backend *b)
 {
 	int rc;
 
 	if (!b->set) {
+		int64_t have = 0;
 		if (!(b->set = wr_rvset_new()))
 			return WR_ENOMEM;
 		b->seen = 0;
+		/* The record's revocations and the run's, room made at once: a
+		 * table growing holds the old one and the new. */
+		if (one_int(b->lca, "SELECT coalesce(max(id), 0) FROM revoked", NULL, &have) !=
+			    SQLITE_ROW ||
+		    wr_rvset_reserve(b->set, (size_t)(have + b->expect)))
+			have = 0; /* it grows as it goes, then */
 	}
 	sqlite3_reset(b->since);
 	sqlite3_bind_int64(b->since, 1, b->seen);
@@ -2878,11 +2888,14 @@ int wr_crl_forecast(struct wr_db *db, const struct wr_config *cfg, const char *w
 	return 0;
 }
 
+static void local_expect(struct wr_backend *b, int64_t n) { b->expect = n > 0 ? n : 0; }
+
 const struct wr_backend_class wr_backend_local = {
 	.name = "local",
 	.open = local_open,
 	.revoke = local_revoke,
 	.publish = local_publish,
 	.close = local_close,
+	.expect = local_expect,
 	.quick = true,
 };

@@ -262,6 +262,9 @@ struct wr_rvset;
 struct wr_rvset *wr_rvset_new(void);
 void wr_rvset_free(struct wr_rvset *s);
 int wr_rvset_add(struct wr_rvset *s, const char *serial, int64_t id);
+/* Room for n in all at once: growing doubles the table, and the old one
+ * and the new are both in memory while it does. */
+int wr_rvset_reserve(struct wr_rvset *s, size_t n);
 size_t wr_rvset_find(const struct wr_rvset *s, const char *serial, int64_t *ids, size_t max);
 size_t wr_rvset_count(const struct wr_rvset *s);
 

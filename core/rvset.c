@@ -77,9 +77,8 @@ static void put(uint64_t *slot, size_t mask, uint64_t v)
 }
 
 /* At most three quarters full: a miss probes about seven slots. */
-static int grow(struct wr_rvset *s)
+static int resize(struct wr_rvset *s, size_t cap)
 {
-	size_t cap = (s->mask + 1) * 2;
 	uint64_t *ns;
 
 	if (cap > ((size_t)1 << 32) || !(ns = calloc(cap, sizeof *ns)))
@@ -93,13 +92,29 @@ static int grow(struct wr_rvset *s)
 	return 0;
 }
 
+static size_t cap_for(size_t n)
+{
+	size_t cap = 1024;
+
+	while (n * 4 > cap * 3)
+		cap *= 2;
+	return cap;
+}
+
+int wr_rvset_reserve(struct wr_rvset *s, size_t n)
+{
+	size_t cap = cap_for(n);
+
+	return cap > s->mask + 1 ? resize(s, cap) : 0;
+}
+
 int wr_rvset_add(struct wr_rvset *s, const char *serial, int64_t id)
 {
 	int rc;
 
 	if (id < 1 || id > (int64_t)UINT32_MAX)
 		return WR_EINVAL;
-	if ((s->n + 1) * 4 > (s->mask + 1) * 3 && (rc = grow(s)))
+	if ((s->n + 1) * 4 > (s->mask + 1) * 3 && (rc = resize(s, (s->mask + 1) * 2)))
 		return rc;
 	put(s->slot, s->mask, (uint64_t)hash_hi(serial) << 32 | (uint64_t)id);
 	s->n++;
