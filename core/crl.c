@@ -10,10 +10,14 @@
  * `openssl crl`, verify) sees the old file or the new one, never half of
  * one.
  *
- * Everything ASN.1 goes through OpenSSL's API: X509_REVOKED entries with a
- * reasonCode extension, AKI, CRL number and a critical Issuing
- * Distribution Point, signed by X509_CRL_sign. OpenSSL 3.0's `openssl ca`
- * refuses privilegeWithdrawn (9), which the BRs need; the API does not.
+ * Everything ASN.1 goes through OpenSSL's API: the CRL with its AKI, CRL
+ * number and critical Issuing Distribution Point, signed as
+ * X509_CRL_sign signs; each entry's serialNumber, revocationDate and
+ * reasonCode extension encoded by OpenSSL, and the SEQUENCEs around them
+ * put with ASN1_put_object (add_entry, sign_encode; tests/unit/test-crl.c
+ * compares the result with OpenSSL's template encoder). OpenSSL 3.0's
+ * `openssl ca` refuses privilegeWithdrawn (9), which the BRs need; the
+ * API does not.
  *
  * Scope (RFC 5280 5.2.5, BR 7.2.2.1). A relying party accepts a CRL for a
  * certificate only when the CRL's Issuing Distribution Point names a URL
@@ -34,14 +38,16 @@
  * shard is built and freed once it is written, so that memory stays flat
  * however many there are. Only what serial mod the count places is
  * spilled, so that a shard job finds a serial in its shard or among the
- * few kept in memory (the ARL's, and entries kept on another shard). X509_REVOKED objects (about 250 bytes each) exist for
- * one shard per thread at a time and are reused from shard to shard, so
- * peak memory is the compact list plus one shard per core. Each shard's
- * TBSCertList is encoded once (sign_encode), not twice as X509_CRL_sign
- * and i2d_X509_CRL would. Entries are sorted here in X509_CRL_sort's
- * order (length, then bytes, as ASN1_STRING_cmp compares) before any
- * thread starts, so the list can also be searched while the CRLs are
- * built (index.txt, by the side job).
+ * few kept in memory (the ARL's, and entries kept on another shard).
+ * Through X509_REVOKED objects (250 bytes each) and the template
+ * encoder, which measures an entry once per enclosing level before it
+ * writes it, the entries were most of the cost: each is now encoded once,
+ * in place, into a buffer a thread keeps from shard to shard, with the
+ * parts entries share (a revocationDate, a reason's extensions) encoded
+ * once. Entries are sorted here in X509_CRL_sort's order (length, then
+ * bytes, as ASN1_STRING_cmp compares); in memory, before any thread
+ * starts, so the list can also be searched while the CRLs are built
+ * (index.txt, by the side job).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -72,7 +72,8 @@ int wr_crl_shard_of(const char *serial, int nshards);
 int wr_crl_url_file(const char *url, char *name, size_t namesz);
 
 /* The revocations to publish, already split by CRL: 32 bytes a
- * revocation (serials of up to 16 bytes), so a million cost about 32 MB.
+ * revocation (serials of up to 16 bytes), so a million cost about 32 MB,
+ * unless the list spills (wr_crl_list_spill).
  * nshards (1 to WR_CRL_MAX_SHARDS) is the modulus; the list has that many
  * shard CRLs, more when an entry is added to a higher shard, and the ARL.
  * One shard CRL in all is a full CRL: no Issuing Distribution Point, and
@@ -124,8 +125,8 @@ int wr_crl_list_spill(struct wr_crl_list *l, const char *dir);
 int wr_crl_spill_open(const char *dir);
 bool wr_crl_list_spilled(const struct wr_crl_list *l);
 /* For a shard job (wr_crl_params.shard_job) on shard k, which holds the
- * serials that are k modulo the list's modulus: looks n serials up in
- * what wr_crl_find would search. */
+ * serials that are k modulo the list's modulus: looks n serials up where
+ * wr_crl_list_find would find them. */
 void wr_crl_list_find_shard(const struct wr_crl_list *l, int k, const char *const *serials,
 			    size_t n, bool *found, int64_t *revoked_at, int *crl_reason);
 
