@@ -180,7 +180,9 @@ struct wr_backend {
 	 * NULL until the first batch, and after a rolled-back one. */
 	struct wr_rvset *set;
 	int64_t seen;
-	int64_t expect; /* items the run announced (local_expect) */
+	/* The serials the incident holds more than once: of the run's own
+	 * revocations, only theirs go into set (dups_load). */
+	struct wr_rvset *dups;
 	struct merge_bg *bg; /* the incident's certificates merged meanwhile */
 };
 
@@ -372,6 +374,7 @@ static void local_close(struct wr_backend *b)
 	sqlite3_finalize(b->to_arl);
 	sqlite3_finalize(b->since);
 	wr_rvset_free(b->set);
+	wr_rvset_free(b->dups);
 	sqlite3_close_v2(b->lca);
 	X509_free(b->ca);
 	EVP_PKEY_free(b->key);
@@ -1004,6 +1007,39 @@ static int find_revoked(struct wr_backend *b, const char *serial, int64_t *id, i
  * revoked since. The first batch reads the whole record. */
 static int one_int(sqlite3 *db, const char *sql, const char *t, int64_t *v);
 
+/*
+ * Which of the run's own revocations the set must hold. One it appended
+ * can come again in this run only as another certificate of the same
+ * serial in the incident (a precertificate and its certificate); every
+ * other revocation the set must know is in the record before the run, or
+ * another process's, which catch_up reads. So the set holds those, and of
+ * the run's only the serials the incident holds twice or more: it stays
+ * the record's size, whatever the run's (a million: 16 MB).
+ */
+static int dups_load(struct wr_backend *b)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!(b->dups = wr_rvset_new()))
+		return WR_ENOMEM;
+	if (!b->db)
+		return 0;
+	/* The serials in order (cert_serial): no sort, any issuer's. */
+	if ((rc = wr_prepare(b->db, "SELECT serial FROM cert GROUP BY serial HAVING count(*) > 1",
+			     &st)))
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char norm[sizeof ((struct wr_rv_item *)0)->serial];
+		const char *s = (const char *)sqlite3_column_text(st, 0);
+		if (s && wr_serial_normalize(s, norm, sizeof norm) == 0 &&
+		    (rc = wr_rvset_add(b->dups, norm, 1)))
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : rc == SQLITE_ROW ? WR_EDB : rc;
+}
+
 static int catch_up(struct wr_backend *b)
 {
 	int rc;
@@ -1013,12 +1049,14 @@ static int catch_up(struct wr_backend *b)
 		if (!(b->set = wr_rvset_new()))
 			return WR_ENOMEM;
 		b->seen = 0;
-		/* The record's revocations and the run's, room made at once: a
-		 * table growing holds the old one and the new. */
+		/* The record's revocations, room made at once: a table growing
+		 * holds the old one and the new. */
 		if (one_int(b->lca, "SELECT coalesce(max(id), 0) FROM revoked", NULL, &have) !=
 			    SQLITE_ROW ||
-		    wr_rvset_reserve(b->set, (size_t)(have + b->expect)))
+		    wr_rvset_reserve(b->set, (size_t)have))
 			have = 0; /* it grows as it goes, then */
+		if (!b->dups && (rc = dups_load(b)))
+			return rc;
 	}
 	sqlite3_reset(b->since);
 	sqlite3_bind_int64(b->since, 1, b->seen);
@@ -1061,7 +1099,9 @@ static int revoke_one(struct wr_backend *b, struct wr_rv_item *it, int place, in
 			return -1;
 		sqlite3_reset(b->ins);
 		b->seen = sqlite3_last_insert_rowid(b->lca);
-		if (wr_rvset_add(b->set, serial, b->seen))
+		int64_t one;
+		if ((!b->dups || wr_rvset_find(b->dups, serial, &one, 1)) &&
+		    wr_rvset_add(b->set, serial, b->seen))
 			return -1;
 		it->status = WR_RV_REVOKED;
 		it->revoked_at = now;
@@ -2888,14 +2928,11 @@ int wr_crl_forecast(struct wr_db *db, const struct wr_config *cfg, const char *w
 	return 0;
 }
 
-static void local_expect(struct wr_backend *b, int64_t n) { b->expect = n > 0 ? n : 0; }
-
 const struct wr_backend_class wr_backend_local = {
 	.name = "local",
 	.open = local_open,
 	.revoke = local_revoke,
 	.publish = local_publish,
 	.close = local_close,
-	.expect = local_expect,
 	.quick = true,
 };

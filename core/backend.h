@@ -49,11 +49,10 @@ struct wr_backend_class {
 	 * index.txt). NULL when the CA publishes by itself. */
 	int (*publish)(struct wr_backend *b, int64_t now, char *err, size_t errsz);
 	void (*close)(struct wr_backend *b);
-	/* Before the first batch: about n items will come (room made once,
-	 * rather than grown as they come). NULL when nothing is gained. */
-	void (*expect)(struct wr_backend *b, int64_t n);
 	/* Answers a batch in well under a second, and a batch submitted
-	 * twice changes nothing (ALREADY): the engine then reads, revokes and
+	 * again by a later run changes nothing (ALREADY; within one run, a
+	 * serial comes twice only when the incident holds it twice): the
+	 * engine then reads, revokes and
 	 * records a batch under one write transaction on the incident, and
 	 * writes each certificate once, without a claim (core/revoke.c). */
 	bool quick;

@@ -866,8 +866,6 @@ int wr_revoke_run(struct wr_db *db, const struct wr_revoke_opts *o, wr_progress_
 		return 0;
 	if ((rc = bc->open(db, db->cfg, &b, err, sizeof err)))
 		return wr_err(db, rc < 0 ? rc : WR_ERROR, "backend %s: %s", bname, err);
-	if (bc->expect)
-		bc->expect(b, p->total);
 	/* Every console shows the run, and may pause or cancel it between
 	 * batches. Bookkeeping only: without its row the revocation goes on. */
 	char what[256];
