@@ -9,10 +9,13 @@
  * CA and out_dir add to it, and every publication writes all it holds.
  *   - revoked: what the CA revoked, in order of arrival, and for some
  *     entries the CRL each stays on. revoke() appends to it, one
- *     transaction per batch, and a serial already there (found through
- *     an index in memory, core/rvset.c) is answered "already revoked"
- *     with its first date, so a batch retried after a crash changes
- *     nothing.
+ *     transaction per batch, and a serial already there is answered
+ *     "already revoked" with its first date, so a batch retried after a
+ *     crash changes nothing. The serials are found through an index in
+ *     memory (core/rvset.c) of the record as the run found it, what
+ *     other processes add, and of the run's own only the serials the
+ *     incident holds twice (dups_load): memory follows the record, not
+ *     the run.
  *   - issued: the certificates the CA has seen in the incidents that
  *     published (serial, expiry, subject), for index.txt; source: up to
  *     which certificate each incident was read.
