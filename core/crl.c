@@ -423,6 +423,8 @@ static void ent_bytes(const struct shard *s, const struct ent *e, unsigned char 
 
 /* Adds to shard k (WR_CRL_ARL: the ARL), or to serial mod l->mod when k
  * is below WR_CRL_ARL. */
+static int shard_push(struct shard *s, const struct ent *e, const unsigned char *tail);
+
 static int list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_at,
 		    int crl_reason, int k)
 {
@@ -437,6 +439,8 @@ static int list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_a
 	bool given = k >= WR_CRL_ARL;
 	if (!given && (k = shard_of_bytes(b, len, l->mod)) < 0)
 		return WR_ENOMEM;
+	if (k >= l->nshards && (rc = list_grow(l, k + 1)))
+		return rc;
 	if (l->spill_dir) {
 		/* Only what serial mod mod places goes to the files: the index
 		 * (wr_crl_list_find_shard) looks for a serial there, and in
@@ -445,60 +449,24 @@ static int list_add(struct wr_crl_list *l, const char *serial, int64_t revoked_a
 		if (given && k >= 0 && (m = shard_of_bytes(b, len, l->mod)) < 0)
 			return WR_ENOMEM;
 		if (k == WR_CRL_ARL || m != k) {
-			if (k >= l->nshards && (rc = list_grow(l, k + 1)))
-				return rc;
 			if ((rc = list_add(l->exc, serial, revoked_at, crl_reason, k)) == 0)
 				l->count++;
 			return rc;
 		}
-		struct ent e;
-		memset(&e, 0, sizeof e); /* padding too: it goes to a file */
-		e.at = revoked_at;
-		e.len = (uint8_t)len;
-		e.neg = neg;
-		key_of(b, len, e.key);
-		e.reason = (int8_t)(crl_reason == 0 ? WR_CRL_OMIT : crl_reason);
-		if ((rc = spill_put(l, SHARD(l, k), &e, b + INLINE_BYTES,
-				    len > INLINE_BYTES ? len - INLINE_BYTES : 0)) == 0)
-			l->count++;
-		return rc;
 	}
-	if (k >= l->nshards && (rc = list_grow(l, k + 1)))
-		return rc;
-	struct shard *s = SHARD(l, k);
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		struct ent *e = realloc(s->e, cap * sizeof *e);
-		if (!e)
-			return WR_ENOMEM;
-		s->e = e;
-		s->cap = cap;
-	}
-	size_t tail = len > INLINE_BYTES ? len - INLINE_BYTES : 0;
-	if (s->blen + tail > s->bcap) {
-		size_t cap = s->bcap ? s->bcap * 2 : 4096;
-		while (cap < s->blen + tail)
-			cap *= 2;
-		if (cap > UINT32_MAX)
-			return WR_ENOMEM;
-		unsigned char *nb = realloc(s->b, cap);
-		if (!nb)
-			return WR_ENOMEM;
-		s->b = nb;
-		s->bcap = cap;
-	}
-	if (tail)
-		memcpy(s->b + s->blen, b + INLINE_BYTES, tail);
-	struct ent *e = &s->e[s->n++];
-	key_of(b, len, e->key);
-	e->at = revoked_at;
-	e->off = (uint32_t)s->blen;
-	e->len = (uint8_t)len;
-	e->neg = neg;
+	struct ent e;
+	memset(&e, 0, sizeof e); /* padding too: a spilled one goes to a file */
+	key_of(b, len, e.key);
+	e.at = revoked_at;
+	e.len = (uint8_t)len;
+	e.neg = neg;
 	/* RFC 5280 5.3.1: unspecified (0) is better left out. */
-	e->reason = (int8_t)(crl_reason == 0 ? WR_CRL_OMIT : crl_reason);
-	s->blen += tail;
-	s->sorted = false;
+	e.reason = (int8_t)(crl_reason == 0 ? WR_CRL_OMIT : crl_reason);
+	rc = l->spill_dir ? spill_put(l, SHARD(l, k), &e, b + INLINE_BYTES,
+				      len > INLINE_BYTES ? len - INLINE_BYTES : 0)
+			  : shard_push(SHARD(l, k), &e, b + INLINE_BYTES);
+	if (rc)
+		return rc;
 	l->count++;
 	if (l->hash) { /* places move when the shard is sorted again */
 		free(l->hash);
